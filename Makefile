@@ -1,0 +1,30 @@
+# Two commands for a new user: `make demo` and `make test`.
+# Both create .venv and install what they need on first use.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+STAMP   = $(VENV)/.installed
+
+.PHONY: demo test goldens clean bench
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[test]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	@bash scripts/demo.sh $(BIN)/trustpublish
+
+test: $(STAMP)
+	@bash scripts/ensure-test-tools.sh
+	$(BIN)/python -m pytest
+
+goldens: $(STAMP)
+	TRUSTPUBLISH_UPDATE_GOLDENS=1 $(BIN)/python -m pytest -q -k golden
+
+bench: $(STAMP)
+	@for b in benchmarks/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) dist outbox state build *.egg-info src/*.egg-info

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# `make demo`: run the main job on the bundled sample project, with no credentials:
+# every channel runs on the embedded default and writes to outbox/.
+set -euo pipefail
+tp="${1:-trustpublish}"
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+step "trustpublish check"
+"$tp" check
+step "trustpublish split posts/the-importance-of-building-trust-in-therapy-relationships.md"
+"$tp" split posts/the-importance-of-building-trust-in-therapy-relationships.md

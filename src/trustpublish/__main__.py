@@ -1,0 +1,3 @@
+from trustpublish.cli import main
+
+main()

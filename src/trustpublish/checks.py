@@ -1,0 +1,92 @@
+"""``trustpublish check``: every problem in a project, each with file, line and fix.
+
+A check is a function ``(project) -> Iterable[Problem]`` registered in ``CHECKS``;
+later features (templates, channel budgets, privacy guard) add their own. A check
+that raises a TrustpublishError is reported as a problem, never a crash.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .errors import ConfigError, ContentError, TrustpublishError
+
+if TYPE_CHECKING:
+    from .project import Project
+
+__all__ = ["Problem", "CHECKS", "run_checks", "problem_from_error"]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One finding. ``severity`` is ``error`` (blocks publishing) or ``warning``."""
+
+    kind: str
+    message: str
+    file: str | None = None
+    line: int | None = None
+    hint: str | None = None
+    severity: str = "error"
+
+    def as_dict(self) -> dict[str, object]:
+        return {"kind": self.kind, "file": self.file, "line": self.line,
+                "message": self.message, "hint": self.hint, "severity": self.severity}
+
+
+def problem_from_error(exc: TrustpublishError) -> Problem:
+    """A Problem carrying the error's file and line (message without the location prefix)."""
+    file = getattr(exc, "file", None) or getattr(exc, "template", None)
+    line = getattr(exc, "line", None)
+    message = exc.message
+    prefix = f"{file}:{line}: " if line else f"{file}: "
+    if file is not None and message.startswith(prefix):
+        message = message[len(prefix):]
+    return Problem(kind=exc.kind, message=message, file=str(file) if file else None,
+                   line=line, hint=exc.hint)
+
+
+def check_posts(project: "Project") -> Iterable[Problem]:
+    """Every post that cannot be read."""
+    for error in project.errors:
+        yield problem_from_error(error)
+
+
+def check_excerpts(project: "Project") -> Iterable[Problem]:
+    """Approved posts must give at least one excerpt."""
+    for post in project.posts:
+        if post.approved and not project.excerpts(post):
+            yield Problem("Content error", "the post gives no excerpts (no text paragraphs)",
+                          str(post.source), 1, "write some paragraphs under the headings")
+
+
+CHECKS: list[Callable[["Project"], Iterable[Problem]]] = [check_posts, check_excerpts]
+
+
+def run_checks(project: "Project") -> list[Problem]:
+    """Run every registered check and collect the problems."""
+    problems: list[Problem] = []
+    for check in CHECKS:
+        try:
+            problems.extend(check(project))
+        except TrustpublishError as exc:
+            problems.append(problem_from_error(exc))
+    return problems
+
+
+def check_config_only(config_path: Path) -> tuple["Project | None", list[Problem]]:
+    """Load the project; a broken schedule.yaml is a problem, and posts are still read."""
+    from .project import Project
+    from .readers import Defaults, read_posts
+
+    try:
+        return Project.load(config_path), []
+    except ConfigError as exc:
+        problems = [problem_from_error(exc)]
+        result = read_posts(config_path.parent / "posts", Defaults())
+        problems += [problem_from_error(e) for e in result.errors]
+        return None, problems
+    except ContentError as exc:  # pragma: no cover - defensive
+        return None, [problem_from_error(exc)]

@@ -1,0 +1,103 @@
+"""The ``trustpublish`` command line.
+
+Commands live in small modules and are imported only when run, so
+``trustpublish --help`` stays fast. Every :class:`~trustpublish.errors.TrustpublishError`
+becomes one ``Kind: message`` line plus a hint and a documented exit code;
+anything else keeps its traceback (it is a bug, not a user mistake).
+
+Exit codes: 0 success · 1 problems found or a delivery failed · 2 usage error ·
+3 configuration error · 4 content error · 5 delivery/credentials error ·
+6 state error · 70 internal error.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from typing import Any
+
+import click
+
+from .app import App
+
+__all__ = ["main", "cli", "COMMANDS", "EXIT_CODES"]
+
+#: name → ("module:function", one-line help). Add a command here and in its module.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "init": ("trustpublish.cli.content:init", "Create a new project folder with a sample post."),
+    "check": ("trustpublish.cli.content:check", "Check schedule.yaml and every post; exit 1 on problems."),
+    "split": ("trustpublish.cli.content:split", "Show the excerpts a post is cut into."),
+    "import": ("trustpublish.cli.content:import_", "Convert a .txt/.html file or URL into a Markdown post."),
+}
+
+EXIT_CODES = {
+    "ConfigError": 3, "ContentError": 4, "RenderError": 4, "StateError": 6,
+    "DeliveryError": 5, "RateLimited": 5, "CredentialsError": 5, "PermanentFailure": 5,
+    "OutcomeUnknown": 5, "RetryableFailure": 5, "TrustpublishError": 1,
+}
+
+
+class LazyGroup(click.Group):
+    """A click group whose commands are imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in COMMANDS:
+            return None
+        module_name, attr = COMMANDS[name][0].split(":")
+        return getattr(importlib.import_module(module_name), attr)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, COMMANDS[name][1]) for name in self.list_commands(ctx)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
+              envvar="TRUSTPUBLISH_CONFIG",
+              help="Path to schedule.yaml (default: ./schedule.yaml or the nearest parent's).")
+@click.option("--dry-run", is_flag=True, help="Show what would happen; send and write nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable JSON output.")
+@click.option("--now", "now", default=None, metavar="ISO-DATETIME",
+              help="Act as if it were this time (for plan, run --once and previews).")
+@click.option("-v", "--verbose", count=True, help="More detail (repeat for debug logs).")
+@click.option("-q", "--quiet", is_flag=True, help="Only errors.")
+@click.version_option(package_name="trustpublish")
+@click.pass_context
+def cli(ctx: click.Context, config_path: str | None, dry_run: bool, as_json: bool,
+        now: str | None, verbose: int, quiet: bool) -> None:
+    """trustpublish: articles → excerpts → email digests, feeds and social posts, on a timetable."""
+    ctx.obj = App(config_path=config_path, dry_run=dry_run, as_json=as_json, now_text=now,
+                  verbosity=-1 if quiet else verbose)
+
+
+def _exit_code(exc: BaseException) -> int:
+    for klass in type(exc).__mro__:
+        if klass.__name__ in EXIT_CODES:
+            return EXIT_CODES[klass.__name__]
+    return 1
+
+
+def main(argv: list[str] | None = None) -> Any:
+    """Console-script entry point."""
+    from ..errors import TrustpublishError
+
+    try:
+        return cli.main(args=argv, prog_name="trustpublish", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except TrustpublishError as exc:
+        click.echo(f"{exc.kind}: {exc.message}", err=True)
+        if exc.hint:
+            click.echo(f"  hint: {exc.hint}", err=True)
+        sys.exit(_exit_code(exc))
+    except KeyboardInterrupt:
+        click.echo("Interrupted.", err=True)
+        sys.exit(130)

@@ -1,0 +1,171 @@
+"""The one error root of trustpublish and its branches.
+
+::
+
+    TrustpublishError                 anything the user can act on; the CLI prints
+    │                                 "Kind: message" + hint, no traceback
+    ├── ConfigError                   schedule.yaml / .env problems (file, key path, line)
+    ├── ContentError                  a post that cannot be read (file, line)
+    ├── RenderError                   a template that fails (template, line, post)
+    ├── StateError                    the state database (ledger, subscribers)
+    └── DeliveryError                 a channel could not deliver (channel, retryable)
+        ├── RateLimited               the platform asked us to wait (retry_after seconds)
+        ├── CredentialsError          401/403 or missing/expired credentials
+        ├── PermanentFailure          the platform refused the content; do not retry
+        └── OutcomeUnknown            we cannot know whether it was delivered
+
+Messages never contain secrets. Exceptions raised by libraries are translated at
+the edge with ``raise ... from exc``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+__all__ = [
+    "TrustpublishError",
+    "ConfigError",
+    "ContentError",
+    "RenderError",
+    "StateError",
+    "DeliveryError",
+    "RateLimited",
+    "CredentialsError",
+    "PermanentFailure",
+    "OutcomeUnknown",
+]
+
+
+class TrustpublishError(Exception):
+    """Root of every error a user can fix. ``kind`` is shown before the message."""
+
+    kind = "Error"
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def _where(file: str | Path | None, line: int | None) -> str:
+    if file is None:
+        return ""
+    return f"{file}:{line}: " if line else f"{file}: "
+
+
+class ConfigError(TrustpublishError):
+    """Raised when schedule.yaml (or the environment) is invalid.
+
+    ``key_path`` is like ``timetable[2].cron``; ``line`` is 1-based.
+    """
+
+    kind = "Config error"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | Path | None = None,
+        key_path: str | None = None,
+        line: int | None = None,
+        hint: str | None = None,
+    ) -> None:
+        self.file, self.key_path, self.line = file, key_path, line
+        key = f"{key_path}: " if key_path else ""
+        super().__init__(f"{_where(file, line)}{key}{message}", hint=hint)
+
+
+class ContentError(TrustpublishError):
+    """Raised when a post cannot be read; other posts are still read."""
+
+    kind = "Content error"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | Path | None = None,
+        line: int | None = None,
+        hint: str | None = None,
+    ) -> None:
+        self.file, self.line = file, line
+        super().__init__(f"{_where(file, line)}{message}", hint=hint)
+
+
+class RenderError(TrustpublishError):
+    """Raised when a template fails to load or render (names template and line)."""
+
+    kind = "Template error"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        template: str | None = None,
+        line: int | None = None,
+        post: str | None = None,
+        hint: str | None = None,
+    ) -> None:
+        self.template, self.line, self.post = template, line, post
+        about = f" (rendering {post})" if post else ""
+        super().__init__(f"{_where(template, line)}{message}{about}", hint=hint)
+
+
+class StateError(TrustpublishError):
+    """Raised when the state database cannot be used as asked."""
+
+    kind = "State error"
+
+
+class DeliveryError(TrustpublishError):
+    """A channel could not deliver. ``retryable`` tells the engine whether to try again."""
+
+    kind = "Delivery error"
+    retryable = False
+
+    def __init__(self, message: str, *, channel: str | None = None, hint: str | None = None):
+        self.channel = channel
+        prefix = f"{channel}: " if channel else ""
+        super().__init__(f"{prefix}{message}", hint=hint)
+
+
+class RateLimited(DeliveryError):
+    """The platform rate-limited us; retry after ``retry_after`` seconds."""
+
+    kind = "Rate limited"
+    retryable = True
+
+    def __init__(self, message: str, *, retry_after: float, channel: str | None = None):
+        self.retry_after = max(0.0, float(retry_after))
+        super().__init__(f"{message} (retry after {self.retry_after:.0f}s)", channel=channel)
+
+
+class CredentialsError(DeliveryError):
+    """Credentials are missing, wrong or expired (HTTP 401/403, SMTP 535)."""
+
+    kind = "Credentials error"
+
+
+class PermanentFailure(DeliveryError):
+    """The platform refused the request for a reason retrying will not fix."""
+
+    kind = "Delivery failed"
+
+
+class OutcomeUnknown(DeliveryError):
+    """The request may or may not have been delivered; never retried blindly."""
+
+    kind = "Outcome unknown"
+
+
+class RetryableFailure(DeliveryError):
+    """A transient failure (timeout, 5xx) on a request that is safe to repeat."""
+
+    kind = "Temporary failure"
+    retryable = True
+
+
+__all__.append("RetryableFailure")

@@ -1,0 +1,57 @@
+"""Validation of schedule.yaml against the JSON Schema shipped with the package.
+
+``schedule.schema.json`` (package data) is what editors use for autocompletion;
+the same file validates the document here. Each violation becomes a ConfigError
+with the key path and line; an unknown key gets a "did you mean" hint.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError
+from .yamlsource import LineMap, join_path
+
+__all__ = ["load_schema", "validate"]
+
+
+@lru_cache(maxsize=1)
+def load_schema() -> dict[str, Any]:
+    """The JSON Schema for schedule.yaml, as shipped in the package."""
+    return json.loads(resources.files(__package__).joinpath("schedule.schema.json").read_text())
+
+
+def _path_of(error: Any) -> str:
+    path = ""
+    for part in error.absolute_path:
+        path = join_path(path, part)
+    return path
+
+
+def validate(data: dict[str, Any], file: Path, lines: LineMap) -> None:
+    """Raise ConfigError for the first violation (in document order)."""
+    import jsonschema
+
+    validator = jsonschema.Draft202012Validator(load_schema())
+    errors = sorted(validator.iter_errors(data),
+                    key=lambda e: (lines.line_of(_path_of(e)) or 0, _path_of(e)))
+    if not errors:
+        return
+    error = errors[0]
+    path = _path_of(error)
+    hint = None
+    message = error.message
+    if error.validator == "additionalProperties":
+        allowed = sorted((error.schema.get("properties") or {}).keys())
+        extra = [k for k in error.instance if k not in allowed]
+        if extra:
+            path = join_path(path, extra[0])
+            message = "unknown key"
+            guess = difflib.get_close_matches(str(extra[0]), allowed, n=1)
+            hint = f"did you mean `{guess[0]}`?" if guess else f"known keys: {', '.join(allowed)}"
+    raise ConfigError(message, file=file, key_path=path or None, line=lines.line_of(path), hint=hint)

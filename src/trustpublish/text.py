@@ -1,0 +1,99 @@
+"""Small, predictable text rules: slugs, words, sentences, teasers.
+
+Pure functions; the same rules are used by the splitter, the fitter and the tests.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import regex
+
+__all__ = ["slugify", "count_words", "split_sentences", "teaser", "normalize_space"]
+
+_WORD = regex.compile(r"[\p{L}\p{N}]+(?:['’\-][\p{L}\p{N}]+)*")
+_CJK = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}]")
+
+# Abbreviations after which a period does not end a sentence.
+_ABBREVIATIONS = {
+    "dr", "mr", "mrs", "ms", "prof", "st", "vs", "etc", "e.g", "i.e", "jr", "sr", "no",
+    "fig", "approx", "dept", "inc", "ltd", "co", "mt", "u.s", "a.m", "p.m", "ph.d",
+}
+_SENTENCE_END = regex.compile(
+    r"""(?<=[.!?…。！？])["'”’)\]]*\s+(?=["“‘(\[]?[\p{Lu}\p{N}\p{Lo}])""", regex.VERBOSE
+)
+
+
+def normalize_space(text: str) -> str:
+    """Collapse runs of whitespace to single spaces and strip the ends."""
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def slugify(text: str, *, max_length: int = 80) -> str:
+    """A URL/anchor slug: lower-case ASCII letters, digits and hyphens.
+
+    ``"Trust as a Driver: Success?"`` → ``"trust-as-a-driver-success"``. Accents are
+    folded; characters with no ASCII form are dropped; an empty result is ``"section"``.
+    """
+    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    slug = re.sub(r"[^a-z0-9]+", "-", folded.lower()).strip("-")
+    if len(slug) > max_length:
+        slug = slug[:max_length].rsplit("-", 1)[0] or slug[:max_length]
+    return slug or "section"
+
+
+def count_words(text: str) -> int:
+    """Count words: runs of letters/digits (with inner apostrophes or hyphens).
+
+    Each CJK character counts as one word, since those scripts do not use spaces.
+    """
+    cjk = len(_CJK.findall(text))
+    return len(_WORD.findall(_CJK.sub(" ", text))) + cjk
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split plain text into sentences.
+
+    A sentence ends at ``. ! ? …`` (optionally followed by closing quotes or
+    brackets) when whitespace and an upper-case letter or digit follow, unless the
+    word before the period is a known abbreviation (Dr., e.g., etc.) or a single
+    initial. Joining the result with single spaces gives back ``normalize_space(text)``.
+    """
+    text = normalize_space(text)
+    if not text:
+        return []
+    sentences: list[str] = []
+    start = 0
+    for match in _SENTENCE_END.finditer(text):
+        candidate = text[start:match.start()]
+        last_word = candidate.rsplit(" ", 1)[-1].rstrip(".!?…\"'”’)]").lower()
+        if candidate.endswith(".") and (last_word in _ABBREVIATIONS or len(last_word) == 1):
+            continue
+        sentences.append(candidate.strip())
+        start = match.end()
+    sentences.append(text[start:].strip())
+    return [s for s in sentences if s]
+
+
+def ends_sentence(text: str) -> bool:
+    """True when ``text`` ends with sentence-final punctuation (or a colon before a list)."""
+    return bool(re.search(r"""[.!?…:。！？]["'”’)\]]*\s*$""", text))
+
+
+def teaser(text: str, *, max_chars: int = 240) -> str:
+    """One or two whole sentences from the start of ``text``.
+
+    The second sentence is added only when the first is short (under 100
+    characters) and both fit in ``max_chars``. A first sentence longer than
+    ``max_chars`` is cut at a word boundary with an ellipsis.
+    """
+    sentences = split_sentences(text)
+    if not sentences:
+        return ""
+    first = sentences[0]
+    if len(first) > max_chars:
+        return first[: max_chars - 1].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+    if len(first) < 100 and len(sentences) > 1 and len(first) + 1 + len(sentences[1]) <= max_chars:
+        return f"{first} {sentences[1]}"
+    return first

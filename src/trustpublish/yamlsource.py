@@ -1,0 +1,94 @@
+"""YAML with line numbers, so every error can name the line it is about.
+
+``load_yaml(text)`` returns the plain data and a :class:`LineMap` from key paths
+(``timetable[2].cron``) to 1-based lines. Duplicate mapping keys are errors (YAML
+silently keeps the last one, which hides mistakes). Only safe YAML is loaded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+__all__ = ["LineMap", "YamlSyntaxError", "load_yaml", "join_path"]
+
+
+class YamlSyntaxError(ValueError):
+    """YAML that cannot be parsed; ``line`` is 1-based."""
+
+    def __init__(self, message: str, line: int | None) -> None:
+        super().__init__(message)
+        self.line = line
+
+
+@dataclass
+class LineMap:
+    """Key path → line. ``line_of`` falls back to the nearest known parent path."""
+
+    lines: dict[str, int] = field(default_factory=dict)
+
+    def line_of(self, path: str) -> int | None:
+        while True:
+            if path in self.lines:
+                return self.lines[path]
+            if not path:
+                return None
+            cut = max(path.rfind("."), path.rfind("["))
+            path = path[:cut] if cut > 0 else ""
+
+
+def join_path(parent: str, key: str | int) -> str:
+    """``join_path("timetable", 2)`` → ``timetable[2]``; ``join_path("site", "url")`` → ``site.url``."""
+    if isinstance(key, int):
+        return f"{parent}[{key}]"
+    return f"{parent}.{key}" if parent else str(key)
+
+
+def _construct(node: yaml.Node, path: str, lines: LineMap, loader: yaml.SafeLoader) -> Any:
+    lines.lines.setdefault(path, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        result: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            key = loader.construct_object(key_node, deep=True)
+            if isinstance(key, (list, dict)):
+                raise YamlSyntaxError("a mapping key must be a plain value", key_node.start_mark.line + 1)
+            child = join_path(path, str(key))
+            if key in result:
+                raise YamlSyntaxError(
+                    f"duplicate key {child!r} (first on line {lines.lines.get(child)})",
+                    key_node.start_mark.line + 1,
+                )
+            lines.lines[child] = key_node.start_mark.line + 1
+            result[key] = _construct(value_node, child, lines, loader)
+        return result
+    if isinstance(node, yaml.SequenceNode):
+        return [_construct(item, join_path(path, i), lines, loader) for i, item in enumerate(node.value)]
+    return loader.construct_object(node, deep=True)
+
+
+def load_yaml(text: str, *, first_line: int = 1) -> tuple[Any, LineMap]:
+    """Parse one YAML document; lines are offset so ``first_line`` is the text's first line."""
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        lines = LineMap()
+        data = None if node is None else _construct(node, "", lines, loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + first_line if mark else None
+        problem = exc.problem or "invalid YAML"
+        if exc.context:
+            problem = f"{problem} ({exc.context})"
+        raise YamlSyntaxError(problem, line) from exc
+    except yaml.YAMLError as exc:
+        raise YamlSyntaxError(str(exc), None) from exc
+    except YamlSyntaxError as exc:
+        exc.line = exc.line + first_line - 1 if exc.line else None
+        raise
+    finally:
+        loader.dispose()
+    if first_line != 1:
+        lines.lines = {k: v + first_line - 1 for k, v in lines.lines.items()}
+    return data, lines
