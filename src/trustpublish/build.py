@@ -1,0 +1,36 @@
+"""``trustpublish build``: every output into ``dist/``.
+
+Each output type registers a builder ``(project, now, *, dry_run) -> list[Path]`` in
+``BUILDERS``; the build runs them in order and returns what was written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .project import Project
+
+__all__ = ["BUILDERS", "build_all"]
+
+Builder = Callable[["Project", dt.datetime], list[Path]]
+
+#: name → "module:function"; imported only when the build runs.
+BUILDERS: dict[str, str] = {}
+
+
+def build_all(project: "Project", now: dt.datetime, only: list[str] | None = None) -> dict[str, list[Path]]:
+    """Run every builder (or those named in ``only``); name → files written."""
+    import importlib
+
+    written: dict[str, list[Path]] = {}
+    for name, target in BUILDERS.items():
+        if only and name not in only:
+            continue
+        module, attr = target.split(":")
+        builder: Builder = getattr(importlib.import_module(module), attr)
+        written[name] = builder(project, now)
+    return written
