@@ -5,6 +5,7 @@ The only network access outside channel adapters: fetching the page the user nam
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -24,7 +25,11 @@ def import_source(source: str, defaults: Defaults | None = None) -> Post:
     path = Path(source)
     if not path.is_file():
         raise ContentError("no such file", file=path, hint="give a .txt or .html file, or a URL")
-    return read_post(path, defaults)
+    post = read_post(path, defaults)
+    # A copied page's file name is rarely a good address: the slug follows the title.
+    slug = slugify(post.title)
+    return replace(post, slug=slug, url=f"{defaults.site_url.rstrip('/')}/{slug}"
+                   if post.url.endswith("/" + post.slug) else post.url)
 
 
 def _import_url(url: str, defaults: Defaults) -> Post:

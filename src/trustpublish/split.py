@@ -2,9 +2,9 @@
 
 How the cut is chosen
 ---------------------
-The body is turned into *atoms*: one content block (paragraph, list, table...)
-together with the headings right before it. A paragraph longer than the maximum
-is cut into sentence atoms; lists, tables, code and quotes are never cut. Then a
+The body is turned into *atoms*: one sentence of a paragraph, or one whole list,
+table, code block or quote (these are never cut), together with the headings
+right before it. Then a
 dynamic programme (like Knuth–Plass line breaking) picks the cut points that
 minimise a cost: excerpts outside ``min_words..max_words`` cost a lot, every cut
 costs by where it falls (free before a ``##`` section, cheap before a ``###``,
@@ -27,7 +27,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .markup import parse_blocks
 from .model import UNSPLITTABLE, Block, Excerpt, Post
 from .text import count_words, slugify, split_sentences, teaser
 
@@ -48,7 +47,7 @@ class SplitOptions:
 
 # Cost of a cut before an atom, by what the atom starts with.
 _CUT_COST = {"h1": 0.0, "h2": 0.0, "h3": 6.0, "h4": 12.0, "para": 25.0, "sentence": 60.0}
-_OUT_OF_RANGE = 400.0
+_OUT_OF_RANGE = 10_000.0
 _PER_WORD_OUT = 4.0
 _NEVER = 10_000.0
 
@@ -81,6 +80,19 @@ def heading_anchors(blocks: tuple[Block, ...] | list[Block]) -> dict[int, str]:
     return anchors
 
 
+def _sentence_pieces(block: Block) -> list[Block]:
+    """A paragraph as one block per sentence, or itself when its sentences are ambiguous.
+
+    Sentences are found in the Markdown source and in the plain text; when the two
+    disagree (a sentence end inside a link, say) the paragraph stays whole.
+    """
+    sources = split_sentences(block.markdown)
+    texts = split_sentences(block.text)
+    if len(sources) < 2 or len(sources) != len(texts):
+        return [block]
+    return [Block("paragraph", src, txt, block.line) for src, txt in zip(sources, texts)]
+
+
 def _atoms(post: Post, options: SplitOptions) -> list[_Atom]:
     anchors = heading_anchors(post.body)
     atoms: list[_Atom] = []
@@ -95,14 +107,8 @@ def _atoms(post: Post, options: SplitOptions) -> list[_Atom]:
             continue
         if block.kind == "rule":
             continue
-        words = count_words(block.text)
-        pieces: list[Block] = [block]
-        if block.kind == "paragraph" and words > options.max_words:
-            pieces = [
-                Block("paragraph", s, " ".join(split_sentences(parse_blocks(s)[0].text))
-                      if parse_blocks(s) else s, block.line)
-                for s in split_sentences(block.markdown)
-            ]
+        pieces = _sentence_pieces(block) if block.kind == "paragraph" else [block]
+        if len(pieces) > 1:
             para_counter += 1
         for n, piece in enumerate(pieces):
             heads = pending if n == 0 else []
@@ -110,7 +116,7 @@ def _atoms(post: Post, options: SplitOptions) -> list[_Atom]:
             start = "para"
             if heads:
                 start = f"h{min(max(heads[0].level, 1), 4)}" if heads[0].level <= 4 else "h4"
-            elif len(pieces) > 1 and n > 0:
+            elif n > 0:
                 start = "sentence"
             prev = atoms[-1] if atoms else None
             glue = bool(

@@ -77,6 +77,8 @@ def load_yaml(text: str, *, first_line: int = 1) -> tuple[Any, LineMap]:
         data = None if node is None else _construct(node, "", lines, loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
+        if exc.context_mark and mark and mark.index >= len(text.rstrip()):
+            mark = exc.context_mark  # "unexpected end": point at what was left open
         line = mark.line + first_line if mark else None
         problem = exc.problem or "invalid YAML"
         if exc.context:

@@ -48,12 +48,32 @@ class LazyGroup(click.Group):
         if name not in COMMANDS:
             return None
         module_name, attr = COMMANDS[name][0].split(":")
-        return getattr(importlib.import_module(module_name), attr)
+        command: click.Command = getattr(importlib.import_module(module_name), attr)
+        _accept_global_flags_after(command)
+        return command
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = [(name, COMMANDS[name][1]) for name in self.list_commands(ctx)]
         with formatter.section("Commands"):
             formatter.write_dl(rows)
+
+
+def _set_flag(attr: str) -> Any:
+    def callback(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+        if value and isinstance(ctx.obj, App):
+            setattr(ctx.obj, attr, True)
+
+    return callback
+
+
+def _accept_global_flags_after(command: click.Command) -> None:
+    """Let ``--json`` and ``--dry-run`` also follow the command (``split POST --json``)."""
+    names = {opt for p in command.params for opt in getattr(p, "opts", [])}
+    for flag, attr, help_text in (("--json", "as_json", "Machine-readable JSON output."),
+                                  ("--dry-run", "dry_run", "Show what would happen; change nothing.")):
+        if flag not in names:
+            command.params.append(click.Option([flag], is_flag=True, expose_value=False,
+                                               callback=_set_flag(attr), help=help_text))
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -60,9 +60,13 @@ def check(app: App, fatal: bool) -> None:
             app.console.print(f"[{colour}]{p.kind}[/{colour}]: {where}{p.message}", soft_wrap=True)
             if p.hint:
                 app.console.print(f"  hint: {p.hint}", soft_wrap=True)
-        if project is not None and not failing:
+        if project is not None:
             n = len(project.posts)
-            app.info(f"[green]OK[/green]: schedule.yaml and {n} post{'s' * (n != 1)} look good.")
+            posts = f"{n} post{'s' * (n != 1)}"
+            if failing:
+                app.info(f"{posts} read; {len(failing)} problem{'s' * (len(failing) != 1)} to fix.")
+            else:
+                app.info(f"[green]OK[/green]: schedule.yaml and {posts} look good.")
     if failing:
         raise SystemExit(1)
 

@@ -29,7 +29,8 @@ def read_markdown(text: str, path: Path, defaults: Defaults) -> Post:
         raise ContentError("the front matter is not closed", file=path, line=1,
                            hint="add a `---` line after the last front-matter field") from None
     try:
-        meta, lines = load_yaml(fm_text, first_line=2)
+        fm_first_line = text[: text.index(fm_text)].count("\n") + 1 if fm_text else 2
+        meta, lines = load_yaml(fm_text, first_line=fm_first_line)
     except YamlSyntaxError as exc:
         raise ContentError(f"front matter is not valid YAML: {exc}", file=path, line=exc.line,
                            hint="check indentation and quote values that contain a colon") from None
@@ -46,7 +47,8 @@ def write_markdown(post: Post) -> str:
     """Serialise a post as Markdown with front matter (used by ``trustpublish import``)."""
     import yaml
 
-    meta: dict[str, object] = {"title": post.title, "date": post.date.date().isoformat()}
+    meta: dict[str, object] = {"title": post.title, "date": post.date.date().isoformat(),
+                               "slug": post.slug}
     if post.summary:
         meta["summary"] = post.summary
     if post.author:

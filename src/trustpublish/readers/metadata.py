@@ -113,7 +113,8 @@ def build_post(
         try:
             dates[field] = parse_date(meta[field], tz)
         except ValueError as exc:
-            raise fail(field, str(exc)) from None
+            raise fail(field, str(exc), "dates look like 2025-01-21, or 2025-01-21T09:30 "
+                                        "for a time in the site's timezone") from None
     status = str(meta.get("status", "draft")).strip().lower()
     if status not in STATUSES:
         raise fail("status", f"unknown status {status!r}", f"use one of: {', '.join(STATUSES)}")
