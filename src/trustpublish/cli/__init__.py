@@ -122,3 +122,10 @@ def main(argv: list[str] | None = None) -> Any:
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)
         sys.exit(130)
+    except Exception:  # a bug, not a user mistake: keep the traceback
+        import traceback
+
+        traceback.print_exc()
+        click.echo("Internal error: this is a bug in trustpublish; please report it with the "
+                   "traceback above.", err=True)
+        sys.exit(70)
