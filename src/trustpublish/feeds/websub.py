@@ -8,7 +8,9 @@ feed URL. A ``2xx`` answer is success.
 Failures are reported, not raised: a connection error, a timeout, ``429`` or a
 ``5xx`` answer is retried (``attempts`` times in all, waiting ``backoff``, then
 twice that, ... or the hub's ``Retry-After`` when it is shorter than
-``max_wait``); any other ``4xx`` is reported at once. Each topic's outcome is
+``max_wait``); any other ``4xx`` is reported at once. Once a hub has failed every
+attempt for one feed, the remaining feeds of the same build get one try each, so a
+dead hub delays a build by seconds, not minutes. Each topic's outcome is
 returned as a :class:`PingResult` and failures are logged as warnings on the
 ``trustpublish.feeds`` logger. This is the one module outside the channel adapters
 that uses the network.
@@ -89,11 +91,14 @@ def ping(hub: str, topics: Iterable[str], *, timeout: float = 10.0, attempts: in
          sleep: Callable[[float], None] = time.sleep) -> list[PingResult]:
     """POST ``hub.mode=publish`` for each topic URL; never raises for network trouble."""
     results: list[PingResult] = []
+    tries = max(1, attempts)
     with requests.Session() as session:
         for topic in topics:
-            result = _ping_one(session, hub, topic, timeout=timeout, attempts=max(1, attempts),
+            result = _ping_one(session, hub, topic, timeout=timeout, attempts=tries,
                                backoff=backoff, max_wait=max_wait, sleep=sleep)
             if not result.ok:
                 log.warning(result.describe())
+                if result.attempts > 1:
+                    tries = 1  # the hub is down: one try each for the other feeds, no waiting
             results.append(result)
     return results
