@@ -25,6 +25,7 @@ __all__ = ["BUILTIN", "known_types", "channel_class", "open_channel"]
 
 BUILTIN: dict[str, str] = {
     "outbox": "trustpublish.channels.outbox:OutboxChannel",
+    "feed": "trustpublish.channels.feed:FeedChannel",
 }
 
 ENTRY_POINT_GROUP = "trustpublish.channels"

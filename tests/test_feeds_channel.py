@@ -1,0 +1,87 @@
+"""Per-channel excerpt feeds (type: feed): entries appear as their slots pass; the feed adapter."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import feedparser
+
+from trustpublish.channels.base import Delivery
+from trustpublish.channels.feed import FeedChannel
+from trustpublish.channels.registry import open_channel
+from trustpublish.feeds.excerpts import excerpt_feed_items, provisional_slots
+from trustpublish.project import Project
+
+from feeds_helpers import FIRST, SECOND, build, make_project
+
+CHICAGO = ZoneInfo("America/Chicago")
+RULES = """\
+channels:
+  tips: {type: feed}
+  mastodon: {type: mastodon, instance: https://mastodon.example}
+timetable:
+  - {channel: tips, at: ["2026-03-09T12:30", "2026-03-02T12:30"]}
+  - {channel: tips, at: "2026-03-16T12:30"}
+  - {channel: mastodon, at: ["2026-03-03T12:30"]}
+"""
+
+
+def test_excerpts_appear_only_once_their_slot_has_passed(tmp_path) -> None:
+    schedule = make_project(tmp_path, {"a.md": FIRST, "b.md": SECOND}, rest=RULES)
+    project = Project.load(schedule)
+    slotted = provisional_slots("tips", project.config.timetable, project.posts,
+                                project.excerpts, CHICAGO)
+    queue = [e.id for slug in ("building-trust", "confidentiality")
+             for e in project.excerpts(project.post(slug))]
+    assert len(queue) == 2  # each test post is one excerpt long
+    # `at:` times sorted, one excerpt each in post order; the spare third slot stays empty
+    assert [s for s, _ in slotted] == [dt.datetime(2026, 3, d, 12, 30, tzinfo=CHICAGO)
+                                       for d in (2, 9)]
+    assert [e.id for _, e in slotted] == queue
+    posts = {p.slug: p for p in project.posts}
+    site = project.config.site
+    slot = slotted[0][0]
+    assert excerpt_feed_items("tips", slotted, slot - dt.timedelta(seconds=1), posts=posts,
+                              site=site) == []
+    at_slot = excerpt_feed_items("tips", slotted, slot, posts=posts, site=site)
+    assert [i.id for i in at_slot] == [
+        "tag:harborview-counseling.example,2025-01-21:blog/building-trust/why-it-matters"]
+    assert at_slot[0].published == slot
+    assert "utm_source=tips" in at_slot[0].url and "utm_medium=feed" in at_slot[0].url
+    later = excerpt_feed_items("tips", slotted, dt.datetime(2026, 3, 10, tzinfo=CHICAGO),
+                               posts=posts, site=site)
+    assert [i.published.day for i in later] == [9, 2]  # newest first
+    assert later[1].id == at_slot[0].id  # the id does not change as more entries arrive
+
+
+def test_build_writes_the_channel_feed_as_slots_pass(tmp_path) -> None:
+    schedule = make_project(tmp_path, {"a.md": FIRST, "b.md": SECOND}, rest=RULES)
+    folder = tmp_path / "dist" / "feeds" / "channels" / "tips"
+    build(schedule, now=dt.datetime(2026, 3, 1, tzinfo=CHICAGO))
+    empty = feedparser.parse((folder / "atom.xml").read_bytes())
+    assert not empty.bozo and empty.entries == []
+    assert not (tmp_path / "dist" / "feeds" / "channels" / "mastodon").exists()
+    empty_bytes = (folder / "atom.xml").read_bytes()
+    build(schedule, now=dt.datetime(2026, 3, 1, 12, tzinfo=CHICAGO))
+    assert (folder / "atom.xml").read_bytes() == empty_bytes  # empty feeds are stable too
+    build(schedule, now=dt.datetime(2026, 3, 10, tzinfo=CHICAGO))
+    for name in ("atom.xml", "rss.xml"):
+        parsed = feedparser.parse((folder / name).read_bytes())
+        assert not parsed.bozo and len(parsed.entries) == 2
+    atom = feedparser.parse((folder / "atom.xml").read_bytes())
+    assert atom.feed.id == ("https://harborview-counseling.example/blog/feeds/channels/tips/"
+                            "atom.xml")
+    assert atom.entries[0].updated == "2026-03-09T12:30:00-05:00"  # slot time, clinic zone
+
+
+def test_feed_channel_is_registered_and_needs_no_credentials(tmp_path) -> None:
+    channel = open_channel("tips", {"type": "feed"}, root=tmp_path)
+    assert isinstance(channel, FeedChannel)  # not the outbox stand-in
+    entry = "tag:harborview-counseling.example,2025-01-21:blog/building-trust/why-it-matters"
+    result = channel.publish(Delivery(id="d1", channel="tips", item_id="building-trust/why",
+                                      kind="feed", extra={"entry_id": entry}))
+    assert result.remote_id == entry
+    assert not (tmp_path / "outbox").exists()  # nothing written, nothing sent
+    bare = channel.publish(Delivery(id="d2", channel="tips", item_id="building-trust/why"))
+    assert bare.remote_id == "building-trust/why"
