@@ -8,8 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from .conftest import ROOT, SEED_TXT, run_cli
-from .test_readers import BAD_FILES
+from cli_helpers import ROOT, SEED_TXT, run_cli
+from test_readers import BAD_FILES
 
 SLUG = "the-importance-of-building-trust-in-therapy-relationships"
 

@@ -10,7 +10,7 @@ from trustpublish.errors import ContentError
 from trustpublish.readers import Defaults, read_post, read_posts
 from trustpublish.readers.plaintext import text_to_markdown
 
-from .conftest import SAMPLE_POST, SEED_TXT
+from cli_helpers import SAMPLE_POST, SEED_TXT
 
 CHROME = ("Recent articles", "References", "music therapy into ABA", "sibling relationships")
 

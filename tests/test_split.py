@@ -15,7 +15,7 @@ from trustpublish.readers import read_post
 from trustpublish.split import SplitOptions, split_post
 from trustpublish.text import count_words, split_sentences
 
-from .conftest import SAMPLE_POST, SEED_TXT
+from cli_helpers import SAMPLE_POST, SEED_TXT
 
 OPTS = SplitOptions(120, 220)
 
