@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+from .cache import ContentCache, digest
 from .config import CONFIG_NAME, Config, load_config
 from .errors import ContentError, TrustpublishError
 from .model import Excerpt, Post
@@ -65,8 +66,20 @@ class Project:
         return self.config.path_of("outbox", "outbox")
 
     @cached_property
+    def cache(self) -> ContentCache:
+        """Parsed posts and excerpts from earlier runs (a speed-up only)."""
+        return ContentCache(self.state_dir / "cache" / "content.pickle")
+
+    @cached_property
     def read_result(self) -> ReadResult:
-        return read_posts(self.posts_dir, self.config.defaults)
+        result = read_posts(self.posts_dir, self.config.defaults, self.cache)
+        self.cache.save()
+        return result
+
+    def close(self) -> None:
+        """Persist what this run computed (the cache)."""
+        if "cache" in self.__dict__:
+            self.cache.save()
 
     @property
     def posts(self) -> list[Post]:
@@ -103,7 +116,12 @@ class Project:
     def excerpts(self, post: Post) -> list[Excerpt]:
         """The post's excerpts (computed once per run)."""
         if post.slug not in self._excerpts:
-            self._excerpts[post.slug] = split_post(post, self.config.split)
+            key = digest("excerpts", post, self.config.split)
+            excerpts = self.cache.get(key)
+            if excerpts is None:
+                excerpts = split_post(post, self.config.split)
+                self.cache.put(key, excerpts)
+            self._excerpts[post.slug] = excerpts
         return self._excerpts[post.slug]
 
     def excerpt(self, excerpt_id: str) -> Excerpt:

@@ -135,41 +135,43 @@ def _atoms(post: Post, options: SplitOptions) -> list[_Atom]:
     return atoms
 
 
-def _cost(atoms: list[_Atom], prefix: list[int], j: int, i: int, options: SplitOptions) -> float:
-    """Cost of one excerpt made of atoms[j:i]."""
-    words = prefix[i] - prefix[j] - atoms[j].lead_heading_words
-    cost = 0.0
-    if j > 0:
-        cost += _NEVER if atoms[j].glue_to_previous else _CUT_COST[atoms[j].start]
-    if i < len(atoms) and atoms[i].glue_to_previous:
-        cost += _NEVER
-    forced = i - j == 1 or (i - j == 2 and atoms[j + 1].glue_to_previous)
-    if words < options.min_words:
-        cost += _OUT_OF_RANGE + _PER_WORD_OUT * (options.min_words - words)
-    elif words > options.max_words:
-        if not (forced and any(a.unsplittable for a in atoms[j:i])):
-            cost += _OUT_OF_RANGE + _PER_WORD_OUT * (words - options.max_words)
-    else:
-        middle = (options.min_words + options.max_words) / 2
-        cost += 4.0 * ((words - middle) / (options.max_words - options.min_words)) ** 2
-    return cost
-
-
 def _best_cuts(atoms: list[_Atom], options: SplitOptions) -> list[int]:
-    """Start indices of the excerpts in the cheapest split."""
+    """Start indices of the excerpts in the cheapest split (see the module docstring).
+
+    A piece's cost: a cut before it (by where it falls), plus a large penalty per
+    word outside ``min_words..max_words`` unless it is a single unsplittable atom,
+    plus a small pull towards the middle of the range.
+    """
     n = len(atoms)
+    lo, hi = options.min_words, options.max_words
+    middle, span = (lo + hi) / 2, max(hi - lo, 1)
     prefix = [0]
     for atom in atoms:
         prefix.append(prefix[-1] + atom.words)
+    cut_cost = [_NEVER if a.glue_to_previous else _CUT_COST[a.start] for a in atoms] + [0.0]
+    glued = [a.glue_to_previous for a in atoms] + [False]
+    lead = [a.lead_heading_words for a in atoms]
+    unsplittable = [a.unsplittable for a in atoms]
     best = [0.0] + [float("inf")] * n
     back = [0] * (n + 1)
     for i in range(1, n + 1):
+        end_cost = _NEVER if glued[i] else 0.0
         for j in range(i - 1, -1, -1):
-            if prefix[i] - prefix[j] > 4 * options.max_words and i - j > 1:
-                break  # far too long; longer groups only get worse
-            total = best[j] + _cost(atoms, prefix, j, i, options)
-            if total < best[i]:
-                best[i], back[i] = total, j
+            size = prefix[i] - prefix[j]
+            if size > 2 * hi and i - j > 2:
+                break  # longer pieces only get worse
+            words = size - lead[j]
+            cost = best[j] + end_cost + (cut_cost[j] if j else 0.0)
+            if words < lo:
+                cost += _OUT_OF_RANGE + _PER_WORD_OUT * (lo - words)
+            elif words > hi:
+                forced = (i - j == 1 or (i - j == 2 and glued[j + 1])) and any(unsplittable[j:i])
+                if not forced:
+                    cost += _OUT_OF_RANGE + _PER_WORD_OUT * (words - hi)
+            else:
+                cost += 4.0 * ((words - middle) / span) ** 2
+            if cost < best[i]:
+                best[i], back[i] = cost, j
     cuts: list[int] = []
     i = n
     while i > 0:

@@ -8,21 +8,20 @@ from __future__ import annotations
 import re
 import unicodedata
 
-import regex
 
 __all__ = ["slugify", "count_words", "split_sentences", "teaser", "normalize_space"]
 
-_WORD = regex.compile(r"[\p{L}\p{N}]+(?:['’\-][\p{L}\p{N}]+)*")
-_CJK = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}]")
+_WORD = re.compile(r"[^\W_]+(?:['’\-][^\W_]+)*")
+_CJK = re.compile("[\u1100-\u11ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af"
+                  "\uf900-\ufaff\U00020000-\U0002fa1f]")
 
 # Abbreviations after which a period does not end a sentence.
 _ABBREVIATIONS = {
     "dr", "mr", "mrs", "ms", "prof", "st", "vs", "etc", "e.g", "i.e", "jr", "sr", "no",
     "fig", "approx", "dept", "inc", "ltd", "co", "mt", "u.s", "a.m", "p.m", "ph.d",
 }
-_SENTENCE_END = regex.compile(
-    r"""(?<=[.!?…。！？])["'”’)\]]*\s+(?=["“‘(\[]?[\p{Lu}\p{N}\p{Lo}])""", regex.VERBOSE
-)
+# Candidate sentence ends; the character after must start a sentence (see _starts_sentence).
+_SENTENCE_END = re.compile(r"""[.!?…。！？]["'”’)\]]*\s+(["“‘(\[]?)(\S)""")
 
 
 def normalize_space(text: str) -> str:
@@ -48,6 +47,8 @@ def count_words(text: str) -> int:
 
     Each CJK character counts as one word, since those scripts do not use spaces.
     """
+    if text.isascii():
+        return len(_WORD.findall(text))
     cjk = len(_CJK.findall(text))
     return len(_WORD.findall(_CJK.sub(" ", text))) + cjk
 
@@ -66,14 +67,26 @@ def split_sentences(text: str) -> list[str]:
     sentences: list[str] = []
     start = 0
     for match in _SENTENCE_END.finditer(text):
-        candidate = text[start:match.start()]
+        following = match.group(2)
+        if not (following.isupper() or following.isdigit() or
+                (following.isalpha() and not following.islower())):
+            continue
+        candidate = text[start:match.start(1) - _trailing_space(text, match.start(1))]
         last_word = candidate.rsplit(" ", 1)[-1].rstrip(".!?…\"'”’)]").lower()
         if candidate.endswith(".") and (last_word in _ABBREVIATIONS or len(last_word) == 1):
             continue
         sentences.append(candidate.strip())
-        start = match.end()
+        start = match.start(1)
     sentences.append(text[start:].strip())
     return [s for s in sentences if s]
+
+
+def _trailing_space(text: str, end: int) -> int:
+    """How many whitespace characters stand right before ``end``."""
+    n = 0
+    while end - n > 0 and text[end - n - 1].isspace():
+        n += 1
+    return n
 
 
 def ends_sentence(text: str) -> bool:

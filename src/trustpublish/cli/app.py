@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+import click
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -27,7 +29,6 @@ class App:
     as_json: bool = False
     now_text: str | None = None
     verbosity: int = 0
-    _project: "Project | None" = field(default=None, repr=False)
 
     @cached_property
     def project(self) -> "Project":
@@ -37,6 +38,7 @@ class App:
         path = Path(self.config_path) if self.config_path else find_config()
         project = Project.load(path)
         load_dotenv_for(project.root)
+        click.get_current_context().call_on_close(project.close)
         return project
 
     def now(self) -> dt.datetime:

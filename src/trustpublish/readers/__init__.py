@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..cache import ContentCache, digest
 from ..errors import ContentError
 from ..model import Post
 from .metadata import Defaults
@@ -104,17 +105,28 @@ def iter_post_files(folder: Path) -> Iterable[Path]:
     )
 
 
-def read_posts(folder: Path, defaults: Defaults | None = None) -> ReadResult:
+def read_posts(folder: Path, defaults: Defaults | None = None,
+               cache: ContentCache | None = None) -> ReadResult:
     """Read every post in ``folder``; posts sorted by date, then slug.
 
-    Two posts with the same slug are an error on the second one.
+    Two posts with the same slug are an error on the second one. With a ``cache``,
+    a file whose bytes (and the defaults) are unchanged is not parsed again.
     """
     posts: list[Post] = []
     errors: list[ContentError] = []
     seen: dict[str, Path] = {}
+    defaults = defaults or Defaults()
     for path in iter_post_files(folder):
         try:
-            post = read_post(path, defaults)
+            key = digest("post", str(path), path.read_bytes(), defaults) if cache else ""
+            post = cache.get(key) if cache else None
+            if post is None:
+                post = read_post(path, defaults)
+                if cache:
+                    cache.put(key, post)
+        except OSError as exc:
+            errors.append(ContentError(f"cannot read file ({exc.strerror})", file=path))
+            continue
         except ContentError as exc:
             errors.append(exc)
             continue
