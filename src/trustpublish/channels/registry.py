@@ -25,6 +25,8 @@ __all__ = ["BUILTIN", "known_types", "channel_class", "open_channel"]
 
 BUILTIN: dict[str, str] = {
     "outbox": "trustpublish.channels.outbox:OutboxChannel",
+    "email": "trustpublish.channels.smtp:SmtpChannel",
+    "webhook": "trustpublish.channels.webhook:WebhookChannel",
 }
 
 ENTRY_POINT_GROUP = "trustpublish.channels"
