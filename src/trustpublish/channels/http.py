@@ -65,12 +65,17 @@ def is_loopback(host: str | None) -> bool:
         return False
 
 
-def check_base_url(url: str, *, channel: str, key: str) -> str:
-    """Validate a base URL from the config; returns it without a trailing slash."""
+def check_base_url(url: str, *, channel: str, key: str, secret: bool = False) -> str:
+    """Validate a base URL; returns it without a trailing slash.
+
+    ``secret`` marks a URL that is itself a credential (webhook URLs): it is then
+    never repeated in the error message.
+    """
     parts = urlsplit(str(url).strip())
     where = f"channels.{channel}.{key}"
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigError(f"{url!r} is not an http(s) URL", key_path=where,
+        shown = "the URL" if secret else repr(url)
+        raise ConfigError(f"{shown} is not an http(s) URL", key_path=where,
                           hint="write it like https://mastodon.social")
     if parts.scheme == "http" and not is_loopback(parts.hostname):
         raise ConfigError(f"plain http:// is only allowed for this machine, not {parts.hostname}",

@@ -72,7 +72,7 @@ class WebhookChannel(Channel):
         if not url:
             raise ConfigError("a webhook channel needs `url:` (or "
                               f"{env_name(name, 'webhook_url')})", key_path=f"channels.{name}.url")
-        return check_base_url(str(url), channel=name, key="url")
+        return check_base_url(str(url), channel=name, key="url", secret=bool(from_env))
 
     def __init__(self, name: str, config: Mapping[str, Any], *, root: Path | None = None) -> None:
         super().__init__(name, config, root=root)
