@@ -9,3 +9,9 @@ step "trustpublish check"
 step "trustpublish split posts/the-importance-of-building-trust-in-therapy-relationships.md"
 "$tp" split posts/the-importance-of-building-trust-in-therapy-relationships.md
 step "trustpublish build"; "$tp" build
+step "trustpublish publish (no credentials: each social channel writes to outbox/)"
+excerpt="the-importance-of-building-trust-in-therapy-relationships/impact-of-trust-on-client-openness"
+for channel in mastodon bluesky; do
+  "$tp" publish "$excerpt" --channel "$channel"
+done
+ls -l outbox/*/
