@@ -72,17 +72,18 @@ class ContentCache:
         self._new[key] = value
         self._dirty = True
 
-    def save(self) -> None:
-        """Write the entries used in this run (atomically); a no-op without a path."""
-        if self.path is None or not (self._dirty or set(self._old) - set(self._new)):
+    def save(self, *, prune: bool = False) -> None:
+        """Write the cache atomically; ``prune`` (at the end of a run) drops unused entries."""
+        if self.path is None or not (self._dirty or (prune and set(self._old) - set(self._new))):
             return
+        entries = self._new if prune else {**self._old, **self._new}
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".cache-")
             with os.fdopen(fd, "wb") as handle:
-                pickle.dump({"code": code_fingerprint(), "entries": self._new}, handle,
+                pickle.dump({"code": code_fingerprint(), "entries": entries}, handle,
                             protocol=pickle.HIGHEST_PROTOCOL)
             os.replace(tmp, self.path)
-            self._old, self._dirty = dict(self._new), False
+            self._old, self._dirty = dict(entries), False
         except OSError:
             pass  # read-only state folder: run without the cache

@@ -79,7 +79,7 @@ class Project:
     def close(self) -> None:
         """Persist what this run computed (the cache)."""
         if "cache" in self.__dict__:
-            self.cache.save()
+            self.cache.save(prune=True)
 
     @property
     def posts(self) -> list[Post]:
