@@ -26,7 +26,7 @@ _SENTENCE_END = re.compile(r"""[.!?…。！？]["'”’)\]]*\s+(["“‘(\[]?)
 
 def normalize_space(text: str) -> str:
     """Collapse runs of whitespace to single spaces and strip the ends."""
-    return re.sub(r"\s+", " ", text).strip()
+    return " ".join(text.split())
 
 
 def slugify(text: str, *, max_length: int = 80) -> str:
@@ -71,7 +71,7 @@ def split_sentences(text: str) -> list[str]:
         if not (following.isupper() or following.isdigit() or
                 (following.isalpha() and not following.islower())):
             continue
-        candidate = text[start:match.start(1) - _trailing_space(text, match.start(1))]
+        candidate = text[start:match.start(1)]
         last_word = candidate.rsplit(" ", 1)[-1].rstrip(".!?…\"'”’)]").lower()
         if candidate.endswith(".") and (last_word in _ABBREVIATIONS or len(last_word) == 1):
             continue
@@ -79,14 +79,6 @@ def split_sentences(text: str) -> list[str]:
         start = match.start(1)
     sentences.append(text[start:].strip())
     return [s for s in sentences if s]
-
-
-def _trailing_space(text: str, end: int) -> int:
-    """How many whitespace characters stand right before ``end``."""
-    n = 0
-    while end - n > 0 and text[end - n - 1].isspace():
-        n += 1
-    return n
 
 
 def ends_sentence(text: str) -> bool:
