@@ -69,8 +69,22 @@ def check_channel_budgets(project: "Project") -> Iterable[Problem]:
     return budget_problems(project)
 
 
+def check_privacy(project: "Project") -> Iterable[Problem]:
+    """The privacy guard: patient-identifying details block a post until fixed or approved."""
+    from .privacy import blocking_findings, rules_for
+
+    rules = rules_for(project.config)
+    for post in project.posts:
+        for finding in blocking_findings(post, rules):
+            yield Problem(
+                "Privacy", f"possible {finding.kind} {finding.text!r}: this post will not be "
+                "published until it is removed or approved", str(post.source), finding.line,
+                f"if it is not about a patient (e.g. the clinic's own number), add "
+                f"`privacy_ok: [\"{finding.key}\"]` to the front matter")
+
+
 CHECKS: list[Callable[["Project"], Iterable[Problem]]] = [check_posts, check_excerpts,
-                                                          check_channel_budgets]
+                                                          check_privacy, check_channel_budgets]
 
 
 def run_checks(project: "Project") -> list[Problem]:

@@ -77,6 +77,7 @@ class Post:
     channels: tuple[str, ...] | None = None
     language: str | None = None
     updated: dt.datetime | None = None
+    privacy_ok: tuple[str, ...] = ()
 
     @property
     def approved(self) -> bool:

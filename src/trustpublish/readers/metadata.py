@@ -21,7 +21,7 @@ __all__ = ["Defaults", "build_post", "parse_date", "KNOWN_FIELDS"]
 
 KNOWN_FIELDS = (
     "title", "date", "slug", "url", "summary", "author", "tags", "image", "image_alt",
-    "status", "publish_after", "channels", "language", "updated",
+    "status", "publish_after", "channels", "language", "updated", "privacy_ok",
 )
 
 _DATE_FORMATS = (
@@ -128,8 +128,9 @@ def build_post(
     try:
         tags = _string_list(meta.get("tags", []), "tags")
         channels = _string_list(meta["channels"], "channels") if meta.get("channels") else None
+        privacy_ok = _string_list(meta.get("privacy_ok", []), "privacy_ok")
     except ValueError as exc:
-        field = "tags" if "tags" in str(exc) else "channels"
+        field = next(f for f in ("tags", "channels", "privacy_ok") if f"`{f}`" in str(exc))
         raise fail(field, str(exc)) from None
     image = meta.get("image")
     image_alt = str(meta.get("image_alt") or "")
@@ -149,5 +150,5 @@ def build_post(
         status=status,  # type: ignore[arg-type]
         publish_after=dates["publish_after"], channels=channels,
         language=str(meta["language"]) if meta.get("language") else None,
-        updated=dates["updated"],
+        updated=dates["updated"], privacy_ok=privacy_ok,
     )

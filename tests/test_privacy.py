@@ -1,0 +1,65 @@
+"""The privacy guard: what it finds, where, and how staff approve a false alarm."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+from trustpublish.markup import parse_blocks
+from trustpublish.privacy import PrivacyRules, blocking_findings, scan_post
+from trustpublish.readers import read_post
+
+from cli_helpers import SAMPLE_POST, run_cli
+
+RULES = PrivacyRules.for_site("https://harborview-counseling.example/blog", names=["Jane Roe"])
+LEAKY = """Our client Jane Roe (DOB: 03/14/1988, MRN 00123456) called 312-555-0142.
+She lives at 42 Elm Street and wrote from jane.roe@gmail.com; SSN 123-45-6789.
+
+Write to news@harborview-counseling.example, call 988 any time; 1,200 clients in 2024."""
+
+
+def post_with(markdown: str, **changes):
+    base = read_post(SAMPLE_POST)
+    return dataclasses.replace(base, body=tuple(parse_blocks(markdown, first_line=20)), **changes)
+
+
+def test_sample_post_is_clean():
+    assert scan_post(read_post(SAMPLE_POST), RULES) == []
+
+
+def test_finds_each_kind_with_its_line():
+    found = {(f.kind, f.text, f.line) for f in scan_post(post_with(LEAKY), RULES)}
+    assert found == {
+        ("name", "Jane Roe", 20), ("birthdate", "DOB: 03/14/1988", 20),
+        ("record", "MRN 00123456", 20), ("phone", "312-555-0142", 20),
+        ("address", "42 Elm Street", 21), ("email", "jane.roe@gmail.com", 21),
+        ("id-number", "123-45-6789", 21),
+    }
+
+
+def test_the_clinics_own_address_crisis_lines_and_numbers_are_not_findings():
+    assert scan_post(post_with("Write to news@harborview-counseling.example or call 988. "
+                               "We saw 1,200 clients in 2024 and 35% improved."), RULES) == []
+
+
+def test_findings_can_be_approved_per_post_or_site_wide():
+    post = post_with("Call the front desk at (312) 555-0100 to book.")
+    [finding] = blocking_findings(post, RULES)
+    assert finding.key == "phone:3125550100"
+    assert blocking_findings(dataclasses.replace(post, privacy_ok=(finding.key,)), RULES) == []
+    site_wide = dataclasses.replace(RULES, allow=("(312) 555-0100",))
+    assert blocking_findings(post, site_wide) == []
+
+
+def test_check_reports_findings_with_file_line_and_the_approval_to_add(project: Path):
+    leaky = project / "posts" / "leaky.md"
+    leaky.write_text("---\ntitle: A story\ndate: 2025-02-01\nstatus: approved\n---\n\n"
+                     "## Case\n\nWe helped a client, DOB 1988-03-14, feel safe.\n", encoding="utf-8")
+    result = run_cli("check", cwd=project)
+    assert result.code == 1
+    assert "posts/leaky.md:9: possible birthdate 'DOB 1988-03-14'" in result.out
+    assert 'privacy_ok: ["birthdate:dob 1988-03-14"]' in result.out
+    text = leaky.read_text(encoding="utf-8").replace(
+        "status: approved", 'status: approved\nprivacy_ok: ["birthdate:dob 1988-03-14"]')
+    leaky.write_text(text, encoding="utf-8")
+    assert run_cli("check", cwd=project).code == 0
