@@ -29,6 +29,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "split": ("trustpublish.cli.content:split", "Show the excerpts a post is cut into."),
     "import": ("trustpublish.cli.content:import_", "Convert a .txt/.html file or URL into a Markdown post."),
     "build": ("trustpublish.cli.build:build", "Write feeds, email previews and the preview site to dist/."),
+    "preview": ("trustpublish.cli.digest:preview", "Build the next email digest and open it in a browser."),
 }
 
 EXIT_CODES = {
