@@ -49,18 +49,26 @@ def build_message(issue: DigestIssue, recipient: Recipient, *, html: str, text: 
                           hint='add from: "Clinic name <news@clinic.example>"')
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
-    name = " ".join(recipient.name.split())
+    if any(ch in recipient.email for ch in "\r\n\0") or "@" not in recipient.email:
+        raise ValueError(f"not a single email address: {recipient.email!r}")
+    name = " ".join(recipient.name.split())  # also removes any line break
     boundary = "=_tp_" + _key(issue.id, recipient.email)[24:48]
     links = [recipient.unsubscribe_url or issue.unsubscribe_base,
              recipient.unsubscribe_mailto or issue.unsubscribe_mailto]
     own = (
         ("To", formataddr((name, recipient.email)) if name else recipient.email),
         ("Date", format_datetime(now.astimezone(dt.timezone.utc))),
-        ("Message-ID", message_id(issue, recipient.email)),
-        ("List-Unsubscribe", ", ".join(f"<{link}>" for link in links if link)),
         ("Content-Type", f'multipart/alternative; boundary="{boundary}"'),
     )
-    head = _issue_headers(issue) + b"".join(SMTP.fold_binary(k, v) for k, v in own)
+    # Message-ID and List-Unsubscribe are ASCII by construction; written unfolded
+    # (or folded between the two URIs) so readers see them exactly as built.
+    uris = [_ascii_uri(link) for link in links if link]
+    head = b"".join((
+        _issue_headers(issue),
+        b"".join(SMTP.fold_binary(k, v) for k, v in own),
+        b"Message-ID: " + message_id(issue, recipient.email).encode("ascii") + b"\r\n",
+        b"List-Unsubscribe: " + b",\r\n ".join(b"<" + u + b">" for u in uris) + b"\r\n",
+    ))
     delimiter = b"--" + boundary.encode("ascii")
     return b"".join((head, b"\r\n", delimiter, b"\r\n", _text_part(text, "plain"),
                      b"\r\n", delimiter, b"\r\n", _text_part(html, "html"),
@@ -79,6 +87,13 @@ def _issue_headers(issue: DigestIssue) -> bytes:
     msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     msg["MIME-Version"] = "1.0"
     return b"".join(SMTP.fold_binary(name, value) for name, value in msg.items())
+
+
+def _ascii_uri(uri: str) -> bytes:
+    """``uri`` as header bytes; refuses line breaks, spaces, ``<>`` and non-ASCII (no injection)."""
+    if any(ch in uri for ch in "\r\n <>") or not uri.isascii():
+        raise ValueError(f"unsubscribe URI must be a plain ASCII URI: {uri!r}")
+    return uri.encode("ascii")
 
 
 def _text_part(content: str, subtype: str) -> bytes:
