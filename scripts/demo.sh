@@ -8,3 +8,7 @@ step "trustpublish check"
 "$tp" check
 step "trustpublish split posts/the-importance-of-building-trust-in-therapy-relationships.md"
 "$tp" split posts/the-importance-of-building-trust-in-therapy-relationships.md
+step "trustpublish build"
+"$tp" build
+step "trustpublish preview --no-open"
+"$tp" preview --no-open
