@@ -8,7 +8,10 @@ step "trustpublish check"
 "$tp" check
 step "trustpublish split posts/the-importance-of-building-trust-in-therapy-relationships.md"
 "$tp" split posts/the-importance-of-building-trust-in-therapy-relationships.md
-step "trustpublish build"; "$tp" build
+step "trustpublish build"
+"$tp" build
+step "trustpublish preview --no-open"
+"$tp" preview --no-open
 step "trustpublish publish (no credentials: each social channel writes to outbox/)"
 excerpt="the-importance-of-building-trust-in-therapy-relationships/impact-of-trust-on-client-openness"
 for channel in mastodon bluesky; do

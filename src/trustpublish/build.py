@@ -21,6 +21,7 @@ Builder = Callable[["Project", dt.datetime], list[Path]]
 #: name → "module:function"; imported only when the build runs.
 BUILDERS: dict[str, str] = {
     "feeds": "trustpublish.feeds.builder:build_feeds",
+    "email": "trustpublish.digest.build:build",
 }
 
 

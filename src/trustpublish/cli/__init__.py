@@ -30,6 +30,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "import": ("trustpublish.cli.content:import_", "Convert a .txt/.html file or URL into a Markdown post."),
     "build": ("trustpublish.cli.build:build", "Write feeds, email previews and the preview site to dist/."),
     "publish": ("trustpublish.cli.channels:publish", "Send one excerpt to one channel now."),
+    "preview": ("trustpublish.cli.digest:preview", "Build the next email digest and open it in a browser."),
 }
 
 EXIT_CODES = {

@@ -1,0 +1,50 @@
+"""`trustpublish build` and `trustpublish preview` for email channels, on a copy of the sample."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+from pathlib import Path
+
+from trustpublish.cli import main
+from trustpublish.digest.build import build, next_issue_excerpts
+
+from email_helpers import NOW, copy_sample
+
+
+def test_build_writes_html_text_and_eml_for_the_next_issue(tmp_path: Path) -> None:
+    project = copy_sample(tmp_path)
+    written = build(project, NOW)
+    names = sorted(p.name for p in written)
+    assert names == ["newsletter-0001.eml", "newsletter-0001.html", "newsletter-0001.txt"]
+    assert all(p.parent == project.dist_dir / "email" for p in written)
+    html = (project.dist_dir / "email" / "newsletter-0001.html").read_text()
+    msg = email.message_from_bytes((project.dist_dir / "email" / "newsletter-0001.eml").read_bytes(),
+                                   policy=email.policy.default)
+    assert msg["To"] == "Sample Reader <sample.reader@example.com>"
+    assert "unsubscribe?t=preview" in html and ">Hello,</p>" in html
+    # excerpts_per_issue: 2 in the sample schedule.yaml
+    assert html.count(">Continue reading</a>") == 2
+
+
+def test_next_issue_respects_approval_and_post_channels(tmp_path: Path) -> None:
+    project = copy_sample(tmp_path)
+    post = project.posts_dir / "the-importance-of-building-trust-in-therapy-relationships.md"
+    config = {"type": "email", "excerpts_per_issue": 3}
+    assert [e.id for e in next_issue_excerpts(project, "newsletter", config)] == \
+        [e.id for e in project.excerpts(project.posts[0])[:3]]
+    post.write_text(post.read_text().replace("status: approved", "status: approved\nchannels: [mastodon]"))
+    from trustpublish.project import Project
+
+    limited = Project.load(project.config.path)
+    assert next_issue_excerpts(limited, "newsletter", config) == []
+    assert build(limited, NOW) == []
+
+
+def test_preview_command_builds_and_prints_the_path(tmp_path: Path, capsys) -> None:
+    project = copy_sample(tmp_path)
+    main(["--config", str(project.config.path), "--now", "2025-12-02T09:00", "preview", "--no-open"])
+    out = capsys.readouterr().out
+    page = project.dist_dir / "email" / "newsletter-0001.html"
+    assert str(page) in out and page.is_file()
+    assert "2 December 2025" in page.read_text()
