@@ -90,6 +90,7 @@ def load_config(path: Path) -> Config:
     from . import schema  # validation of the whole document against the shipped JSON Schema
 
     schema.validate(data, path, lines)
+    schema.check_semantics(data, path, lines)
     site_raw = _require_mapping(data.get("site"), "site", path, lines)
     for key in ("title", "url"):
         if not site_raw.get(key):

@@ -29,6 +29,14 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "split": ("trustpublish.cli.content:split", "Show the excerpts a post is cut into."),
     "import": ("trustpublish.cli.content:import_", "Convert a .txt/.html file or URL into a Markdown post."),
     "build": ("trustpublish.cli.build:build", "Write feeds, email previews and the preview site to dist/."),
+    "plan": ("trustpublish.cli.engine:plan", "Show the timetable: when, channel, what, state."),
+    "run": ("trustpublish.cli.engine:run", "Deliver what is due (--once for cron/systemd timers)."),
+    "status": ("trustpublish.cli.engine:status", "Counts by state, what needs attention, next slots."),
+    "history": ("trustpublish.cli.engine:history", "Every delivery: state, remote id, error."),
+    "retry": ("trustpublish.cli.engine:retry", "Send a failed delivery again."),
+    "resolve": ("trustpublish.cli.engine:resolve", "Settle an unknown outcome: --sent or --not-sent."),
+    "schema": ("trustpublish.cli.engine:schema", "Write the JSON Schema of schedule.yaml for editors."),
+    "subscribers": ("trustpublish.cli.engine:subscribers", "Import or list email subscribers."),
 }
 
 EXIT_CODES = {
