@@ -129,7 +129,9 @@ class DeliveryEngine:
 
     def plan(self, start: dt.datetime, end: dt.datetime, now: dt.datetime) -> list[PlannedDelivery]:
         """What each slot in [start, end) sends; recorded slots show their delivery state."""
-        queue = candidates(self.project.posts, self.project.excerpts)
+        from .queuecache import load_candidates
+
+        queue = load_candidates(self.project)
         recorded = self.recorded()
         states = self._states_by_slot()
         recorded = [Recorded(r.channel, r.when, r.item, r.excerpts,
@@ -139,7 +141,7 @@ class DeliveryEngine:
 
     def _states_by_slot(self) -> dict[tuple[str, dt.datetime], str]:
         """Summary state of each recorded slot from its deliveries (worst first)."""
-        order = ("unknown", "failed", "sending", "planned", "skipped", "sent")
+        order = ("unknown", "failed", "sending", "planned", "missed", "skipped", "sent")
         result: dict[tuple[str, dt.datetime], str] = {}
         for d in self.ledger.deliveries():
             key = (d.channel, d.when) if d.when else None
@@ -204,13 +206,18 @@ class DeliveryEngine:
         seen = {(r.channel, r.when) for r in recorded}
         fresh = [s for s in due if (s.channel, s.when) not in seen]
         missed = [s for s in fresh if s.when < now - self._grace(s.entry)]
-        for slot in missed:
+        for n, slot in enumerate(missed):
             report.counts["missed"] += 1
-            report.lines.append(f"missed {slot.channel} slot at {slot.local:%Y-%m-%d %H:%M %Z} "
-                                "(beyond the grace window; nothing sent)")
+            if n < 5:
+                report.lines.append(f"missed {slot.channel} slot at {slot.local:%Y-%m-%d %H:%M %Z} "
+                                    "(beyond the grace window; nothing sent)")
+            elif n == 5:
+                report.lines.append(f"... and {len(missed) - 5} more missed slots "
+                                    "(`trustpublish history --state missed` lists them)")
             if not dry_run:
                 self.ledger.record_slot(channel=slot.channel, when=slot.when, entry=slot.entry,
-                                        item="", excerpts=(), issue_number=None, state="missed", now=now)
+                                        item="", excerpts=(), issue_number=None, state="missed",
+                                        now=now, recipients=[None], delivery_state="missed")
                 recorded.append(Recorded(slot.channel, slot.when, "", (), "missed"))
         live = [s for s in fresh if s not in missed]
         queue = candidates(self.project.posts, self.project.excerpts)
@@ -222,7 +229,8 @@ class DeliveryEngine:
                 if not dry_run:
                     self.ledger.record_slot(channel=planned.channel, when=planned.when,
                                             entry=planned.entry, item="", excerpts=(),
-                                            issue_number=None, state="skipped", now=now)
+                                            issue_number=None, state="skipped", now=now,
+                                            recipients=[None], delivery_state="skipped")
                 continue
             options = self.config.channels.get(planned.channel, {})
             recipients: list[str | None] = [None]

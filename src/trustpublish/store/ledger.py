@@ -146,16 +146,22 @@ class Ledger:
 
     def record_slot(self, *, channel: str, when: dt.datetime, entry: str, item: str,
                     excerpts: Sequence[str], issue_number: int | None, state: str,
-                    now: dt.datetime, recipients: Iterable[str | None] = ()) -> int:
-        """Record a handled slot and its planned deliveries in one transaction."""
+                    now: dt.datetime, recipients: Iterable[str | None] = (),
+                    delivery_state: str = "planned") -> int:
+        """Record a handled slot and its deliveries (``planned``) in one transaction.
+
+        A missed or skipped slot gets one delivery row in that state, so history shows it.
+        """
         stamp = iso(now)
         with self.engine.begin() as conn:
             slot_id = conn.execute(insert(slots).values(
                 channel=channel, when_utc=iso(when), entry=entry, item=item,
                 excerpts=json.dumps(list(excerpts)), issue_number=issue_number, state=state,
                 created_at=stamp)).inserted_primary_key[0]
-            rows = [{"key": delivery_key(channel, item, r), "slot_id": slot_id, "channel": channel,
-                     "item": item, "recipient": r, "state": "planned", "attempts": 0,
+            key_item = item or f"slot@{iso(when)}"
+            rows = [{"key": delivery_key(channel, key_item, r), "slot_id": slot_id,
+                     "channel": channel, "item": item, "recipient": r, "state": delivery_state,
+                     "attempts": 0,
                      "created_at": stamp, "updated_at": stamp} for r in recipients]
             if rows:
                 conn.execute(insert(deliveries), rows)
