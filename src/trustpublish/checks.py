@@ -62,7 +62,15 @@ def check_excerpts(project: "Project") -> Iterable[Problem]:
                           str(post.source), 1, "write some paragraphs under the headings")
 
 
-CHECKS: list[Callable[["Project"], Iterable[Problem]]] = [check_posts, check_excerpts]
+def check_channel_budgets(project: "Project") -> Iterable[Problem]:
+    """Every approved excerpt fits every configured social channel (PRODUCT §4)."""
+    from .channels.compose import budget_problems
+
+    return budget_problems(project)
+
+
+CHECKS: list[Callable[["Project"], Iterable[Problem]]] = [check_posts, check_excerpts,
+                                                          check_channel_budgets]
 
 
 def run_checks(project: "Project") -> list[Problem]:

@@ -25,6 +25,15 @@ __all__ = ["BUILTIN", "known_types", "channel_class", "open_channel"]
 
 BUILTIN: dict[str, str] = {
     "outbox": "trustpublish.channels.outbox:OutboxChannel",
+    "email": "trustpublish.channels.smtp:SmtpChannel",
+    "webhook": "trustpublish.channels.webhook:WebhookChannel",
+    "mastodon": "trustpublish.channels.mastodon:MastodonChannel",
+    "bluesky": "trustpublish.channels.bluesky:BlueskyChannel",
+    "linkedin": "trustpublish.channels.linkedin:LinkedInChannel",
+    "facebook": "trustpublish.channels.facebook:FacebookChannel",
+    "telegram": "trustpublish.channels.telegram:TelegramChannel",
+    "discord": "trustpublish.channels.discord:DiscordChannel",
+    "slack": "trustpublish.channels.slack:SlackChannel",
 }
 
 ENTRY_POINT_GROUP = "trustpublish.channels"

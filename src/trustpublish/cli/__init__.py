@@ -37,6 +37,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "resolve": ("trustpublish.cli.engine:resolve", "Settle an unknown outcome: --sent or --not-sent."),
     "schema": ("trustpublish.cli.engine:schema", "Write the JSON Schema of schedule.yaml for editors."),
     "subscribers": ("trustpublish.cli.engine:subscribers", "Import or list email subscribers."),
+    "publish": ("trustpublish.cli.channels:publish", "Send one excerpt to one channel now."),
 }
 
 EXIT_CODES = {

@@ -1,0 +1,74 @@
+"""A base class for adapters that talk to an HTTP API with one token.
+
+:class:`ApiChannel` reads its secret ``TRUSTPUBLISH_<NAME>_<TOKEN_VAR>``, validates
+its base URL (``base_key`` in the config, else ``default_base``), builds one
+:class:`~trustpublish.channels.http.HttpClient` and closes it. Subclasses implement
+``publish`` and the classmethod ``outbox_request(name, config, delivery)`` that
+describes the exact request with secrets shown as ``***``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, ClassVar
+
+from ..env import Secret, env_name, secret
+from ..errors import ConfigError
+from .base import Channel
+from .http import HttpClient, check_base_url, timeout_from
+
+__all__ = ["ApiChannel", "local_image"]
+
+
+class ApiChannel(Channel):
+    """An HTTP API adapter with one secret token."""
+
+    token_var: ClassVar[str] = "TOKEN"
+    base_key: ClassVar[str] = "api_base"
+    default_base: ClassVar[str | None] = None
+
+    @classmethod
+    def required_env(cls) -> tuple[str, ...]:
+        return (cls.token_var,)
+
+    @classmethod
+    def base_url(cls, name: str, config: Mapping[str, Any]) -> str:
+        value = config.get(cls.base_key) or cls.default_base
+        if not value:
+            raise ConfigError(f"`{cls.base_key}` is required for a {cls.type} channel",
+                              key_path=f"channels.{name}.{cls.base_key}")
+        return check_base_url(str(value), channel=name, key=cls.base_key)
+
+    @classmethod
+    def require(cls, name: str, config: Mapping[str, Any], key: str, example: str) -> str:
+        value = config.get(key)
+        if not value:
+            raise ConfigError(f"`{key}` is required for a {cls.type} channel",
+                              key_path=f"channels.{name}.{key}", hint=f"for example {key}: {example}")
+        return str(value)
+
+    def __init__(self, name: str, config: Mapping[str, Any], *, root: Path | None = None) -> None:
+        super().__init__(name, config, root=root)
+        token = secret(name, self.token_var)
+        if not token:
+            raise ConfigError(f"{env_name(name, self.token_var)} is not set")
+        self.token: Secret = token
+        self.base = self.base_url(name, config)
+        self.http = HttpClient(name, self.base, idempotent=self.idempotent, secrets=[token],
+                               timeout=timeout_from(config, channel=name))
+
+    def close(self) -> None:
+        self.http.close()
+
+
+def local_image(root: Path | None, image: str | None) -> Path | None:
+    """The post image as a local file (relative to the project), or None for URLs/missing."""
+    if not image or "://" in image:
+        return None
+    path = Path(image)
+    if not path.is_absolute() and root is not None:
+        for candidate in (root / image.lstrip("/"), root / "posts" / image.lstrip("/")):
+            if candidate.is_file():
+                return candidate
+    return path if path.is_file() else None
