@@ -84,6 +84,12 @@ class IssueCache:
 
         url, mailto = unsubscribe_links(self.site, channel, options, email)
         data = rendered.message_for(Recipient(email, name, url, mailto), now=now)
+        try:
+            from .channels.ids import delivery_id
+
+            key = delivery_id(channel, item, email.lower())
+        except ImportError:
+            pass
         return Delivery(id=key, channel=channel, item_id=item, kind="email", message=data,
                         sender=parseaddr(str(options.get("from", "")))[1] or None, recipient=email)
 

@@ -33,8 +33,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .errors import (ConfigError, CredentialsError, DeliveryError, OutcomeUnknown, RateLimited,
-                     TrustpublishError)
+from .errors import (ConfigError, CredentialsError, DeliveryError, OutcomeUnknown,
+                     PermanentFailure, RateLimited, TrustpublishError)
 from .planner import PlannedDelivery, Recorded, candidates, excerpt_index, plan
 from .store.ledger import DeliveryRecord, Ledger, SlotRecord, from_iso, iso
 from .store.subscribers import Subscribers
@@ -291,7 +291,11 @@ class DeliveryEngine:
                     channels[row.channel] = open_channel(row.channel, options, root=self.project.root,
                                                          outbox_dir=self.project.outbox_dir)
                 channel = channels[row.channel]
-                delivery = self._build(row, slot, options, channel, index, issues, names, now)
+                try:
+                    delivery = self._build(row, slot, options, channel, index, issues, names, now)
+                except PermanentFailure as exc:
+                    self._settle(row, "failed", now, report, error=exc.message)
+                    continue
                 outcome = self._attempt(channel, row, delivery, now, report)
                 if row.recipient:
                     email_counts[(row.channel, row.item, outcome)] += 1
@@ -315,7 +319,17 @@ class DeliveryEngine:
             return issues.message(rendered, row.key, row.channel, options, row.item,
                                   row.recipient, names.get(row.recipient, ""), slot.when)
         post, excerpt = index[slot.excerpts[0]]
-        return post_delivery(row.key, row.channel, options, channel.budget, post, excerpt)
+        try:
+            from .channels.compose import SOCIAL_TYPES, compose
+        except ImportError:  # without the fitting module: whole sentences + link
+            SOCIAL_TYPES = ()
+        if options.get("type") not in SOCIAL_TYPES:
+            return post_delivery(row.key, row.channel, options, channel.budget, post, excerpt)
+        delivery, fitted = compose(self.project, excerpt, row.channel)
+        if not fitted.fits:
+            raise PermanentFailure(f"{excerpt.id} does not fit {row.channel} even after cutting "
+                                   "(see `trustpublish check`)", channel=row.channel)
+        return delivery
 
     def _attempt(self, channel: "Channel", row: DeliveryRecord, delivery: "Delivery",
                  now: dt.datetime, report: RunReport) -> str:

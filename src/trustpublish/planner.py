@@ -6,8 +6,7 @@ channels a post names in ``channels:`` (when it names any). A slot takes the nex
 excerpt(s) of its channel's queue whose post may be published at the slot's time
 (``publish_after``); an excerpt that must wait keeps its place for later slots.
 An email slot takes ``excerpts_per_issue`` excerpts (default 3) and becomes one
-digest issue, numbered per channel; other channels take ``excerpts_per_slot``
-(default 1). A slot the ledger already recorded keeps what it recorded, so a
+digest issue, numbered per channel; other channels take one excerpt. A slot the ledger already recorded keeps what it recorded, so a
 restart never reassigns; excerpts taken by a recorded slot (unless it was missed)
 leave the queue. A slot that finds nothing to send is planned as ``empty``.
 """
@@ -82,7 +81,7 @@ def issue_item(channel: str, number: int) -> str:
 def take_count(options: Mapping[str, Any]) -> int:
     if options.get("type") == "email":
         return int(options.get("excerpts_per_issue", 3))
-    return int(options.get("excerpts_per_slot", 1))
+    return 1
 
 
 def plan(slots: Sequence[Slot], queue: Sequence[Candidate], channels: Mapping[str, Mapping[str, Any]],
@@ -132,7 +131,7 @@ def plan(slots: Sequence[Slot], queue: Sequence[Candidate], channels: Mapping[st
             issues[name] = number
             item = issue_item(name, number)
         else:
-            item = ids[0] if len(ids) == 1 else "+".join(ids)
+            item = ids[0]
         result.append(PlannedDelivery(slot.when, name, item, "planned", ids, slot.entry, number, slot.local))
     return result
 
