@@ -8,3 +8,17 @@ step "trustpublish check"
 "$tp" check
 step "trustpublish split posts/the-importance-of-building-trust-in-therapy-relationships.md"
 "$tp" split posts/the-importance-of-building-trust-in-therapy-relationships.md
+
+# --- timetable and delivery engine -------------------------------------------------
+# A clean ledger each time, so the demo always has something due. `--now` picks a
+# Tuesday 09:05 in the clinic's timezone, when the sample timetable's slots are due.
+rm -rf state outbox
+demo_now="2026-12-01T09:05"
+step "trustpublish plan --days 14 (as of $demo_now)"
+"$tp" --now "$demo_now" plan --days 14
+step "trustpublish run --once --now $demo_now"
+"$tp" --now "$demo_now" run --once
+step "trustpublish history"
+"$tp" history
+step "outbox/ (what would have been sent; no credentials are set)"
+find outbox -type f | sort

@@ -119,6 +119,6 @@ def load_config(path: Path) -> Config:
                           file=path, key_path="excerpts", line=lines.line_of("excerpts")) from None
     channels = _require_mapping(data.get("channels"), "channels", path, lines)
     timetable = data.get("timetable") or []
-    return Config(path=path.resolve(), root=path.resolve().parent, site=site,
+    return Config(path=path.absolute(), root=path.absolute().parent, site=site,
                   channels={str(k): dict(v or {}) for k, v in channels.items()},
                   timetable=list(timetable), split=split, raw=data, lines=lines)

@@ -142,11 +142,16 @@ def history(app: App, channel: str | None, states: tuple[str, ...], limit: int) 
     from rich.table import Table
 
     table = Table(title="History (newest first)", title_justify="left")
-    for column in ("id", "slot", "channel", "item", "to", "state", "tries", "remote / error"):
+    zone = app.project.config.zone
+    with_to = any(r.recipient for r in rows)
+    table.add_column("id", no_wrap=True)
+    table.add_column("slot", no_wrap=True)
+    for column in ("channel", "item") + (("to",) if with_to else ()) + ("state", "tries", "remote / error"):
         table.add_column(column)
     for r in rows:
-        table.add_row(str(r.id), _local(app, r.when) if r.when else "", r.channel, r.item,
-                      r.recipient or "", _state(r.state), str(r.attempts),
+        slot = r.when.astimezone(zone).strftime("%m-%d %H:%M") if r.when else ""
+        cells = [str(r.id), slot, r.channel, r.item or "-"] + ([r.recipient or ""] if with_to else [])
+        table.add_row(*cells, _state(r.state), str(r.attempts),
                       (r.remote or "") if r.state == "sent" else (r.error or ""))
     app.console.print(table)
 
