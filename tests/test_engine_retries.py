@@ -145,7 +145,7 @@ timetable:
     proc = subprocess.Popen([sys.executable, "-m", "trustpublish", "run"], cwd=tmp_path, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     db = tmp_path / "state" / "trustpublish.db"
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + 45
     jobs: list[str] = []
     while time.monotonic() < deadline and len(jobs) < 4:
         time.sleep(0.3)

@@ -236,6 +236,16 @@ class DeliveryEngine:
             recipients: list[str | None] = [None]
             if options.get("type") == "email":
                 recipients = [s.email for s in self.subscribers.recipients(planned.channel)]
+                if not recipients:  # nobody to send to: the excerpts wait for a later issue
+                    report.counts["skipped"] += 1
+                    report.lines.append(f"skipped {planned.channel} slot: no active subscribers "
+                                        "(`trustpublish subscribers import FILE.csv`)")
+                    if not dry_run:
+                        self.ledger.record_slot(channel=planned.channel, when=planned.when,
+                                                entry=planned.entry, item="", excerpts=(),
+                                                issue_number=None, state="skipped", now=now,
+                                                recipients=[None], delivery_state="skipped")
+                    continue
             if dry_run:
                 for r in recipients:
                     report.lines.append(f"would send {planned.item} to {planned.channel}"
@@ -325,7 +335,9 @@ class DeliveryEngine:
             SOCIAL_TYPES = ()
         if options.get("type") not in SOCIAL_TYPES:
             return post_delivery(row.key, row.channel, options, channel.budget, post, excerpt)
-        delivery, fitted = compose(self.project, excerpt, row.channel)
+        delivery, fitted = compose(self.project, excerpt, row.channel,
+                                   created_at=now.astimezone(UTC).isoformat(timespec="milliseconds")
+                                   .replace("+00:00", "Z"))
         if not fitted.fits:
             raise PermanentFailure(f"{excerpt.id} does not fit {row.channel} even after cutting "
                                    "(see `trustpublish check`)", channel=row.channel)

@@ -25,6 +25,7 @@ __all__ = ["run_forever", "wake"]
 
 _STOP = threading.Event()
 _ECHO: list[Callable[[str], None]] = []
+_CLOCK: list[Callable[[], dt.datetime]] = []  # set by run_forever: the CLI's clock
 
 
 def wake(config_path: str) -> None:
@@ -36,14 +37,15 @@ def wake(config_path: str) -> None:
         return
     project = Project.load(__import__("pathlib").Path(config_path))
     engine = DeliveryEngine(project, open_state(project), stop=_STOP)
-    report = engine.run_once(dt.datetime.now(dt.timezone.utc))  # the scheduler's own clock
+    report = engine.run_once(_CLOCK[0]())
     for echo in _ECHO:
         for line in report.lines:
             echo(line)
 
 
-def run_forever(project: "Project", *, echo: Callable[[str], None] = print) -> None:
-    """Block until SIGTERM/SIGINT; wake at every slot and every minute."""
+def run_forever(project: "Project", *, clock: Callable[[], dt.datetime],
+                echo: Callable[[str], None] = print) -> None:
+    """Block until SIGTERM/SIGINT; wake at every slot and every minute. ``clock`` gives "now"."""
     from apscheduler.executors.pool import ThreadPoolExecutor
     from apscheduler.jobstores.memory import MemoryJobStore
     from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
@@ -58,6 +60,7 @@ def run_forever(project: "Project", *, echo: Callable[[str], None] = print) -> N
     settings = RunSettings.from_raw(config.raw)
     db = open_state(project)
     _ECHO[:] = [echo]
+    _CLOCK[:] = [clock]
     _STOP.clear()
     scheduler = BlockingScheduler(
         jobstores={"default": SQLAlchemyJobStore(engine=db, tablename="tp_apscheduler_jobs"),
@@ -69,7 +72,7 @@ def run_forever(project: "Project", *, echo: Callable[[str], None] = print) -> N
     )
     args = [str(config.path)]
     scheduler.add_job("trustpublish.scheduler:wake", IntervalTrigger(minutes=1, timezone=config.zone),
-                      args=args, id="sweep", replace_existing=True, next_run_time=dt.datetime.now(config.zone))
+                      args=args, id="sweep", replace_existing=True, next_run_time=clock())
     wanted = {"sweep"}
     for entry in parse_timetable(config.timetable, list(config.channels)):
         triggers: list[Any] = []
@@ -100,8 +103,10 @@ def run_forever(project: "Project", *, echo: Callable[[str], None] = print) -> N
         echo(f"Received {signal.Signals(signum).name}: finishing the delivery in flight, then stopping.")
         _STOP.set()
         def shutdown() -> None:
+            # wait=False: the job thread sees _STOP after its current delivery and returns;
+            # the interpreter joins it before exiting, so nothing is cut off mid-send.
             try:
-                scheduler.shutdown(wait=True)
+                scheduler.shutdown(wait=False)
             except Exception:  # already stopped
                 pass
 

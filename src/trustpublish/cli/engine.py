@@ -92,7 +92,7 @@ def run(app: App, once: bool) -> None:
         return
     from ..scheduler import run_forever
 
-    run_forever(app.project, echo=app.info)
+    run_forever(app.project, clock=app.now, echo=app.info)
 
 
 @click.command()
