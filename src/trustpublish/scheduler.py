@@ -47,7 +47,7 @@ def run_forever(project: "Project", *, clock: Callable[[], dt.datetime],
                 echo: Callable[[str], None] = print) -> None:
     """Block until SIGTERM/SIGINT; wake at every slot and every minute. ``clock`` gives "now"."""
     from apscheduler.executors.pool import ThreadPoolExecutor
-    from apscheduler.jobstores.memory import MemoryJobStore
+    from apscheduler.events import EVENT_SCHEDULER_START
     from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
     from apscheduler.schedulers.blocking import BlockingScheduler
     from apscheduler.triggers.date import DateTrigger
@@ -63,8 +63,7 @@ def run_forever(project: "Project", *, clock: Callable[[], dt.datetime],
     _CLOCK[:] = [clock]
     _STOP.clear()
     scheduler = BlockingScheduler(
-        jobstores={"default": SQLAlchemyJobStore(engine=db, tablename="tp_apscheduler_jobs"),
-                   "memory": MemoryJobStore()},
+        jobstores={"default": SQLAlchemyJobStore(engine=db, tablename="tp_apscheduler_jobs")},
         executors={"default": ThreadPoolExecutor(1)},
         job_defaults={"coalesce": True, "max_instances": 1,
                       "misfire_grace_time": int(settings.grace.total_seconds())},
@@ -94,7 +93,7 @@ def run_forever(project: "Project", *, clock: Callable[[], dt.datetime],
             scheduler.add_job("trustpublish.scheduler:wake", trigger, args=args, id=job_id,
                               replace_existing=True)
 
-    def remove_stale() -> None:
+    def remove_stale(_event: Any = None) -> None:
         for job in scheduler.get_jobs(jobstore="default"):
             if job.id not in wanted:
                 job.remove()
@@ -116,6 +115,6 @@ def run_forever(project: "Project", *, clock: Callable[[], dt.datetime],
     signal.signal(signal.SIGINT, stop)
     echo(f"Scheduler running for {config.site.title} ({config.site.timezone}); "
          "Ctrl-C or SIGTERM stops it.")
-    scheduler.add_job(remove_stale, jobstore="memory", id="tidy")  # jobs of removed entries
+    scheduler.add_listener(remove_stale, EVENT_SCHEDULER_START)  # jobs of removed entries
     scheduler.start()
     echo("Scheduler stopped.")
