@@ -70,3 +70,11 @@ def test_good_schedule_passes_and_schema_command_writes_json(tmp_path):
     schema = json.loads((tmp_path / "schema.json").read_text())
     entry = schema["$defs"]["timetable_entry"]
     assert {"cron", "weekly", "at"} <= set(entry["properties"])
+
+
+def test_post_naming_an_unknown_channel_is_reported(tmp_path):
+    make_project(tmp_path, GOOD, posts=1, extra={0: "channels: [socail]\n"})
+    result = tp(tmp_path, "check")
+    assert result.returncode == 1
+    assert "post-000.md" in result.stdout and "'socail' is not a channel" in result.stdout
+    assert "did you mean `social`?" in result.stdout

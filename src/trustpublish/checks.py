@@ -69,8 +69,16 @@ def check_channel_budgets(project: "Project") -> Iterable[Problem]:
     return budget_problems(project)
 
 
+def check_post_channels(project: "Project") -> Iterable[Problem]:
+    """A post's ``channels:`` names only channels defined in schedule.yaml."""
+    from .planner import post_channel_problems
+
+    return post_channel_problems(project)
+
+
 CHECKS: list[Callable[["Project"], Iterable[Problem]]] = [check_posts, check_excerpts,
-                                                          check_channel_budgets]
+                                                          check_channel_budgets,
+                                                          check_post_channels]
 
 
 def run_checks(project: "Project") -> list[Problem]:

@@ -139,3 +139,22 @@ def plan(slots: Sequence[Slot], queue: Sequence[Candidate], channels: Mapping[st
 def excerpt_index(posts: Iterable[Post], excerpts_of: Any) -> dict[str, tuple[Post, Excerpt]]:
     """Excerpt id → (post, excerpt) for every post (approved or not)."""
     return {e.id: (p, e) for p in posts for e in excerpts_of(p)}
+
+
+def post_channel_problems(project: Any) -> list[Any]:
+    """Problems for posts whose ``channels:`` list names a channel schedule.yaml lacks."""
+    import difflib
+
+    from .checks import Problem
+
+    known = list(project.config.channels)
+    problems = []
+    for post in project.posts:
+        for name in post.channels or ():
+            if name not in known:
+                guess = difflib.get_close_matches(name, known, n=1)
+                problems.append(Problem(
+                    "Content error", f"channels: {name!r} is not a channel in schedule.yaml",
+                    str(post.source), 1, (f"did you mean `{guess[0]}`? " if guess else "")
+                    + f"channels: {', '.join(known)}"))
+    return problems
