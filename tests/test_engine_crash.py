@@ -23,10 +23,8 @@ import threading
 import time
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import pytest
-
 from engine_helpers import make_project
 
 pytestmark = pytest.mark.slow

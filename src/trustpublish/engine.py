@@ -33,8 +33,15 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .errors import (ConfigError, CredentialsError, DeliveryError, OutcomeUnknown,
-                     PermanentFailure, RateLimited, TrustpublishError)
+from .errors import (
+    ConfigError,
+    CredentialsError,
+    DeliveryError,
+    OutcomeUnknown,
+    PermanentFailure,
+    RateLimited,
+    TrustpublishError,
+)
 from .planner import PlannedDelivery, Recorded, candidates, excerpt_index, plan
 from .store.ledger import DeliveryRecord, Ledger, SlotRecord, from_iso, iso
 from .store.subscribers import Subscribers
@@ -329,11 +336,9 @@ class DeliveryEngine:
             return issues.message(rendered, row.key, row.channel, options, row.item,
                                   row.recipient, names.get(row.recipient, ""), slot.when)
         post, excerpt = index[slot.excerpts[0]]
-        try:
-            from .channels.compose import SOCIAL_TYPES, compose
-        except ImportError:  # without the fitting module: whole sentences + link
-            SOCIAL_TYPES = ()
-        if options.get("type") not in SOCIAL_TYPES:
+        from .channels.compose import SOCIAL_TYPES, compose
+
+        if options.get("type") not in SOCIAL_TYPES:  # outbox, feed, plugins: sentences + link
             return post_delivery(row.key, row.channel, options, channel.budget, post, excerpt)
         delivery, fitted = compose(self.project, excerpt, row.channel,
                                    created_at=now.astimezone(UTC).isoformat(timespec="milliseconds")

@@ -46,8 +46,8 @@ def wake(config_path: str) -> None:
 def run_forever(project: "Project", *, clock: Callable[[], dt.datetime],
                 echo: Callable[[str], None] = print) -> None:
     """Block until SIGTERM/SIGINT; wake at every slot and every minute. ``clock`` gives "now"."""
-    from apscheduler.executors.pool import ThreadPoolExecutor
     from apscheduler.events import EVENT_SCHEDULER_START
+    from apscheduler.executors.pool import ThreadPoolExecutor
     from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
     from apscheduler.schedulers.blocking import BlockingScheduler
     from apscheduler.triggers.date import DateTrigger

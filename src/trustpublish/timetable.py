@@ -206,8 +206,8 @@ def _wall_times(entry: Entry, start: dt.datetime, end: dt.datetime) -> Iterable[
     if entry.kind == "cron":
         trigger = cron_trigger(entry.spec[0], UTC)
     else:
-        from apscheduler.triggers.cron import CronTrigger
         from apscheduler.triggers.combining import OrTrigger
+        from apscheduler.triggers.cron import CronTrigger
 
         parts = []
         for slot in entry.spec:

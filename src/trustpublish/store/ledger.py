@@ -23,8 +23,19 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import (Column, ForeignKey, Integer, String, Table, Text, UniqueConstraint,
-                        func, insert, select, update)
+from sqlalchemy import (
+    Column,
+    ForeignKey,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.engine import Engine
 
 from ..errors import StateError
@@ -157,7 +168,7 @@ class Ledger:
             slot_id = conn.execute(insert(slots).values(
                 channel=channel, when_utc=iso(when), entry=entry, item=item,
                 excerpts=json.dumps(list(excerpts)), issue_number=issue_number, state=state,
-                created_at=stamp)).inserted_primary_key[0]
+                created_at=stamp)).inserted_primary_key[0]  # type: ignore[index]
             key_item = item or f"slot@{iso(when)}"
             rows = [{"key": delivery_key(channel, key_item, r), "slot_id": slot_id,
                      "channel": channel, "item": item, "recipient": r, "state": delivery_state,
