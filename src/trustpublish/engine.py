@@ -149,15 +149,8 @@ class DeliveryEngine:
     def _states_by_slot(self) -> dict[tuple[str, dt.datetime], str]:
         """Summary state of each recorded slot from its deliveries (worst first)."""
         order = ("unknown", "failed", "sending", "planned", "missed", "skipped", "sent")
-        result: dict[tuple[str, dt.datetime], str] = {}
-        for d in self.ledger.deliveries():
-            key = (d.channel, d.when) if d.when else None
-            if key is None:
-                continue
-            old = result.get(key)
-            if old is None or order.index(d.state) < order.index(old):
-                result[key] = d.state
-        return result
+        return {key: min(states, key=order.index)
+                for key, states in self.ledger.slot_states().items()}
 
     # -- running ---------------------------------------------------------------------
     def run_once(self, now: dt.datetime, *, dry_run: bool = False) -> RunReport:

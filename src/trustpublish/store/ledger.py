@@ -206,6 +206,17 @@ class Ledger:
                              hint="`trustpublish history` lists deliveries with their ids")
         return _delivery(row, row.when_utc)
 
+    def slot_states(self) -> dict[tuple[str, dt.datetime], set[str]]:
+        """(channel, slot instant) → the states of its deliveries (one grouped query)."""
+        query = (select(slots.c.channel, slots.c.when_utc, deliveries.c.state)
+                 .join(slots, slots.c.id == deliveries.c.slot_id)
+                 .group_by(slots.c.channel, slots.c.when_utc, deliveries.c.state))
+        result: dict[tuple[str, dt.datetime], set[str]] = {}
+        with self.engine.connect() as conn:
+            for channel, when, state in conn.execute(query):
+                result.setdefault((channel, from_iso(when)), set()).add(state)
+        return result
+
     def counts(self) -> dict[str, int]:
         """State → number of deliveries."""
         query = select(deliveries.c.state, func.count()).group_by(deliveries.c.state)
