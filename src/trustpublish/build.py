@@ -19,7 +19,9 @@ __all__ = ["BUILDERS", "build_all"]
 Builder = Callable[["Project", dt.datetime], list[Path]]
 
 #: name → "module:function"; imported only when the build runs.
-BUILDERS: dict[str, str] = {}
+BUILDERS: dict[str, str] = {
+    "email": "trustpublish.digest.build:build",
+}
 
 
 def build_all(project: "Project", now: dt.datetime, only: list[str] | None = None) -> dict[str, list[Path]]:

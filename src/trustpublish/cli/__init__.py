@@ -38,6 +38,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "schema": ("trustpublish.cli.engine:schema", "Write the JSON Schema of schedule.yaml for editors."),
     "subscribers": ("trustpublish.cli.engine:subscribers", "Import or list email subscribers."),
     "publish": ("trustpublish.cli.channels:publish", "Send one excerpt to one channel now."),
+    "preview": ("trustpublish.cli.digest:preview", "Build the next email digest and open it in a browser."),
 }
 
 EXIT_CODES = {
