@@ -41,6 +41,15 @@ def make_project(root: Path, schedule: str, posts: int = 3, status: str = "appro
     return root / "schedule.yaml"
 
 
+def free_port() -> int:
+    """A free TCP port on 127.0.0.1 (aiosmtpd's Controller needs a real port number)."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
 def tp(root: Path, *args: str, env: dict[str, str] | None = None,
        timeout: float = 60) -> subprocess.CompletedProcess[str]:
     """Run the real ``trustpublish`` CLI in ``root``."""
