@@ -14,6 +14,11 @@ step "trustpublish split posts/the-importance-of-building-trust-in-therapy-relat
 # Tuesday 09:05 in the clinic's timezone, when the sample timetable's slots are due.
 rm -rf state outbox
 demo_now="2026-12-01T09:05"
+step "trustpublish subscribers import (three sample subscribers)"
+subs="$(mktemp --suffix=.csv)"
+printf 'email,name\nana@example.org,Ana\nben@example.org,Ben\ncho@example.org,\n' > "$subs"
+"$tp" subscribers import "$subs"
+rm -f "$subs"
 step "trustpublish plan --days 14 (as of $demo_now)"
 "$tp" --now "$demo_now" plan --days 14
 step "trustpublish run --once --now $demo_now"

@@ -151,8 +151,11 @@ def history(app: App, channel: str | None, states: tuple[str, ...], limit: int) 
     for r in rows:
         slot = r.when.astimezone(zone).strftime("%m-%d %H:%M") if r.when else ""
         cells = [str(r.id), slot, r.channel, r.item or "-"] + ([r.recipient or ""] if with_to else [])
+        remote = r.remote or ""
+        if remote.startswith("file://"):  # the outbox: the file name is what matters
+            remote = "outbox/…/" + remote.rsplit("/", 1)[-1]
         table.add_row(*cells, _state(r.state), str(r.attempts),
-                      (r.remote or "") if r.state == "sent" else (r.error or ""))
+                      remote if r.state == "sent" else (r.error or ""))
     app.console.print(table)
 
 
