@@ -12,9 +12,22 @@ step "trustpublish build"
 "$tp" build
 step "trustpublish preview --no-open"
 "$tp" preview --no-open
-step "trustpublish publish (no credentials: each social channel writes to outbox/)"
-excerpt="the-importance-of-building-trust-in-therapy-relationships/impact-of-trust-on-client-openness"
-for channel in mastodon bluesky; do
-  "$tp" publish "$excerpt" --channel "$channel"
-done
-ls -l outbox/*/
+
+# --- timetable and delivery engine -------------------------------------------------
+# A clean ledger each time, so the demo always has something due. `--now` picks a
+# Tuesday 09:05 in the clinic's timezone, when the sample timetable's slots are due.
+rm -rf state outbox
+demo_now="2026-12-01T09:05"
+step "trustpublish subscribers import (three sample subscribers)"
+subs="$(mktemp --suffix=.csv)"
+printf 'email,name\nana@example.org,Ana\nben@example.org,Ben\ncho@example.org,\n' > "$subs"
+"$tp" subscribers import "$subs"
+rm -f "$subs"
+step "trustpublish plan --days 14 (as of $demo_now)"
+"$tp" --now "$demo_now" plan --days 14
+step "trustpublish run --once --now $demo_now"
+"$tp" --now "$demo_now" run --once
+step "trustpublish history"
+"$tp" history
+step "outbox/ (what would have been sent; no credentials are set)"
+find outbox -type f | sort

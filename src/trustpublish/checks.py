@@ -83,8 +83,16 @@ def check_privacy(project: "Project") -> Iterable[Problem]:
                 f"`privacy_ok: [\"{finding.key}\"]` to the front matter")
 
 
+def check_post_channels(project: "Project") -> Iterable[Problem]:
+    """A post's ``channels:`` names only channels defined in schedule.yaml."""
+    from .planner import post_channel_problems
+
+    return post_channel_problems(project)
+
+
 CHECKS: list[Callable[["Project"], Iterable[Problem]]] = [check_posts, check_excerpts,
-                                                          check_privacy, check_channel_budgets]
+                                                          check_privacy, check_channel_budgets,
+                                                          check_post_channels]
 
 
 def run_checks(project: "Project") -> list[Problem]:

@@ -90,6 +90,7 @@ def load_config(path: Path) -> Config:
     from . import schema  # validation of the whole document against the shipped JSON Schema
 
     schema.validate(data, path, lines)
+    schema.check_semantics(data, path, lines)
     site_raw = _require_mapping(data.get("site"), "site", path, lines)
     for key in ("title", "url"):
         if not site_raw.get(key):
@@ -118,6 +119,6 @@ def load_config(path: Path) -> Config:
                           file=path, key_path="excerpts", line=lines.line_of("excerpts")) from None
     channels = _require_mapping(data.get("channels"), "channels", path, lines)
     timetable = data.get("timetable") or []
-    return Config(path=path.resolve(), root=path.absolute().parent, site=site,
+    return Config(path=path.absolute(), root=path.absolute().parent, site=site,
                   channels={str(k): dict(v or {}) for k, v in channels.items()},
                   timetable=list(timetable), split=split, raw=data, lines=lines)

@@ -46,6 +46,8 @@ def validate(data: dict[str, Any], file: Path, lines: LineMap) -> None:
     path = _path_of(error)
     hint = None
     message = error.message
+    if error.validator in ("oneOf", "anyOf") and "x-error" in error.schema:
+        message = error.schema["x-error"]
     if error.validator == "additionalProperties":
         allowed = sorted((error.schema.get("properties") or {}).keys())
         extra = [k for k in error.instance if k not in allowed]
@@ -55,3 +57,51 @@ def validate(data: dict[str, Any], file: Path, lines: LineMap) -> None:
             guess = difflib.get_close_matches(str(extra[0]), allowed, n=1)
             hint = f"did you mean `{guess[0]}`?" if guess else f"known keys: {', '.join(allowed)}"
     raise ConfigError(message, file=file, key_path=path or None, line=lines.line_of(path), hint=hint)
+
+
+def check_semantics(data: dict[str, Any], file: Path, lines: LineMap) -> None:
+    """What JSON Schema cannot say: timezone, channel types, timetable references and syntax.
+
+    Raises ConfigError (key path + line) for: an unknown IANA timezone, an unknown
+    channel type, a timetable entry naming an undefined channel, a bad cron line,
+    weekly slot or date-time, a duplicate entry name, a bad duration under ``run``.
+    """
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    from .timetable import TimetableError, parse_duration, parse_timetable
+
+    def fail(key_path: str, message: str, hint: str | None = None) -> ConfigError:
+        return ConfigError(message, file=file, key_path=key_path,
+                           line=lines.line_of(key_path), hint=hint)
+
+    tz = str((data.get("site") or {}).get("timezone", "UTC"))
+    try:
+        ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise fail("site.timezone", f"unknown timezone {tz!r}",
+                   "use an IANA name such as America/Chicago or Europe/Berlin") from None
+    channels = data.get("channels") or {}
+    schema_types = {k.removeprefix("channel_") for k in load_schema()["$defs"]
+                    if k.startswith("channel_")}
+    for name, options in channels.items():
+        kind = str((options or {}).get("type", ""))
+        if kind in schema_types:
+            continue
+        from .channels.registry import known_types
+
+        known = sorted(schema_types | set(known_types()))
+        if kind not in known:
+            guess = difflib.get_close_matches(kind, known, n=1)
+            raise fail(f"channels.{name}.type", f"unknown channel type {kind!r}",
+                       (f"did you mean `{guess[0]}`? " if guess else "") + f"known types: {', '.join(known)}")
+    try:
+        parse_timetable(data.get("timetable") or [], list(channels))
+        run = data.get("run") or {}
+        for key in ("grace",):
+            if key in run:
+                parse_duration(run[key], f"run.{key}")
+        for key, value in (run.get("retry") or {}).items():
+            if key != "attempts":
+                parse_duration(value, f"run.retry.{key}")
+    except TimetableError as exc:
+        raise fail(exc.key_path, exc.message, exc.hint) from None

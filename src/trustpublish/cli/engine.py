@@ -1,0 +1,240 @@
+"""Timetable and delivery commands: plan, run, status, history, retry, resolve, schema, subscribers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from .app import App
+
+if TYPE_CHECKING:
+    from ..engine import DeliveryEngine
+
+STATE_COLOURS = {"sent": "green", "planned": "cyan", "sending": "yellow", "failed": "red",
+                 "unknown": "magenta", "missed": "red", "skipped": "dim", "empty": "dim"}
+
+
+def _engine(app: App, **kwargs: Any) -> "DeliveryEngine":
+    from ..engine import DeliveryEngine, open_state
+
+    return DeliveryEngine(app.project, open_state(app.project), **kwargs)
+
+
+def _local(app: App, value: dt.datetime) -> str:
+    return value.astimezone(app.project.config.zone).strftime("%a %Y-%m-%d %H:%M %Z")
+
+
+def _state(state: str) -> str:
+    colour = STATE_COLOURS.get(state, "white")
+    return f"[{colour}]{state}[/{colour}]"
+
+
+@click.command()
+@click.option("--from", "start", default=None, metavar="DATE",
+              help="First day (YYYY-MM-DD, site time) or date-time; default: now.")
+@click.option("--days", default=14, show_default=True, type=click.IntRange(1, 3660),
+              help="How many days to show.")
+@click.pass_obj
+def plan(app: App, start: str | None, days: int) -> None:
+    """Show what goes where and when, in the site's local time, with its state."""
+    from ..errors import TrustpublishError
+
+    now = app.now()
+    zone = app.project.config.zone
+    begin = now
+    if start:
+        try:
+            value = dt.datetime.fromisoformat(start)
+        except ValueError:
+            raise TrustpublishError(f"--from {start!r} is not a date",
+                                    hint="write it like 2026-12-01") from None
+        begin = (value if value.tzinfo else value.replace(tzinfo=zone)).astimezone(dt.timezone.utc)
+    rows = _engine(app).plan(begin, begin + dt.timedelta(days=days), now)
+    if app.as_json:
+        app.print_json([r.as_dict() for r in rows])
+        return
+    from rich.table import Table
+
+    table = Table(title=f"Plan: {days} days from {_local(app, begin)}", title_justify="left")
+    for column in ("when", "channel", "what", "state"):
+        table.add_column(column)
+    for r in rows:
+        what = r.item or ("(nothing approved to send)" if r.state == "empty" else "")
+        if r.issue_number:
+            what += f" ({', '.join(r.excerpts)})"
+        table.add_row(_local(app, r.when), r.channel, what, _state(r.state))
+    app.console.print(table)
+    if not rows:
+        app.info("No slots in this period. Add entries under `timetable:` in schedule.yaml.")
+
+
+@click.command()
+@click.option("--once", is_flag=True, help="Do what is due now and exit (for cron and systemd timers).")
+@click.pass_obj
+def run(app: App, once: bool) -> None:
+    """Run the timetable: deliver what is due, exactly once. Ctrl-C or SIGTERM stops cleanly."""
+    if once or app.dry_run:
+        engine = _engine(app, echo=app.info)
+        report = engine.run_once(app.now(), dry_run=app.dry_run)
+        if app.as_json:
+            app.print_json({"counts": dict(report.counts), "lines": report.lines})
+        else:
+            for line in report.lines:
+                app.console.print(line, soft_wrap=True, markup=False)
+            summary = ", ".join(f"{n} {k}" for k, n in sorted(report.counts.items())) or "nothing due"
+            app.info(("Dry run: " if app.dry_run else "Done: ") + summary)
+        if not report.ok:
+            raise SystemExit(1)
+        return
+    from ..scheduler import run_forever
+
+    run_forever(app.project, clock=app.now, echo=app.info)
+
+
+@click.command()
+@click.pass_obj
+def status(app: App) -> None:
+    """Summarise the ledger: counts by state, what needs attention, and the next slots."""
+    engine = _engine(app)
+    now = app.now()
+    counts = engine.ledger.counts()
+    attention = engine.ledger.deliveries(states=["unknown", "failed", "sending"])
+    upcoming = [p for p in engine.plan(now, now + dt.timedelta(days=14), now) if p.when >= now][:5]
+    if app.as_json:
+        app.print_json({"counts": counts,
+                        "attention": [_row(r) for r in attention],
+                        "next": [p.as_dict() for p in upcoming]})
+        return
+    summary = ", ".join(f"{n} {k}" for k, n in sorted(counts.items())) or "no deliveries yet"
+    app.console.print(f"Deliveries: {summary}")
+    for r in attention:
+        app.console.print(f"  #{r.id} {_state(r.state)} {r.item} → {r.channel}"
+                          + (f" ({r.recipient})" if r.recipient else "")
+                          + (f": {r.error}" if r.error else ""), soft_wrap=True)
+    if attention:
+        app.console.print("  hint: `trustpublish retry ID` for failed; "
+                          "`trustpublish resolve ID --sent|--not-sent` for unknown")
+    for p in upcoming:
+        app.console.print(f"Next: {_local(app, p.when)}  {p.channel}  {p.item or '(nothing)'}")
+
+
+def _row(r: Any) -> dict[str, Any]:
+    return r.as_dict()
+
+
+@click.command()
+@click.option("--channel", default=None, help="Only this channel.")
+@click.option("--state", "states", multiple=True, help="Only these states (repeatable).")
+@click.option("--limit", default=200, show_default=True, help="At most this many rows (newest first).")
+@click.pass_obj
+def history(app: App, channel: str | None, states: tuple[str, ...], limit: int) -> None:
+    """What went where and when: every delivery with its state, remote id and error."""
+    engine = _engine(app)
+    rows = engine.ledger.deliveries(states=list(states) or None, channel=channel, limit=limit,
+                                    newest_first=True)
+    if app.as_json:
+        app.print_json([_row(r) for r in rows])
+        return
+    from rich.table import Table
+
+    table = Table(title="History (newest first)", title_justify="left")
+    zone = app.project.config.zone
+    with_to = any(r.recipient for r in rows)
+    table.add_column("id", no_wrap=True)
+    table.add_column("slot", no_wrap=True)
+    for column in ("channel", "item") + (("to",) if with_to else ()) + ("state", "tries", "remote / error"):
+        table.add_column(column)
+    for r in rows:
+        slot = r.when.astimezone(zone).strftime("%m-%d %H:%M") if r.when else ""
+        cells = [str(r.id), slot, r.channel, r.item or "-"] + ([r.recipient or ""] if with_to else [])
+        remote = r.remote or ""
+        if remote.startswith("file://"):  # the outbox: the file name is what matters
+            remote = "outbox/…/" + remote.rsplit("/", 1)[-1]
+        table.add_row(*cells, _state(r.state), str(r.attempts),
+                      remote if r.state == "sent" else (r.error or ""))
+    app.console.print(table)
+
+
+@click.command()
+@click.argument("delivery_id", type=int)
+@click.pass_obj
+def retry(app: App, delivery_id: int) -> None:
+    """Send a failed delivery again on the next run."""
+    row = _engine(app).retry(delivery_id, app.now())
+    app.info(f"#{row.id} {row.item} → {row.channel} is planned again; `trustpublish run --once` sends it.")
+
+
+@click.command()
+@click.argument("delivery_id", type=int)
+@click.option("--sent", "outcome", flag_value="sent", help="It did arrive: record it as sent.")
+@click.option("--not-sent", "outcome", flag_value="not-sent", help="It did not arrive: send it again.")
+@click.pass_obj
+def resolve(app: App, delivery_id: int, outcome: str | None) -> None:
+    """Settle a delivery whose outcome is unknown, after checking the channel by hand."""
+    if outcome is None:
+        raise click.UsageError("give --sent or --not-sent")
+    row = _engine(app).resolve(delivery_id, outcome == "sent", app.now())
+    what = "recorded as sent" if row.state == "sent" else "planned again (the next run sends it)"
+    app.info(f"#{row.id} {row.item} → {row.channel}: {what}.")
+
+
+@click.command()
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write to this file (default: standard output).")
+def schema(output: Path | None) -> None:
+    """Write the JSON Schema of schedule.yaml (for editor autocompletion)."""
+    from ..schema import load_schema
+
+    text = json.dumps(load_schema(), indent=2) + "\n"
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+        click.echo(f"Wrote {output}. Point your editor's YAML schema setting at it.", err=True)
+
+
+@click.group()
+def subscribers() -> None:
+    """Manage email subscribers (import from CSV, list)."""
+
+
+@subscribers.command("import")
+@click.argument("csv_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.pass_obj
+def subscribers_import(app: App, csv_file: Path) -> None:
+    """Add or update subscribers from CSV_FILE (columns: email, name, channels, status)."""
+    from ..engine import open_state
+    from ..store.subscribers import Subscribers
+
+    store = Subscribers(open_state(app.project))
+    if app.dry_run:
+        app.info("Dry run: nothing imported.")
+        return
+    report = store.import_csv(csv_file, app.now())
+    if app.as_json:
+        app.print_json(report.__dict__)
+        return
+    app.info(f"Imported {csv_file}: {report.added} added, {report.updated} updated"
+             + (f", {report.kept_unsubscribed} kept unsubscribed" if report.kept_unsubscribed else ""))
+
+
+@subscribers.command("list")
+@click.pass_obj
+def subscribers_list(app: App) -> None:
+    """List subscribers with their status and channels."""
+    from ..engine import open_state
+    from ..store.subscribers import Subscribers
+
+    rows = Subscribers(open_state(app.project)).all()
+    if app.as_json:
+        app.print_json([{"email": s.email, "name": s.name, "status": s.status,
+                         "channels": list(s.channels)} for s in rows])
+        return
+    for s in rows:
+        app.console.print(f"{s.email}\t{s.name}\t{s.status}\t{' '.join(s.channels) or '(all)'}",
+                          markup=False)
+    app.info(f"{len(rows)} subscriber{'s' * (len(rows) != 1)}")
