@@ -10,7 +10,7 @@ import feedparser
 from trustpublish.channels.base import Delivery
 from trustpublish.channels.feed import FeedChannel
 from trustpublish.channels.registry import open_channel
-from trustpublish.feeds.excerpts import excerpt_feed_items, provisional_slots
+from trustpublish.feeds.excerpts import excerpt_feed_items, timetable_slots
 from trustpublish.project import Project
 
 from feeds_helpers import FIRST, SECOND, build, make_project
@@ -30,12 +30,13 @@ timetable:
 def test_excerpts_appear_only_once_their_slot_has_passed(tmp_path) -> None:
     schedule = make_project(tmp_path, {"a.md": FIRST, "b.md": SECOND}, rest=RULES)
     project = Project.load(schedule)
-    slotted = provisional_slots("tips", project.config.timetable, project.posts,
-                                project.excerpts, CHICAGO)
+    config = project.config
+    slotted = timetable_slots("tips", config.timetable, config.channels, project.posts,
+                              project.excerpts, CHICAGO, dt.datetime(2026, 4, 1, tzinfo=CHICAGO))
     queue = [e.id for slug in ("building-trust", "confidentiality")
              for e in project.excerpts(project.post(slug))]
     assert len(queue) == 2  # each test post is one excerpt long
-    # `at:` times sorted, one excerpt each in post order; the spare third slot stays empty
+    # slots in time order, one excerpt each in post order; the spare third slot stays empty
     assert [s for s, _ in slotted] == [dt.datetime(2026, 3, d, 12, 30, tzinfo=CHICAGO)
                                        for d in (2, 9)]
     assert [e.id for _, e in slotted] == queue
@@ -85,3 +86,40 @@ def test_feed_channel_is_registered_and_needs_no_credentials(tmp_path) -> None:
     assert not (tmp_path / "outbox").exists()  # nothing written, nothing sent
     bare = channel.publish(Delivery(id="d2", channel="tips", item_id="building-trust/why"))
     assert bare.remote_id == "building-trust/why"
+
+
+def test_weekly_feed_channel_fills_from_its_start_date(tmp_path) -> None:
+    rules = RULES.replace("  tips: {type: feed}", '  tips: {type: feed, start: "2026-03-01"}').replace(
+        '''  - {channel: tips, at: ["2026-03-09T12:30", "2026-03-02T12:30"]}
+  - {channel: tips, at: "2026-03-16T12:30"}''', '  - {channel: tips, weekly: ["MON 12:30"]}')
+    schedule = make_project(tmp_path, {"a.md": FIRST, "b.md": SECOND}, rest=rules)
+    project = Project.load(schedule)
+    config = project.config
+    # Sunday 8 March 2026 (Chicago switches to daylight time that day): one Monday has passed.
+    now = dt.datetime(2026, 3, 8, 12, 0, tzinfo=CHICAGO)
+    slotted = timetable_slots("tips", config.timetable, config.channels, project.posts,
+                              project.excerpts, CHICAGO, now)
+    assert [s for s, _ in slotted] == [dt.datetime(2026, 3, 2, 12, 30, tzinfo=CHICAGO)]
+    later = timetable_slots("tips", config.timetable, config.channels, project.posts,
+                            project.excerpts, CHICAGO, now + dt.timedelta(days=30))
+    assert [s.day for s, _ in later] == [2, 9]  # two excerpts, then the queue is empty
+    assert [s.utcoffset() for s, _ in later] == [dt.timedelta(hours=-6), dt.timedelta(hours=-5)]
+
+
+def test_run_once_publishes_the_feed_entry_when_its_slot_passes(tmp_path) -> None:
+    import subprocess
+    import sys
+
+    schedule = make_project(tmp_path, {"a.md": FIRST, "b.md": SECOND}, rest=RULES)
+    atom = tmp_path / "dist" / "feeds" / "channels" / "tips" / "atom.xml"
+
+    def run(now: str) -> None:
+        proc = subprocess.run([sys.executable, "-m", "trustpublish", "--config", str(schedule),
+                               "--now", now, "run", "--once"], capture_output=True, text=True)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+
+    run("2026-03-02T12:35")
+    first = atom.read_text(encoding="utf-8")
+    assert first.count("<entry>") == 1 and "why-it-matters" in first
+    run("2026-03-09T12:35")
+    assert atom.read_text(encoding="utf-8").count("<entry>") == 2

@@ -94,6 +94,7 @@ class RunReport:
 
     counts: Counter[str] = field(default_factory=Counter)
     lines: list[str] = field(default_factory=list)
+    sent_channels: set[str] = field(default_factory=set)
 
     @property
     def ok(self) -> bool:
@@ -165,7 +166,18 @@ class DeliveryEngine:
                 report.counts["would send"] += 1
             return report
         self._deliver(now, report)
+        self._refresh_feeds(now, report)
         return report
+
+    def _refresh_feeds(self, now: dt.datetime, report: RunReport) -> None:
+        """Rebuild the feeds when an excerpt feed (``type: feed``) got a new entry."""
+        feeds = {n for n, o in self.config.channels.items() if o.get("type") == "feed"}
+        if not feeds & report.sent_channels:
+            return
+        from .build import build_all
+
+        written = build_all(self.project, now, only=["feeds"]).get("feeds", [])
+        report.lines.append(f"rebuilt the feeds ({len(written)} files)")
 
     def _grace(self, entry_name: str) -> dt.timedelta:
         for entry in self.entries:
@@ -384,6 +396,8 @@ class DeliveryEngine:
                 remote: str | None = None, error: str | None = None) -> str:
         self.ledger.set_state(row.id, state, now=now, remote=remote, error=error)
         report.counts[state] += 1
+        if state == "sent":
+            report.sent_channels.add(row.channel)
         if not row.recipient or state != "sent":
             detail = remote if state == "sent" else error
             target = f"{row.channel} ({row.recipient})" if row.recipient else row.channel

@@ -28,7 +28,7 @@ from ..errors import StateError
 from .archive import FORMATS, archive_name, paginate
 from .build import atom_bytes, rss_bytes
 from .dates import empty_record, feed_updated, resolve_updated
-from .excerpts import excerpt_feed_items, provisional_slots
+from .excerpts import excerpt_feed_items, timetable_slots
 from .items import FeedInfo, FeedItem, feed_base_url, post_item
 from .jsonfeed import json_feed_bytes
 
@@ -150,7 +150,8 @@ def build_feeds(project: "Project", now: dt.datetime) -> list[Path]:
     for name, options in sorted(config.channels.items()):
         if options.get("type") != "feed":
             continue
-        slotted = channel_slots(project, name)
+        slotted = timetable_slots(name, config.timetable, config.channels, project.posts,
+                                  project.excerpts, config.zone, now)
         items = excerpt_feed_items(name, slotted, now, posts=by_slug, site=site)
         channel_base = f"{base}/channels/{name}"
         info = replace(main_info, id=f"{channel_base}/atom.xml",
@@ -174,14 +175,3 @@ def build_feeds(project: "Project", now: dt.datetime) -> list[Path]:
 
         ping(site.websub_hub, changed)
     return written
-
-
-def channel_slots(project: "Project", channel: str) -> list[tuple[dt.datetime, Any]]:
-    """(slot, excerpt) pairs for a feed channel.
-
-    Uses :func:`~trustpublish.feeds.excerpts.provisional_slots` until the timetable
-    engine lands; that engine's assignment replaces this one call.
-    """
-    config = project.config
-    return provisional_slots(channel, config.timetable, project.posts, project.excerpts,
-                             config.zone)

@@ -4,26 +4,24 @@
 excerpt) pairs and ``now`` in; the feed items of the slots that have passed out,
 newest first. A slot exactly at ``now`` counts as passed.
 
-:func:`provisional_slots` decides which excerpt goes into which slot. **It is a
-stand-in until the timetable engine (``trustpublish.timetable`` / the planner)
-lands**, which will replace it in :mod:`trustpublish.feeds.builder`: it reads only
-the ``at:`` date-times of the channel's timetable entries (``weekly:`` and
-``cron:`` are ignored), sorts them, and gives them one excerpt each, in post order
-(approved posts oldest first, each post's excerpts in order, skipping posts whose
-``channels:`` list leaves this channel out).
+:func:`timetable_slots` decides which excerpt goes into which slot, with the
+same timetable and planner as every other channel: each slot of the channel's
+timetable takes the next excerpt of its queue (approved posts oldest first, each
+post's excerpts in order, skipping posts whose ``channels:`` list leaves this
+channel out).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from ..model import Excerpt, Post, Site
 from .items import FeedItem, excerpt_item
 
-__all__ = ["Slotted", "excerpt_feed_items", "provisional_slots"]
+__all__ = ["Slotted", "excerpt_feed_items", "timetable_slots"]
 
 Slotted = tuple[dt.datetime, Excerpt]
 
@@ -40,34 +38,33 @@ def excerpt_feed_items(channel: str, slotted: Iterable[Slotted], now: dt.datetim
             for slot, ex in due]
 
 
-def _at_values(entry: Mapping[str, Any]) -> list[str]:
-    value = entry.get("at")
-    if value is None:
+def timetable_slots(channel: str, timetable: Sequence[Mapping[str, Any]],
+                    channels: Mapping[str, Mapping[str, Any]], posts: Iterable[Post],
+                    excerpts_of: Callable[[Post], list[Excerpt]], zone: ZoneInfo,
+                    now: dt.datetime) -> list[Slotted]:
+    """The (slot, excerpt) pairs of a feed channel up to ``now``, from the timetable.
+
+    The channel's slots (``cron``, ``weekly`` or ``at``, in the site's timezone) from
+    its ``start:`` date (default: the first approved post's date) up to and including
+    ``now`` take the channel's queue in post order, exactly as the delivery planner
+    assigns them (``publish_after`` and per-post ``channels:`` respected).
+    """
+    from ..planner import candidates, plan
+    from ..readers.metadata import parse_date
+    from ..timetable import expand, parse_timetable
+
+    posts = list(posts)
+    options = channels.get(channel, {})
+    approved = [p.date for p in posts if p.approved]
+    if options.get("start"):
+        start = parse_date(options["start"], zone)
+    elif approved:
+        start = min(approved)
+    else:
         return []
-    return [str(v) for v in (value if isinstance(value, list) else [value])]
-
-
-def _parse_slot(text: str, zone: ZoneInfo) -> dt.datetime | None:
-    try:
-        value = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None  # reported by the schedule checks, not here
-    return value if value.tzinfo else value.replace(tzinfo=zone)
-
-
-def provisional_slots(channel: str, timetable: Iterable[Mapping[str, Any]],
-                      posts: Iterable[Post], excerpts_of: Callable[[Post], list[Excerpt]],
-                      zone: ZoneInfo) -> list[Slotted]:
-    """Stand-in slot assignment (see the module docstring); the timetable engine replaces it."""
-    slots = sorted(
-        slot
-        for entry in timetable if entry.get("channel") == channel
-        for text in _at_values(entry)
-        if (slot := _parse_slot(text, zone)) is not None
-    )
-    queue: list[Excerpt] = []
-    for post in sorted(posts, key=lambda p: (p.date, p.slug)):
-        if not post.approved or (post.channels is not None and channel not in post.channels):
-            continue
-        queue.extend(excerpts_of(post))
-    return list(zip(slots, queue))
+    entries = [e for e in parse_timetable(timetable, list(channels)) if e.channel == channel]
+    slots = expand(entries, zone, start, now + dt.timedelta(microseconds=1))
+    by_id = {e.id: e for p in posts for e in excerpts_of(p)}
+    planned = plan(slots, candidates(posts, excerpts_of), channels)
+    return [(d.when.astimezone(zone), by_id[d.excerpts[0]]) for d in planned
+            if d.channel == channel and d.excerpts]
