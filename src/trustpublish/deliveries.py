@@ -1,9 +1,8 @@
 """Ledger rows → :class:`~trustpublish.channels.base.Delivery` objects for the adapters.
 
-Social/API channels get the excerpt fitted to the channel's budget: whole
-sentences of the teaser and text, then the read-more link (with UTM parameters);
-if not even one sentence fits, it is cut at a word boundary with an ellipsis.
-Email channels get a digest issue composed and rendered once per issue by
+Social/API channels (and feeds, outboxes, plugins) are composed by
+:func:`trustpublish.channels.compose.compose`, which fits the excerpt to the
+channel's budget. Email channels get a digest issue composed and rendered once per issue by
 :mod:`trustpublish.digest` and one message per recipient.
 """
 
@@ -13,50 +12,10 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .channels.base import Budget, Delivery
-from .model import Excerpt, Post
-from .text import split_sentences
+from .channels.base import Delivery
+from .model import Excerpt
 
-__all__ = ["fit_text", "post_delivery", "IssueCache", "unsubscribe_links"]
-
-_URL_DEFAULT = 23
-
-
-def fit_text(excerpt: Excerpt, link: str, budget: Budget) -> str:
-    """The excerpt's title and leading sentences + link, within ``budget.limit``."""
-    limit = budget.limit
-    head = excerpt.title.strip()
-    sentences = split_sentences(excerpt.teaser or excerpt.text)
-    link_cost = budget.url_length or len(link)
-    if limit is None:
-        return "\n\n".join(p for p in (head, " ".join(sentences), link) if p)
-    room = limit - link_cost - 2  # "\n\n" before the link
-    body = head
-    for sentence in sentences:
-        candidate = f"{body}\n\n{sentence}" if body == head else f"{body} {sentence}"
-        if len(candidate) > room:
-            break
-        body = candidate
-    if len(body) > room:
-        words, body = body.split(), ""
-        for word in words:
-            if len(body) + len(word) + 2 > room:
-                break
-            body = f"{body} {word}".strip()
-        body += "…"
-    return f"{body}\n\n{link}"
-
-
-def post_delivery(key: str, channel: str, options: Mapping[str, Any], budget: Budget,
-                  post: Post, excerpt: Excerpt) -> Delivery:
-    """The Delivery of one excerpt to one social/API channel."""
-    link = excerpt.link(channel, medium=str(options.get("utm_medium", "social")),
-                        campaign=options.get("utm_campaign"))
-    return Delivery(id=key, channel=channel, item_id=excerpt.id, kind="post",
-                    parts=(fit_text(excerpt, link, budget),), link=link, title=excerpt.title,
-                    summary=excerpt.teaser, image=post.image, image_alt=post.image_alt,
-                    language=post.language)
-
+__all__ = ["IssueCache", "unsubscribe_links"]
 
 class IssueCache:
     """Composes and renders each digest issue once; makes per-recipient messages from it."""

@@ -332,20 +332,16 @@ class DeliveryEngine:
     def _build(self, row: DeliveryRecord, slot: SlotRecord, options: Mapping[str, Any],
                channel: "Channel", index: Mapping[str, Any], issues: Any, names: Mapping[str, str],
                now: dt.datetime) -> "Delivery":
-        from .deliveries import post_delivery
-
         if row.recipient:
             excerpts = [index[e][1] for e in slot.excerpts]
             rendered = issues.rendered(row.channel, options, row.item, slot.issue_number or 1,
                                        excerpts, slot.when)
             return issues.message(rendered, row.key, row.channel, options, row.item,
                                   row.recipient, names.get(row.recipient, ""), slot.when)
-        post, excerpt = index[slot.excerpts[0]]
-        from .channels.compose import SOCIAL_TYPES, compose
+        _post, excerpt = index[slot.excerpts[0]]
+        from .channels.compose import compose
 
-        if options.get("type") not in SOCIAL_TYPES:  # outbox, feed, plugins: sentences + link
-            return post_delivery(row.key, row.channel, options, channel.budget, post, excerpt)
-        delivery, fitted = compose(self.project, excerpt, row.channel,
+        delivery, fitted = compose(self.project, excerpt, row.channel, key=row.key,
                                    created_at=now.astimezone(UTC).isoformat(timespec="milliseconds")
                                    .replace("+00:00", "Z"))
         if not fitted.fits:

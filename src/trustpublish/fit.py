@@ -239,7 +239,7 @@ class _Renderer:
     """Renders the channel's template and puts the text in the platform's form."""
 
     def __init__(self, rules: _Rules, context: dict[str, Any], templates: Path | None,
-                 template: str) -> None:
+                 template: str | list[str]) -> None:
         self.rules, self.context, self.templates, self.template = rules, context, templates, template
 
     def __call__(self, text: str, part: int, total: int) -> tuple[str, int]:
@@ -343,8 +343,9 @@ def fit_text(sentences: Sequence[str], type_name: str, channel_name: str,
     extra_tags = use_tags if isinstance(use_tags, list) else []
     hashtags = hashtags_from([*tags, *extra_tags]) if use_tags is not False else []
     context = {"link": shown, "hashtags": hashtags, "title": title, "channel": channel_name}
-    template = channel_config.get("template") or f"social/{type_name}.txt.j2"
-    render = _Renderer(rules, context, templates, str(template))
+    template = ([str(channel_config["template"])] if channel_config.get("template")
+                else [f"social/{type_name}.txt.j2", "social/default.txt.j2"])
+    render = _Renderer(rules, context, templates, template)
     sentences = [s for s in sentences if s] or [title]
     if rules.thread:
         parts, counts, truncated = _thread(render, list(sentences))

@@ -63,10 +63,14 @@ def template_error(exc: Exception, name: str, *, post: str | None = None) -> Ren
     return RenderError(f"{type(exc).__name__}: {exc}", template=filename, line=line, post=post)
 
 
-def render(name: str, context: dict[str, Any], *, templates: Path | None = None,
+def render(name: str | list[str], context: dict[str, Any], *, templates: Path | None = None,
            post: str | None = None) -> str:
-    """Render template ``name`` with ``context``; errors become RenderError."""
+    """Render template ``name`` (or the first that exists of a list) with ``context``.
+
+    Errors become RenderError naming the template file and line.
+    """
     try:
-        return environment(templates).get_template(name).render(context)
+        return environment(templates).get_or_select_template(name).render(context)
     except (jinja2.TemplateError, TypeError, ValueError) as exc:
-        raise template_error(exc, name, post=post) from exc
+        shown = name if isinstance(name, str) else " or ".join(name)
+        raise template_error(exc, shown, post=post) from exc

@@ -41,15 +41,19 @@ def post_of(project: "Project", excerpt: "Excerpt") -> "Post":
     raise ConfigError(f"no post for excerpt {excerpt.id!r}")  # pragma: no cover
 
 
-def compose(project: "Project", excerpt: "Excerpt", name: str,
+def compose(project: "Project", excerpt: "Excerpt", name: str, *, key: str | None = None,
             **extra: Any) -> tuple[Delivery, FittedText]:
-    """The delivery of ``excerpt`` to social channel ``name`` and its fitted text."""
+    """The delivery of ``excerpt`` to channel ``name`` and its fitted text.
+
+    ``key`` is the delivery id (the ledger's key when the engine sends it); without
+    it, ``delivery_id(name, excerpt.id)``.
+    """
     config = channel_config(project, name)
     post = post_of(project, excerpt)
     fitted = fit_excerpt(excerpt, name, config, tags=post.tags,
                          templates=project.templates_dir, state_dir=project.state_dir)
     delivery = Delivery(
-        id=delivery_id(name, excerpt.id), channel=name, item_id=excerpt.id, kind="post",
+        id=key or delivery_id(name, excerpt.id), channel=name, item_id=excerpt.id, kind="post",
         parts=fitted.parts, link=fitted.link, title=excerpt.title, summary=excerpt.teaser,
         image=post.image, image_alt=post.image_alt,
         language=post.language or project.config.site.language, extra=extra)
