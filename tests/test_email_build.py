@@ -7,7 +7,7 @@ import email.policy
 from pathlib import Path
 
 from trustpublish.cli import main
-from trustpublish.digest.build import build, next_issue_excerpts
+from trustpublish.digest.build import build, next_issue
 
 from email_helpers import NOW, copy_sample
 
@@ -30,14 +30,15 @@ def test_build_writes_html_text_and_eml_for_the_next_issue(tmp_path: Path) -> No
 def test_next_issue_respects_approval_and_post_channels(tmp_path: Path) -> None:
     project = copy_sample(tmp_path)
     post = project.posts_dir / "the-importance-of-building-trust-in-therapy-relationships.md"
-    config = {"type": "email", "excerpts_per_issue": 3}
-    assert [e.id for e in next_issue_excerpts(project, "newsletter", config)] == \
-        [e.id for e in project.excerpts(project.posts[0])[:3]]
+    config = project.config.channels["newsletter"]  # excerpts_per_issue: 2
+    number, excerpts = next_issue(project, "newsletter", config, NOW)
+    assert number == 1
+    assert [e.id for e in excerpts] == [e.id for e in project.excerpts(project.posts[0])[:2]]
     post.write_text(post.read_text().replace("status: approved", "status: approved\nchannels: [mastodon]"))
     from trustpublish.project import Project
 
     limited = Project.load(project.config.path)
-    assert next_issue_excerpts(limited, "newsletter", config) == []
+    assert next_issue(limited, "newsletter", config, NOW) == (1, [])
     assert build(limited, NOW) == []
 
 

@@ -53,8 +53,8 @@ timetable:
     assert len({m["Message-ID"] for _, m in sink.messages}) == N - 1
     history = json.loads(tp(tmp_path, "--json", "history", "--limit", "1000", env=env).stdout)
     assert len(history) == N - 1 and {h["state"] for h in history} == {"sent"}
-    assert {h["item"] for h in history} == {"newsletter-issue-1"}
+    assert {h["item"] for h in history} == {"newsletter-0001"}
     plan = json.loads(tp(tmp_path, "--now", "2026-12-01T08:00", "--json", "plan", "--days", "8").stdout)
-    assert [(p["item"], p["state"]) for p in plan] == [("newsletter-issue-1", "sent"),
-                                                       ("newsletter-issue-2", "planned")]
+    assert [(p["item"], p["state"]) for p in plan] == [("newsletter-0001", "sent"),
+                                                       ("newsletter-0002", "planned")]
     assert plan[0]["excerpts"] == ["post-000/first-part", "post-000/second-part"]

@@ -5,7 +5,7 @@ Each channel has its own queue: the excerpts of approved posts, in post order
 channels a post names in ``channels:`` (when it names any). A slot takes the next
 excerpt(s) of its channel's queue whose post may be published at the slot's time
 (``publish_after``); an excerpt that must wait keeps its place for later slots.
-An email slot takes ``excerpts_per_issue`` excerpts (default 3) and becomes one
+An email slot takes ``excerpts_per_issue`` excerpts (default 2) and becomes one
 digest issue, numbered per channel; other channels take one excerpt. A slot the ledger already recorded keeps what it recorded, so a
 restart never reassigns; excerpts taken by a recorded slot (unless it was missed)
 leave the queue. A slot that finds nothing to send is planned as ``empty``.
@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from .issues import excerpts_per_issue, issue_id
 from .model import Excerpt, Post
 from .timetable import Slot
 
@@ -74,13 +75,14 @@ def candidates(posts: Iterable[Post], excerpts_of: Any) -> list[Candidate]:
 
 
 def issue_item(channel: str, number: int) -> str:
-    """The item id of digest issue ``number`` of an email channel."""
-    return f"{channel}-issue-{number}"
+    """The item id of digest issue ``number`` of an email channel (``newsletter-0001``)."""
+    return issue_id(channel, number)
 
 
-def take_count(options: Mapping[str, Any]) -> int:
+def take_count(options: Mapping[str, Any], name: str = "") -> int:
+    """Excerpts a slot takes: ``excerpts_per_issue`` (default 2) for email, else 1."""
     if options.get("type") == "email":
-        return int(options.get("excerpts_per_issue", 3))
+        return excerpts_per_issue(name, options)
     return 1
 
 
@@ -113,7 +115,7 @@ def plan(slots: Sequence[Slot], queue: Sequence[Candidate], channels: Mapping[st
                             and (c.channels is None or name in c.channels)]
         waiting = queues[name]
         taken: list[Candidate] = []
-        want = take_count(options)
+        want = take_count(options, name)
         for index, candidate in enumerate(waiting):
             if candidate.publish_after is None or candidate.publish_after <= slot.when:
                 taken.append(candidate)

@@ -5,9 +5,8 @@ its plain-text twin and a sample message as a ``.eml`` file any mail program ope
 The web copy and text are filled for an anonymous reader; the ``.eml`` for a
 sample subscriber. Unsubscribe links carry the placeholder token ``preview``.
 
-:func:`next_issue_excerpts` decides what the next issue holds. Until the delivery
-engine's ledger exists it is the first ``excerpts_per_issue`` excerpts (post order)
-of approved posts that may go to the channel, as issue number 1.
+:func:`next_issue` decides what the next issue holds: the next digest issue the
+timetable plans for the channel (as ``trustpublish plan`` shows it).
 """
 
 from __future__ import annotations
@@ -16,7 +15,7 @@ import datetime as dt
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..errors import ConfigError
+from ..issues import excerpts_per_issue
 from ..model import Excerpt
 from .compose import compose_issue
 from .render import RenderedIssue, preview_recipient, render_issue
@@ -24,10 +23,7 @@ from .render import RenderedIssue, preview_recipient, render_issue
 if TYPE_CHECKING:
     from ..project import Project
 
-__all__ = ["build", "email_channels", "next_issue_excerpts", "build_previews"]
-
-DEFAULT_EXCERPTS_PER_ISSUE = 2
-
+__all__ = ["build", "email_channels", "next_issue", "build_previews"]
 
 def email_channels(project: "Project") -> dict[str, dict[str, Any]]:
     """The channels of ``type: email``, in schedule.yaml order."""
@@ -35,26 +31,26 @@ def email_channels(project: "Project") -> dict[str, dict[str, Any]]:
             if cfg.get("type") == "email"}
 
 
-def excerpts_per_issue(name: str, config: dict[str, Any]) -> int:
-    value = config.get("excerpts_per_issue", DEFAULT_EXCERPTS_PER_ISSUE)
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ConfigError("must be a whole number of at least 1",
-                          key_path=f"channels.{name}.excerpts_per_issue")
-    return value
+def next_issue(project: "Project", name: str, config: dict[str, Any],
+               now: dt.datetime) -> tuple[int, list[Excerpt]]:
+    """(number, excerpts) of the channel's next digest issue.
 
+    The timetable's next planned issue of the channel in the coming year (the same
+    one `trustpublish plan` shows); when the timetable has no slot for it, issue 1
+    made of the first ``excerpts_per_issue`` excerpts in post order.
+    """
+    from ..engine import DeliveryEngine, open_state
+    from ..planner import excerpt_index
 
-def next_issue_excerpts(project: "Project", name: str, config: dict[str, Any]) -> list[Excerpt]:
-    """The excerpts of the channel's next issue (placeholder until the engine's queue lands)."""
+    engine = DeliveryEngine(project, open_state(project))
+    index = excerpt_index(project.posts, project.excerpts)
+    for planned in engine.plan(now, now + dt.timedelta(days=366), now):
+        if planned.channel == name and planned.state == "planned" and planned.excerpts:
+            return planned.issue_number or 1, [index[e][1] for e in planned.excerpts]
     wanted = excerpts_per_issue(name, config)
-    chosen: list[Excerpt] = []
-    for post in project.posts:
-        if not post.approved or (post.channels is not None and name not in post.channels):
-            continue
-        for excerpt in project.excerpts(post):
-            chosen.append(excerpt)
-            if len(chosen) == wanted:
-                return chosen
-    return chosen
+    queue = [e for p in project.posts if p.approved and (p.channels is None or name in p.channels)
+             for e in project.excerpts(p)]
+    return 1, queue[:wanted]
 
 
 def build_previews(project: "Project", now: dt.datetime) -> list[tuple[RenderedIssue, list[Path]]]:
@@ -62,10 +58,10 @@ def build_previews(project: "Project", now: dt.datetime) -> list[tuple[RenderedI
     out_dir = project.dist_dir / "email"
     results: list[tuple[RenderedIssue, list[Path]]] = []
     for name, config in email_channels(project).items():
-        excerpts = next_issue_excerpts(project, name, config)
+        number, excerpts = next_issue(project, name, config, now)
         if not excerpts:
             continue
-        issue = compose_issue(project, name, config, excerpts, number=1, now=now)
+        issue = compose_issue(project, name, config, excerpts, number=number, now=now)
         rendered = render_issue(issue, project.templates_dir)
         html, text = rendered.fill(preview_recipient(issue))
         sample = preview_recipient(issue, email="sample.reader@example.com", name="Sample Reader")

@@ -28,6 +28,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
 from ..errors import ConfigError
+from ..issues import issue_id
 from ..markup import to_html
 from ..model import Excerpt, Site
 from ..sanitize import clean_html
@@ -220,7 +221,7 @@ def compose_issue(source: Any, channel: str, channel_config: dict[str, Any],
     if "@" in address:
         mailto_default = f"mailto:{address}?subject=unsubscribe"
     return DigestIssue(
-        id=f"{channel}-{number:04d}", channel=channel, number=number, excerpts=items,
+        id=issue_id(channel, number), channel=channel, number=number, excerpts=items,
         subject=normalize_space(subject), preheader=_preheader(preheader), site=site,
         date=now.astimezone(ZoneInfo(site.timezone)), sender=sender,
         reply_to=_setting(channel, channel_config, "reply_to", ""),
