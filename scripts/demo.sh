@@ -12,6 +12,7 @@ step "trustpublish build"
 "$tp" build
 step "trustpublish preview --no-open"
 "$tp" preview --no-open
+"$tp" preview --site --no-open
 
 # --- timetable and delivery engine -------------------------------------------------
 # A clean ledger each time, so the demo always has something due. `--now` picks a

@@ -8,40 +8,15 @@ emulated through Playwright, not ``--force-dark-mode``). Screenshots go to
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from trustpublish.digest import compose_issue, preview_recipient, render_issue
 
-from email_helpers import ARTIFACTS, IN_CI, NOW, copy_sample, seed_issue
+from email_helpers import ARTIFACTS, NOW, copy_sample, seed_issue
 
-CHROMIUM = "/usr/bin/chromium"
 pytestmark = pytest.mark.browser
-
-
-def _unavailable(reason: str) -> None:
-    if IN_CI:
-        pytest.fail(f"browser tests must run in CI: {reason}")
-    pytest.skip(reason)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
-        _unavailable("chromium is not installed (Debian package `chromium`)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _unavailable("the playwright package is not installed (pip install -e '.[test]')")
-    with sync_playwright() as pw:
-        instance = pw.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync"])
-        yield instance
-        instance.close()
 
 
 @pytest.fixture(scope="module")

@@ -63,3 +63,27 @@ def test_check_reports_findings_with_file_line_and_the_approval_to_add(project: 
         "status: approved", 'status: approved\nprivacy_ok: ["birthdate:dob 1988-03-14"]')
     leaky.write_text(text, encoding="utf-8")
     assert run_cli("check", cwd=project).code == 0
+
+
+def test_a_held_post_is_never_planned_or_sent(project: Path):
+    leaky = project / "posts" / "leaky.md"
+    leaky.write_text("---\ntitle: A story\ndate: 2020-02-01\nstatus: approved\n---\n\n"
+                     "## Case\n\nWe helped a client, DOB 1988-03-14, feel safe and heard again. "
+                     + "Trust grew week by week. " * 30 + "\n", encoding="utf-8")
+    import json
+
+    plan = json.loads(run_cli("--now", "2026-11-27T10:00", "plan", "--days", "60", "--json",
+                              cwd=project).out)
+    assert plan and not any(e.startswith("a-story/") or e.startswith("leaky/")
+                            for p in plan for e in p["excerpts"])
+    assert run_cli("--now", "2026-12-01T09:05", "run", "--once", cwd=project).code == 0
+    sent = " ".join(f.read_text(encoding="utf-8", errors="replace")
+                    for f in (project / "outbox").rglob("*") if f.is_file())
+    assert "1988-03-14" not in sent and "A story" not in sent
+    # once staff approve the finding, the post joins the queue (first: it is the oldest)
+    leaky.write_text(leaky.read_text(encoding="utf-8").replace(
+        "status: approved", 'status: approved\nprivacy_ok: ["birthdate:dob 1988-03-14"]'),
+        encoding="utf-8")
+    plan = json.loads(run_cli("--now", "2026-12-02T10:00", "plan", "--days", "60", "--json",
+                              cwd=project).out)
+    assert any(e.startswith("leaky/") for p in plan for e in p["excerpts"])

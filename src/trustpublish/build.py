@@ -22,6 +22,7 @@ Builder = Callable[["Project", dt.datetime], list[Path]]
 BUILDERS: dict[str, str] = {
     "feeds": "trustpublish.feeds.builder:build_feeds",
     "email": "trustpublish.digest.build:build",
+    "preview": "trustpublish.preview_site:build_preview_site",
 }
 
 

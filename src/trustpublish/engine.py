@@ -282,6 +282,9 @@ class DeliveryEngine:
         pending = self._pending(now)
         if not pending:
             return
+        from .privacy import publishable, rules_for
+
+        privacy = rules_for(self.config)
         slots = {s.id: s for s in self.ledger.slots()}
         index = excerpt_index(self.project.posts, self.project.excerpts)
         issues = IssueCache(self.config.site, self.project.templates_dir)
@@ -301,10 +304,12 @@ class DeliveryEngine:
                 if options is None:
                     self._settle(row, "skipped", now, report, error="the channel is no longer in schedule.yaml")
                     continue
-                unapproved = [e for e in slot.excerpts if e not in index or not index[e][0].approved]
+                unapproved = [e for e in slot.excerpts
+                              if e not in index or not publishable(index[e][0], privacy)]
                 if unapproved:
                     self._settle(row, "skipped", now, report,
-                                 error=f"{unapproved[0]} is no longer in an approved post")
+                                 error=f"{unapproved[0]} is no longer in an approved post "
+                                       "(or the privacy guard holds it: see trustpublish check)")
                     continue
                 if row.recipient and not self.subscribers.is_active(row.recipient, row.channel):
                     self._settle(row, "skipped", now, report, error="unsubscribed")

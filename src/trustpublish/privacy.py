@@ -36,7 +36,7 @@ from .model import Post
 if TYPE_CHECKING:
     from .config import Config
 
-__all__ = ["PrivacyRules", "Finding", "scan_post", "blocking_findings"]
+__all__ = ["PrivacyRules", "Finding", "scan_post", "blocking_findings", "publishable", "rules_for"]
 
 _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)")
 _PHONE = re.compile(
@@ -150,3 +150,8 @@ def blocking_findings(post: Post, rules: PrivacyRules) -> list[Finding]:
     ok = {a.strip().lower() for a in (*post.privacy_ok, *rules.allow)}
     return [f for f in scan_post(post, rules)
             if f.key.lower() not in ok and f.text.strip().lower() not in ok]
+
+
+def publishable(post: Post, rules: PrivacyRules) -> bool:
+    """Approved, and nothing the privacy guard found is left unapproved."""
+    return post.approved and not blocking_findings(post, rules)

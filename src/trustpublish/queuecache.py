@@ -1,6 +1,7 @@
 """The planner's queue material, cached per post file so ``plan`` stays fast.
 
-Planning needs, per post, only its date, slug, status, ``publish_after``, ``channels``
+Planning needs, per post, only its date, slug, status (approved and clear of the
+privacy guard), ``publish_after``, ``channels``
 and excerpt ids — but reading and splitting 1,000 posts takes seconds. This keeps
 them in ``state/queue-cache.json``, keyed by each file's path, size and mtime and by
 a fingerprint of the settings that change reading or splitting (timezone, site URL,
@@ -29,13 +30,17 @@ _VERSION = 1
 def _fingerprint(project: "Project") -> str:
     config = project.config
     text = json.dumps([_VERSION, config.site.timezone, config.site.url, config.site.author,
-                       config.site.language, config.split.min_words, config.split.max_words])
+                       config.site.language, config.split.min_words, config.split.max_words,
+                       config.raw.get("privacy"), sorted(str(c.get("from", ""))
+                                                         for c in config.channels.values())])
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def _entry(post: Any, ids: list[str]) -> dict[str, Any]:
+def _entry(post: Any, ids: list[str], rules: Any) -> dict[str, Any]:
+    from .privacy import publishable
+
     return {"date": post.date.astimezone(dt.timezone.utc).isoformat(), "slug": post.slug,
-            "approved": post.approved, "ids": ids,
+            "approved": publishable(post, rules), "ids": ids,
             "publish_after": post.publish_after.isoformat() if post.publish_after else None,
             "channels": list(post.channels) if post.channels is not None else None}
 
@@ -55,6 +60,9 @@ def load_candidates(project: "Project") -> list[Candidate]:
         files = {}
     fresh: dict[str, Any] = {}
     changed = False
+    from .privacy import rules_for
+
+    rules = rules_for(project.config)
     for file in iter_post_files(project.posts_dir):
         stat = file.stat()
         key = str(file)
@@ -69,7 +77,7 @@ def load_candidates(project: "Project") -> list[Candidate]:
         except ContentError:
             continue
         ids = [e.id for e in split_post(post, project.config.split)]
-        fresh[key] = {"stamp": stamp, **_entry(post, ids)}
+        fresh[key] = {"stamp": stamp, **_entry(post, ids, rules)}
     changed = changed or set(fresh) != set(files)
     if changed:
         try:

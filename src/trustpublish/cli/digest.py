@@ -1,4 +1,4 @@
-"""``trustpublish preview``: build the next email digest of each email channel and open it."""
+"""``trustpublish preview``: build the next email digest (or the whole preview site) and open it."""
 
 from __future__ import annotations
 
@@ -10,13 +10,29 @@ from .app import App
 @click.command()
 @click.option("--channel", default=None, help="Only this email channel (default: all).")
 @click.option("--no-open", is_flag=True, help="Only build and print the path; open no browser.")
+@click.option("--site", "whole_site", is_flag=True,
+              help="Build and open the preview site: every delivery of the next 4 weeks.")
 @click.pass_obj
-def preview(app: App, channel: str | None, no_open: bool) -> None:
-    """Build the next digest of each email channel into dist/email/ and open it in a browser."""
+def preview(app: App, channel: str | None, no_open: bool, whole_site: bool) -> None:
+    """Build the next digest of each email channel into dist/email/ and open it in a browser.
+
+    With --site, build dist/preview/index.html (a calendar of the coming weeks' emails and
+    posts, each as it will look) and open that instead.
+    """
     from ..digest.build import build_previews, email_channels
     from ..errors import TrustpublishError
 
     project = app.project
+    if whole_site:
+        from ..preview_site import build_preview_site
+
+        index = build_preview_site(project, app.now())[0]
+        click.echo(str(index))
+        if not no_open:
+            import webbrowser
+
+            webbrowser.open(index.resolve().as_uri())
+        return
     channels = email_channels(project)
     if channel is not None and channel not in channels:
         known = ", ".join(channels) or "none"
