@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
-from trustpublish.channels.ids import delivery_id
 from trustpublish.checks import run_checks
 from trustpublish.project import Project
+from trustpublish.store.ledger import delivery_key
 
 EXCERPT = "the-importance-of-building-trust-in-therapy-relationships/impact-of-trust-on-client-openness"
 
@@ -21,21 +22,24 @@ def run(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
                           capture_output=True, text=True, timeout=60)
 
 
+def outbox_file(site: Path, channel: str) -> Path:
+    """The outbox file of EXCERPT on ``channel``: named by its delivery (ledger) key."""
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", delivery_key(channel, EXCERPT))
+    return site / "outbox" / channel / f"{safe}.json"
+
+
 def test_publish_without_credentials_writes_outbox_requests(tmp_path):
     assert run(tmp_path, "init", "site").returncode == 0
     site = tmp_path / "site"
     for channel in ("mastodon", "bluesky"):
         done = run(site, "publish", EXCERPT, "--channel", channel)
         assert done.returncode == 0, done.stderr
-        path = site / "outbox" / channel / f"{delivery_id(channel, EXCERPT)}.json"
-        assert path.as_uri() in done.stdout
-    mastodon = json.loads((site / "outbox" / "mastodon" /
-                           f"{delivery_id('mastodon', EXCERPT)}.json").read_text())
+        assert outbox_file(site, channel).as_uri() in done.stdout
+    mastodon = json.loads(outbox_file(site, "mastodon").read_text())
     assert mastodon["url"] == "https://mastodon.social/api/v1/statuses"
     assert mastodon["headers"]["Authorization"] == "Bearer ***"
     assert "utm_source=mastodon" in mastodon["json"]["status"]
-    bluesky = json.loads((site / "outbox" / "bluesky" /
-                          f"{delivery_id('bluesky', EXCERPT)}.json").read_text())
+    bluesky = json.loads(outbox_file(site, "bluesky").read_text())
     assert bluesky["json"]["record"]["facets"][0]["features"][0]["uri"].startswith("https://")
 
 
@@ -58,3 +62,20 @@ def test_check_reports_an_excerpt_that_cannot_fit(tmp_path):
     problems = run_checks(Project.load(site / "schedule.yaml"))
     assert problems and all("channel bluesky (limit 300)" in p.message for p in problems)
     assert problems[0].file.endswith(".md")
+
+
+def test_publish_goes_through_the_ledger_exactly_once(tmp_path):
+    run(tmp_path, "init", "site")
+    site = tmp_path / "site"
+    assert run(site, "publish", EXCERPT, "--channel", "mastodon").returncode == 0
+    again = run(site, "publish", EXCERPT, "--channel", "mastodon")
+    assert again.returncode == 6 and "already has a delivery to mastodon" in again.stderr
+    assert "Traceback" not in again.stderr
+    # the timetable does not send that excerpt to mastodon again
+    plan = json.loads(run(site, "--now", "2026-11-27T10:00", "plan", "--days", "120",
+                          "--json").stdout)
+    mastodon = [e for p in plan if p["channel"] == "mastodon" for e in p["excerpts"]]
+    assert mastodon and EXCERPT not in mastodon
+    history = json.loads(run(site, "history", "--json").stdout)
+    assert [(h["channel"], h["item"], h["state"]) for h in history] == [
+        ("mastodon", EXCERPT, "sent")]

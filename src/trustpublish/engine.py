@@ -40,6 +40,7 @@ from .errors import (
     OutcomeUnknown,
     PermanentFailure,
     RateLimited,
+    StateError,
     TrustpublishError,
 )
 from .planner import PlannedDelivery, Recorded, candidates, excerpt_index, plan
@@ -275,11 +276,35 @@ class DeliveryEngine:
         return [r for r in self.ledger.deliveries(states=["planned"])
                 if r.next_attempt_at is None or r.next_attempt_at <= now]
 
-    def _deliver(self, now: dt.datetime, report: RunReport) -> None:
+    def publish_now(self, excerpt_id: str, channel: str, now: dt.datetime) -> RunReport:
+        """Send one excerpt to one channel now, through the ledger, exactly once.
+
+        The excerpt is recorded as a slot of its own (entry ``publish``) before it is
+        attempted, so the timetable will not send it to that channel again, and a second
+        ``publish`` of the same pair is refused with what happened the first time.
+        """
+        from .store.ledger import delivery_key
+
+        key = delivery_key(channel, excerpt_id)
+        earlier = self.ledger.by_key(key)
+        if earlier is not None:
+            raise StateError(
+                f"{excerpt_id} already has a delivery to {channel}: #{earlier.id}, "
+                f"{earlier.state}" + (f" ({earlier.remote})" if earlier.remote else ""),
+                hint="`trustpublish history` shows it; use `retry` for a failed one or "
+                     "`resolve` for an unknown one")
+        self.ledger.record_slot(channel=channel, when=now, entry="publish", item=excerpt_id,
+                                excerpts=(excerpt_id,), issue_number=None, state="assigned",
+                                now=now, recipients=[None])
+        report = RunReport()
+        self._deliver(now, report, only={key})
+        return report
+
+    def _deliver(self, now: dt.datetime, report: RunReport, only: set[str] | None = None) -> None:
         from .channels.registry import open_channel
         from .deliveries import IssueCache
 
-        pending = self._pending(now)
+        pending = [r for r in self._pending(now) if only is None or r.key in only]
         if not pending:
             return
         from .privacy import publishable, rules_for

@@ -1,9 +1,10 @@
 """``trustpublish publish EXCERPT_ID --channel NAME``: send one excerpt now.
 
-The text is fitted to the channel, the adapter is opened with
-:func:`~trustpublish.channels.registry.open_channel` (the outbox when the
-credentials are not in the environment), and the post URL or id is printed.
-``--dry-run`` prints the fitted text and sends nothing.
+The delivery goes through the engine and its ledger like a timetable slot (recorded
+before it is attempted, settled after), so the timetable will not send the same
+excerpt to that channel again and a second ``publish`` is refused. The adapter is the
+outbox when the credentials are not in the environment; the post URL or id is
+printed. ``--dry-run`` prints the fitted text and sends nothing.
 """
 
 from __future__ import annotations
@@ -22,8 +23,6 @@ __all__ = ["publish"]
 def publish(app: App, excerpt_id: str, channel_name: str) -> None:
     """Send EXCERPT_ID (post-slug/section, see `trustpublish split`) to CHANNEL now."""
     from ..channels.compose import SOCIAL_TYPES, channel_config, compose
-    from ..channels.outbox import OutboxChannel
-    from ..channels.registry import open_channel
     from ..errors import TrustpublishError
 
     project = app.project
@@ -35,32 +34,31 @@ def publish(app: App, excerpt_id: str, channel_name: str) -> None:
             hint="email digests go out with `trustpublish run`; publish works for social "
                  "and webhook channels")
     excerpt = project.excerpt(excerpt_id)
-    created_at = app.now().isoformat(timespec="milliseconds").replace("+00:00", "Z")
-    channel = None
-    if not app.dry_run:
-        channel = open_channel(channel_name, config, root=project.root,
-                               outbox_dir=project.outbox_dir)
-        fetch = getattr(channel, "fetch_limits", None)
-        if fetch is not None and not isinstance(channel, OutboxChannel):
-            fetch(project.state_dir)
-    delivery, fitted = compose(project, excerpt, channel_name, created_at=created_at)
-    if channel is None:
+    if app.dry_run:
+        created_at = app.now().isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        delivery, fitted = compose(project, excerpt, channel_name, created_at=created_at)
         _show(app, delivery.parts, fitted.counts, fitted.limit, fitted.counted_as, None)
         return
-    with channel:
-        result = channel.publish(delivery)
-    outbox = isinstance(channel, OutboxChannel)
+    from ..engine import DeliveryEngine, open_state
+    from ..store.ledger import delivery_key
+
+    engine = DeliveryEngine(project, open_state(project))
+    report = engine.publish_now(excerpt.id, channel_name, app.now())
+    record = engine.ledger.by_key(delivery_key(channel_name, excerpt.id))
+    assert record is not None  # publish_now recorded it before sending
+    outbox = bool(record.remote and record.remote.startswith("file://"))
     if app.as_json:
-        app.print_json({"channel": channel_name, "excerpt": excerpt.id, "delivery": delivery.id,
-                        "remote_id": result.remote_id, "url": result.url, "outbox": outbox,
-                        "parts": list(delivery.parts), "counts": list(fitted.counts),
-                        "limit": fitted.limit})
-        return
-    if outbox:
-        if app.verbosity >= 0:
-            app.console.print(f"No credentials for {channel_name}: wrote "
-                              f"{result.detail.get('outbox')}", soft_wrap=True)
-    click.echo(result.display())
+        app.print_json({"channel": channel_name, "excerpt": excerpt.id, "delivery": record.id,
+                        "state": record.state, "remote": record.remote, "error": record.error,
+                        "outbox": outbox})
+    elif record.state == "sent":
+        if outbox and app.verbosity >= 0:
+            click.echo(f"No credentials for {channel_name}: wrote {record.remote}", err=True)
+        click.echo(record.remote or "sent")
+    if record.state != "sent":
+        raise TrustpublishError(f"delivery #{record.id} is {record.state}: {record.error or ''}",
+                                hint="`trustpublish history` shows it; `retry` or `resolve` it")
+    del report
 
 
 def _show(app: App, parts: tuple[str, ...], counts: tuple[int, ...], limit: int | None,

@@ -198,6 +198,12 @@ class Ledger:
         with self.engine.connect() as conn:
             return [_delivery(r, r.when_utc) for r in conn.execute(query)]
 
+    def by_key(self, key: str) -> DeliveryRecord | None:
+        """The delivery with this deterministic key, if one was ever recorded."""
+        with self.engine.connect() as conn:
+            row = conn.execute(self._select().where(deliveries.c.key == key)).first()
+        return None if row is None else _delivery(row, row.when_utc)
+
     def get(self, delivery_id: int) -> DeliveryRecord:
         with self.engine.connect() as conn:
             row = conn.execute(self._select().where(deliveries.c.id == delivery_id)).first()
