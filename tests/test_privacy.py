@@ -87,3 +87,13 @@ def test_a_held_post_is_never_planned_or_sent(project: Path):
     plan = json.loads(run_cli("--now", "2026-12-02T10:00", "plan", "--days", "60", "--json",
                               cwd=project).out)
     assert any(e.startswith("leaky/") for p in plan for e in p["excerpts"])
+
+
+def test_a_held_post_stays_out_of_the_feeds(project: Path):
+    (project / "posts" / "leaky.md").write_text(
+        "---\ntitle: A story\ndate: 2020-02-01\nstatus: approved\n---\n\n## Case\n\n"
+        "Call Jane at 312-555-0142 to hear more about it.\n", encoding="utf-8")
+    assert run_cli("--now", "2026-11-27T10:00", "build", "--only", "feeds", cwd=project).code == 0
+    atom = (project / "dist" / "feeds" / "atom.xml").read_text(encoding="utf-8")
+    assert "A story" not in atom and "555-0142" not in atom
+    assert "The importance of building trust" in atom

@@ -233,7 +233,11 @@ class DeliveryEngine:
                                         now=now, recipients=[None], delivery_state="missed")
                 recorded.append(Recorded(slot.channel, slot.when, "", (), "missed"))
         live = [s for s in fresh if s not in missed]
-        queue = candidates(self.project.posts, self.project.excerpts)
+        from .privacy import publishable, rules_for
+
+        privacy = rules_for(self.config)
+        queue = candidates(self.project.posts, self.project.excerpts,
+                           lambda post: publishable(post, privacy))
         for planned in plan(live, queue, self.config.channels, recorded):
             if planned.state == "empty":
                 continue

@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
-from urllib.parse import urlencode, urlsplit, urlunsplit, parse_qsl
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 BlockKind = Literal["heading", "paragraph", "list", "table", "code", "quote", "rule", "html"]
 Status = Literal["draft", "review", "approved"]

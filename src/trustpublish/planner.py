@@ -14,7 +14,7 @@ leave the queue. A slot that finds nothing to send is planned as ``empty``.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -67,9 +67,10 @@ class PlannedDelivery:
                 "entry": self.entry}
 
 
-def candidates(posts: Iterable[Post], excerpts_of: Any) -> list[Candidate]:
-    """Queue material: excerpts of approved posts in post order."""
-    ordered = sorted((p for p in posts if p.approved), key=lambda p: (p.date, p.slug))
+def candidates(posts: Iterable[Post], excerpts_of: Any,
+               allowed: Callable[[Post], bool] = lambda p: p.approved) -> list[Candidate]:
+    """Queue material: excerpts of the ``allowed`` posts (default: approved) in post order."""
+    ordered = sorted((p for p in posts if allowed(p)), key=lambda p: (p.date, p.slug))
     return [Candidate(e.id, p.slug, p.publish_after, p.channels)
             for p in ordered for e in excerpts_of(p)]
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 import re
 import unicodedata
 
-
 __all__ = ["slugify", "count_words", "split_sentences", "teaser", "normalize_space"]
 
 _WORD = re.compile(r"[^\W_]+(?:['’\-][^\W_]+)*")

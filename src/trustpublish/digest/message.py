@@ -19,10 +19,10 @@ from __future__ import annotations
 import binascii
 import datetime as dt
 import hashlib
-from functools import lru_cache
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime, formataddr, parseaddr
+from functools import lru_cache
 
 from ..errors import ConfigError
 from .compose import DigestIssue

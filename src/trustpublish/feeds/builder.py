@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..channels.outbox import write_atomic
 from ..errors import StateError
+from ..privacy import PrivacyRules, publishable, rules_for
 from .archive import FORMATS, archive_name, paginate
 from .build import atom_bytes, rss_bytes
 from .dates import empty_record, feed_updated, resolve_updated
@@ -67,9 +68,10 @@ def _write_if_changed(path: Path, data: bytes) -> bool:
     return True
 
 
-def _published(post: "Post", now: dt.datetime) -> bool:
-    return post.approved and post.date <= now and (post.publish_after is None
-                                                   or post.publish_after <= now)
+def _published(post: "Post", now: dt.datetime, privacy: PrivacyRules) -> bool:
+    """Approved, clear of the privacy guard, and its date (and publish_after) has come."""
+    return (publishable(post, privacy) and post.date <= now
+            and (post.publish_after is None or post.publish_after <= now))
 
 
 class _FeedWriter:
@@ -137,7 +139,8 @@ def build_feeds(project: "Project", now: dt.datetime) -> list[Path]:
     written: list[Path] = []
     changed: list[str] = []
 
-    posts = [p for p in project.posts if _published(p, now)]
+    privacy = rules_for(config)
+    posts = [p for p in project.posts if _published(p, now, privacy)]
     feeds: list[tuple[_FeedWriter, list[FeedItem], str]] = []
     main_info = FeedInfo(id=f"{base}/atom.xml", title=site.title, description=site.description,
                          home_url=site.url, language=site.language,
@@ -151,7 +154,8 @@ def build_feeds(project: "Project", now: dt.datetime) -> list[Path]:
         if options.get("type") != "feed":
             continue
         slotted = timetable_slots(name, config.timetable, config.channels, project.posts,
-                                  project.excerpts, config.zone, now)
+                                  project.excerpts, config.zone, now,
+                                  lambda post: publishable(post, privacy))
         items = excerpt_feed_items(name, slotted, now, posts=by_slug, site=site)
         channel_base = f"{base}/channels/{name}"
         info = replace(main_info, id=f"{channel_base}/atom.xml",

@@ -41,13 +41,15 @@ def excerpt_feed_items(channel: str, slotted: Iterable[Slotted], now: dt.datetim
 def timetable_slots(channel: str, timetable: Sequence[Mapping[str, Any]],
                     channels: Mapping[str, Mapping[str, Any]], posts: Iterable[Post],
                     excerpts_of: Callable[[Post], list[Excerpt]], zone: ZoneInfo,
-                    now: dt.datetime) -> list[Slotted]:
+                    now: dt.datetime,
+                    allowed: Callable[[Post], bool] = lambda p: p.approved) -> list[Slotted]:
     """The (slot, excerpt) pairs of a feed channel up to ``now``, from the timetable.
 
     The channel's slots (``cron``, ``weekly`` or ``at``, in the site's timezone) from
     its ``start:`` date (default: the first approved post's date) up to and including
     ``now`` take the channel's queue in post order, exactly as the delivery planner
-    assigns them (``publish_after`` and per-post ``channels:`` respected).
+    assigns them (``publish_after`` and per-post ``channels:`` respected); ``allowed``
+    says which posts may be published (the builder passes the privacy guard's verdict).
     """
     from ..planner import candidates, plan
     from ..readers.metadata import parse_date
@@ -65,6 +67,6 @@ def timetable_slots(channel: str, timetable: Sequence[Mapping[str, Any]],
     entries = [e for e in parse_timetable(timetable, list(channels)) if e.channel == channel]
     slots = expand(entries, zone, start, now + dt.timedelta(microseconds=1))
     by_id = {e.id: e for p in posts for e in excerpts_of(p)}
-    planned = plan(slots, candidates(posts, excerpts_of), channels)
+    planned = plan(slots, candidates(posts, excerpts_of, allowed), channels)
     return [(d.when.astimezone(zone), by_id[d.excerpts[0]]) for d in planned
             if d.channel == channel and d.excerpts]
