@@ -18,6 +18,7 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	@bash scripts/ensure-test-tools.sh
+	@bash scripts/ensure-postgres.sh
 	@bash scripts/fetch-caniemail.sh
 	$(BIN)/python -m pytest
 
