@@ -18,7 +18,7 @@ from ..errors import ConfigError
 from .base import Channel
 from .http import HttpClient, check_base_url, timeout_from
 
-__all__ = ["ApiChannel", "local_image"]
+__all__ = ["ApiChannel", "WebhookUrlChannel", "local_image"]
 
 
 class ApiChannel(Channel):
@@ -60,6 +60,23 @@ class ApiChannel(Channel):
 
     def close(self) -> None:
         self.http.close()
+
+
+class WebhookUrlChannel(ApiChannel):
+    """An adapter whose secret is a whole webhook URL (``TRUSTPUBLISH_<NAME>_WEBHOOK_URL``).
+
+    The URL is checked like a base URL (https, or http on loopback) and its last path
+    segment, the token part, is scrubbed from every message.
+    """
+
+    env_vars: ClassVar[tuple[str, ...]] = ("WEBHOOK_URL",)
+    token_var: ClassVar[str] = "WEBHOOK_URL"
+
+    def __init__(self, name: str, config: Mapping[str, Any], *, root: Path | None = None) -> None:
+        super().__init__(name, config, root=root)
+        self.target = check_base_url(self.token.reveal(), channel=name, key="webhook_url",
+                                     secret=True)
+        self.http.add_secret(self.target.rsplit("/", 1)[-1])
 
 
 def local_image(root: Path | None, image: str | None) -> Path | None:

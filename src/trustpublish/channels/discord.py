@@ -11,14 +11,12 @@ Mentions are disabled (``allowed_mentions.parse = []``). A 429 carries
 from __future__ import annotations
 
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from ..env import env_name
 from ..fit import BUDGETS
-from .api import ApiChannel
+from .api import WebhookUrlChannel
 from .base import Delivery, Result
-from .http import check_base_url
 
 __all__ = ["DiscordChannel"]
 
@@ -30,22 +28,14 @@ def _body(config: Mapping[str, Any], delivery: Delivery) -> dict[str, Any]:
     return body
 
 
-class DiscordChannel(ApiChannel):
+class DiscordChannel(WebhookUrlChannel):
     type = "discord"
     idempotent = False
     budget = BUDGETS["discord"]
-    env_vars = ("WEBHOOK_URL",)
-    token_var = "WEBHOOK_URL"
 
     @classmethod
     def base_url(cls, name: str, config: Mapping[str, Any]) -> str:
         return "https://discord.com"
-
-    def __init__(self, name: str, config: Mapping[str, Any], *, root: Path | None = None) -> None:
-        super().__init__(name, config, root=root)
-        self.target = check_base_url(self.token.reveal(), channel=name, key="webhook_url",
-                                     secret=True)
-        self.http.add_secret(self.target.rsplit("/", 1)[-1])  # the token part of the URL
 
     @classmethod
     def outbox_request(cls, name: str, config: Mapping[str, Any],

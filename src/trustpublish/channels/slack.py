@@ -11,14 +11,12 @@ plain-text error code (``invalid_payload``, ``no_service``, ``channel_is_archive
 from __future__ import annotations
 
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from ..env import env_name
 from ..fit import BUDGETS
-from .api import ApiChannel
+from .api import WebhookUrlChannel
 from .base import Delivery, Result
-from .http import check_base_url
 
 __all__ = ["SlackChannel"]
 
@@ -29,22 +27,14 @@ def _body(delivery: Delivery) -> dict[str, Any]:
                        for part in (delivery.parts or (delivery.text,))]}
 
 
-class SlackChannel(ApiChannel):
+class SlackChannel(WebhookUrlChannel):
     type = "slack"
     idempotent = False
     budget = BUDGETS["slack"]
-    env_vars = ("WEBHOOK_URL",)
-    token_var = "WEBHOOK_URL"
 
     @classmethod
     def base_url(cls, name: str, config: Mapping[str, Any]) -> str:
         return "https://hooks.slack.com"
-
-    def __init__(self, name: str, config: Mapping[str, Any], *, root: Path | None = None) -> None:
-        super().__init__(name, config, root=root)
-        self.target = check_base_url(self.token.reveal(), channel=name, key="webhook_url",
-                                     secret=True)
-        self.http.add_secret(self.target.rsplit("/", 1)[-1])  # the token part of the URL
 
     @classmethod
     def outbox_request(cls, name: str, config: Mapping[str, Any],
