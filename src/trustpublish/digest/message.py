@@ -43,7 +43,22 @@ def message_id(issue: DigestIssue, email: str) -> str:
 def build_message(issue: DigestIssue, recipient: Recipient, *, html: str, text: str,
                   now: dt.datetime) -> bytes:
     """The message bytes for one recipient of ``issue`` with its filled ``html``/``text``."""
-    if not issue.sender or "@" not in parseaddr(issue.sender)[1]:
+    return build_encoded_message(issue, recipient, html_qp=_qp(html), text_qp=_qp(text), now=now)
+
+
+def qp_chunk(content: str) -> bytes:
+    """``content`` quoted-printable encoded, ending with a line break (a soft one if needed).
+
+    Encoded chunks can be concatenated: a soft line break (``=`` CRLF) decodes to nothing.
+    """
+    body = _qp(content)
+    return body if not body or body.endswith(b"\r\n") else body + b"=\r\n"
+
+
+def build_encoded_message(issue: DigestIssue, recipient: Recipient, *, html_qp: bytes,
+                          text_qp: bytes, now: dt.datetime) -> bytes:
+    """Like :func:`build_message` with both bodies already quoted-printable encoded."""
+    if not _has_sender(issue.sender):
         raise ConfigError("an email channel needs a sender address",
                           key_path=f"channels.{issue.channel}.from",
                           hint='add from: "Clinic name <news@clinic.example>"')
@@ -70,9 +85,14 @@ def build_message(issue: DigestIssue, recipient: Recipient, *, html: str, text: 
         b"List-Unsubscribe: " + b",\r\n ".join(b"<" + u + b">" for u in uris) + b"\r\n",
     ))
     delimiter = b"--" + boundary.encode("ascii")
-    return b"".join((head, b"\r\n", delimiter, b"\r\n", _text_part(text, "plain"),
-                     b"\r\n", delimiter, b"\r\n", _text_part(html, "html"),
+    return b"".join((head, b"\r\n", delimiter, b"\r\n", _part_header("plain"), text_qp,
+                     b"\r\n", delimiter, b"\r\n", _part_header("html"), html_qp,
                      b"\r\n", delimiter, b"--\r\n"))
+
+
+@lru_cache(maxsize=16)
+def _has_sender(sender: str) -> bool:
+    return bool(sender) and "@" in parseaddr(sender)[1]
 
 
 @lru_cache(maxsize=16)
@@ -96,14 +116,22 @@ def _ascii_uri(uri: str) -> bytes:
     return uri.encode("ascii")
 
 
-def _text_part(content: str, subtype: str) -> bytes:
-    """A UTF-8 quoted-printable text part, headers and body, with CRLF line ends.
+def _qp(content: str) -> bytes:
+    """A UTF-8 quoted-printable body with CRLF line ends.
 
     binascii's C encoder keeps this fast for a large HTML part; the body never holds
     the boundary (quoted-printable output has no ``--=_tp_`` sequence: ``=`` is encoded).
     """
     data = content.replace("\r\n", "\n").replace("\r", "\n").encode("utf-8")
-    body = binascii.b2a_qp(data, istext=True).replace(b"\n", b"\r\n")
-    header = (f'Content-Type: text/{subtype}; charset="utf-8"\r\n'
-              "Content-Transfer-Encoding: quoted-printable\r\n\r\n").encode("ascii")
-    return header + body
+    return binascii.b2a_qp(data, istext=True).replace(b"\n", b"\r\n")
+
+
+@lru_cache(maxsize=4)
+def _part_header(subtype: str) -> bytes:
+    return (f'Content-Type: text/{subtype}; charset="utf-8"\r\n'
+            "Content-Transfer-Encoding: quoted-printable\r\n\r\n").encode("ascii")
+
+
+def _text_part(content: str, subtype: str) -> bytes:
+    """A UTF-8 quoted-printable text part, headers and body, with CRLF line ends."""
+    return _part_header(subtype) + _qp(content)

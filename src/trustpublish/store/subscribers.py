@@ -253,6 +253,7 @@ class Subscribers:
                 select(subscribers).where(subscribers.c.email.in_(emails)))}
             suppressed = {r.email for r in conn.execute(
                 select(suppressions.c.email).where(suppressions.c.email.in_(emails)))}
+            fresh: list[dict[str, str]] = []
             for email, name, chans, status, consent_source, consent_at in chunk:
                 if status != "active" and email not in suppressed:
                     conn.execute(insert(suppressions).values(
@@ -266,10 +267,11 @@ class Subscribers:
                     status = old.status if old is not None and old.status != "active" \
                         else "unsubscribed"
                 if old is None:
-                    conn.execute(insert(subscribers).values(
-                        email=email, name=name, status=status, channels=" ".join(chans),
-                        consent_source=consent_source or source, consent_at=consent_at or stamp,
-                        created_at=stamp, updated_at=stamp))
+                    fresh.append({"email": email, "name": name, "status": status,
+                                  "channels": " ".join(chans),
+                                  "consent_source": consent_source or source,
+                                  "consent_at": consent_at or stamp,
+                                  "created_at": stamp, "updated_at": stamp})
                     report.added += 1
                     continue
                 conn.execute(update(subscribers).where(subscribers.c.id == old.id).values(
@@ -278,6 +280,8 @@ class Subscribers:
                     consent_source=consent_source or old.consent_source,
                     consent_at=consent_at or old.consent_at, updated_at=stamp))
                 report.updated += 1
+            if fresh:
+                conn.execute(insert(subscribers), fresh)
 
     def import_csv(self, path: Path, now: dt.datetime) -> ImportReport:
         """Import ``path``. Each bad row is reported (line, reason) and skipped; the rest import.
