@@ -19,6 +19,7 @@ from __future__ import annotations
 import binascii
 import datetime as dt
 import hashlib
+import re
 from functools import lru_cache
 from email.message import EmailMessage
 from email.policy import SMTP
@@ -70,17 +71,20 @@ def build_encoded_message(issue: DigestIssue, recipient: Recipient, *, html_qp: 
     boundary = "=_tp_" + _key(issue.id, recipient.email)[24:48]
     links = [recipient.unsubscribe_url or issue.unsubscribe_base,
              recipient.unsubscribe_mailto or issue.unsubscribe_mailto]
-    own = (
-        ("To", formataddr((name, recipient.email)) if name else recipient.email),
-        ("Date", format_datetime(now.astimezone(dt.timezone.utc))),
-        ("Content-Type", f'multipart/alternative; boundary="{boundary}"'),
-    )
+    to = formataddr((name, recipient.email)) if name else recipient.email
+    if len(to) < 70 and _PLAIN.fullmatch(to):  # nothing to encode or fold: write it as is
+        to_header = b"To: " + to.encode("ascii") + b"\r\n"
+    else:
+        to_header = SMTP.fold_binary("To", to)
+    own = b"".join((to_header, _date_header(now),
+                    b'Content-Type: multipart/alternative; boundary="' + boundary.encode("ascii")
+                    + b'"\r\n'))
     # Message-ID and List-Unsubscribe are ASCII by construction; written unfolded
     # (or folded between the two URIs) so readers see them exactly as built.
     uris = [_ascii_uri(link) for link in links if link]
     head = b"".join((
         _issue_headers(issue),
-        b"".join(SMTP.fold_binary(k, v) for k, v in own),
+        own,
         b"Message-ID: " + message_id(issue, recipient.email).encode("ascii") + b"\r\n",
         b"List-Unsubscribe: " + b",\r\n ".join(b"<" + u + b">" for u in uris) + b"\r\n",
     ))
@@ -88,6 +92,14 @@ def build_encoded_message(issue: DigestIssue, recipient: Recipient, *, html_qp: 
     return b"".join((head, b"\r\n", delimiter, b"\r\n", _part_header("plain"), text_qp,
                      b"\r\n", delimiter, b"\r\n", _part_header("html"), html_qp,
                      b"\r\n", delimiter, b"--\r\n"))
+
+
+_PLAIN = re.compile(r"[A-Za-z0-9 !#$%&'*+/=?^_`{|}~.-]*( <[!-~]+>)?|[!-~]+")
+
+
+@lru_cache(maxsize=8)
+def _date_header(now: dt.datetime) -> bytes:
+    return SMTP.fold_binary("Date", format_datetime(now.astimezone(dt.timezone.utc)))
 
 
 @lru_cache(maxsize=16)

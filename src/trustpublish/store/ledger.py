@@ -361,17 +361,25 @@ class Settler:
                       remote=func.coalesce(bindparam("_remote"), deliveries.c.remote)))
 
     def __init__(self, conn: Any) -> None:
-        self.conn = conn
+        # The statement is compiled once and run on the driver connection directly:
+        # SQLAlchemy's per-call overhead would cost more than the commit itself.
+        compiled = self._query.compile(dialect=conn.dialect)
+        self.sql = compiled.string
+        self.order = list(compiled.positiontup or []) if conn.dialect.positional else None
+        self.raw = conn.connection.dbapi_connection
+        self.cursor = self.raw.cursor()
 
     def set_state(self, delivery_id: int, state: str, *, now: dt.datetime,
                   remote: str | None = None, error: str | None = None,
                   next_attempt_at: dt.datetime | None = None) -> None:
         if state not in STATES:
             raise ValueError(state)
-        self.conn.execute(self._query, {"_id": delivery_id, "_state": state, "_at": iso(now),
-                                        "_error": error, "_remote": remote,
-                                        "_next": iso(next_attempt_at) if next_attempt_at else None})
-        self.conn.commit()
+        params: dict[str, Any] = {"_id": delivery_id, "_state": state, "_at": iso(now),
+                                  "_error": error, "_remote": remote,
+                                  "_next": iso(next_attempt_at) if next_attempt_at else None}
+        self.cursor.execute(self.sql, [params[k] for k in self.order]
+                            if self.order is not None else params)
+        self.raw.commit()
 
 
 def _due(now: dt.datetime) -> Any:
