@@ -187,11 +187,11 @@ class Fanout:
 
     def _account(self, label: str) -> None:
         s, counts = self.summary, self.report.counts
-        counts["sent"] += s.sent
-        counts["failed"] += sum(s.failed.values())
-        counts["skipped"] += sum(s.skipped.values())
-        counts["unknown"] += s.unknown
-        counts["deferred"] += s.deferred
+        for key, n in (("sent", s.sent), ("failed", sum(s.failed.values())),
+                       ("skipped", sum(s.skipped.values())), ("unknown", s.unknown),
+                       ("deferred", s.deferred)):
+            if n:
+                counts[key] += n
         self.report.lines.extend(s.lines(label))
 
     # -- workers -----------------------------------------------------------------------
