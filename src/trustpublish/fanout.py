@@ -47,6 +47,7 @@ __all__ = ["Fanout", "FanoutSummary", "DEFAULT_CONNECTIONS", "Progress"]
 
 DEFAULT_CONNECTIONS = 3
 BATCH = 500
+CHUNK = 25
 #: progress(label, done, total); called from the sending thread
 Progress = Callable[[str, int, int], None]
 
@@ -118,7 +119,7 @@ class Fanout:
         channels = [first] + [open_channel(slot.channel, self.options, root=engine.project.root,
                                            outbox_dir=engine.project.outbox_dir)
                               for _ in range(n - 1)]
-        work: queue.Queue[Any] = queue.Queue(maxsize=2 * BATCH)
+        work: queue.Queue[Any] = queue.Queue(maxsize=2 * BATCH // CHUNK)
         threads = [threading.Thread(target=self._worker, args=(c, work), daemon=True,
                                     name=f"fanout-{i}") for i, c in enumerate(channels)]
         total = engine.ledger.count_planned(slot.id, now)
@@ -146,9 +147,12 @@ class Fanout:
                 claimed = engine.ledger.claim(wanted, now)
                 with self.lock:
                     self.unsettled |= claimed
-                for row in batch:
-                    if row.id in claimed:
-                        self._put(work, (row, names.get((row.recipient or "").lower(), "")))
+                items = [(row, names.get((row.recipient or "").lower(), ""))
+                         for row in batch if row.id in claimed]
+                # chunks, not single rows: one hand-over per CHUNK messages keeps the
+                # threads from trading the interpreter lock after every message
+                for start in range(0, len(items), CHUNK):
+                    self._put(work, items[start:start + CHUNK])
                 self._progress(label, total)
         finally:
             for _ in threads:
@@ -199,13 +203,13 @@ class Fanout:
         try:
             with self.engine.ledger.settler() as settler:
                 while True:
-                    item = work.get()
-                    if item is None:
+                    chunk = work.get()
+                    if chunk is None:
                         return
-                    if self.abort.is_set() or self.engine.stop.is_set():
-                        continue  # left claimed; released after the workers stop
-                    row, name = item
-                    self._send(channel, settler, row, name)
+                    for row, name in chunk:
+                        if self.abort.is_set() or self.engine.stop.is_set():
+                            break  # left claimed; released after the workers stop
+                        self._send(channel, settler, row, name)
         except BaseException as exc:  # a bug or an interrupt: stop everyone, re-raise in run()
             self.failure = self.failure or exc
             self.abort.set()

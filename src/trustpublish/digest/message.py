@@ -38,7 +38,12 @@ def _key(issue_id: str, email: str) -> str:
 
 def message_id(issue: DigestIssue, email: str) -> str:
     """``<issue-id.hash@sender-domain>``: the same for the same issue and address."""
-    return f"<{issue.id}.{_key(issue.id, email)[:24]}@{issue.sender_domain}>"
+    return f"<{issue.id}.{_key(issue.id, email)[:24]}@{_domain(issue)}>"
+
+
+@lru_cache(maxsize=16)
+def _domain(issue: DigestIssue) -> str:
+    return issue.sender_domain  # parses the From address: once per issue, not per message
 
 
 def build_message(issue: DigestIssue, recipient: Recipient, *, html: str, text: str,
