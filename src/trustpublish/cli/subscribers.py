@@ -67,12 +67,12 @@ def subscribers_import(app: App, csv_file: Path) -> None:
 def subscribers_list(app: App, status: str | None) -> None:
     """List subscribers with their status, channels and consent."""
     store = _store(app)
-    if app.as_json:
+    if app.as_json:  # streamed: a long list is never held in memory
+        import json
+
         sys.stdout.write("[")
         for n, s in enumerate(store.iter_all(status)):
             sys.stdout.write(("," if n else "") + "\n  ")
-            import json
-
             sys.stdout.write(json.dumps(s.as_dict(), ensure_ascii=False))
         sys.stdout.write("\n]\n")
         return
