@@ -100,6 +100,7 @@ class Fanout:
         self.abort = threading.Event()
         self.failure: BaseException | None = None
         self.done = 0
+        self._label, self._total = "", 0
 
     # -- producer (the calling thread) -------------------------------------------------
     def run(self) -> FanoutSummary:
@@ -124,6 +125,7 @@ class Fanout:
                                     name=f"fanout-{i}") for i, c in enumerate(channels)]
         total = engine.ledger.count_planned(slot.id, now)
         label = f"{slot.channel} {slot.item}"
+        self._label, self._total = label, total
         self._progress(label, total)
         for t in threads:
             t.start()
@@ -158,7 +160,9 @@ class Fanout:
             for _ in threads:
                 self._put(work, None, force=True)
             for t in threads:
-                t.join()
+                while t.is_alive():  # keep the progress bar moving while the queue drains
+                    t.join(0.25)
+                    self._progress(label, total)
             with self.lock:
                 left, self.unsettled = self.unsettled, set()
             if left:
@@ -177,6 +181,8 @@ class Fanout:
                 work.put(item, timeout=0.2)
                 return
             except queue.Full:
+                if self.progress is not None and self._label:
+                    self.progress(self._label, self.done, self._total)
                 if not force and self.abort.is_set():
                     return
                 if force:  # workers stopped early: drain so the stop markers fit
