@@ -200,7 +200,8 @@ run: {{grace: 1d, retry: {{attempts: 3, backoff: 0, max_backoff: 0}}}}
         env["TRUSTPUBLISH_NEWSLETTER_SMTP_URL"] = f"smtp://127.0.0.1:{controller.port}"
         schedule = schedule.replace(
             "timetable:\n",
-            '  newsletter: {type: email, from: "Clinic <news@clinic.example>", excerpts_per_issue: 2}\n'
+            '  newsletter: {type: email, from: "Clinic <news@clinic.example>", excerpts_per_issue: 2, '
+            "connections: 1}\n"
             "timetable:\n")
         schedule = schedule.replace("run:", '  - {channel: newsletter, at: ["2026-03-05T07:59"]}\nrun:')
     make_project(tmp_path, schedule, posts=POSTS)

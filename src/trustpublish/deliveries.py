@@ -10,18 +10,28 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from .channels.base import Delivery
 from .model import Excerpt
 
-__all__ = ["IssueCache", "unsubscribe_links"]
+__all__ = ["IssueCache", "unsubscribe_links", "unsubscribe_url"]
 
 class IssueCache:
-    """Composes and renders each digest issue once; makes per-recipient messages from it."""
+    """Composes and renders each digest issue once; makes per-recipient messages from it.
 
-    def __init__(self, site: Any, templates: Any) -> None:
+    Unsubscribe links carry tokens signed by :class:`~trustpublish.unsubscribe.TokenSigner`
+    under the project's secret key (``TRUSTPUBLISH_SECRET_KEY`` or ``state/secret.key``),
+    the same key ``trustpublish serve`` verifies with.
+    """
+
+    def __init__(self, site: Any, templates: Any, state_dir: Path) -> None:
+        from .unsubscribe import TokenSigner, load_secret_key
+
         self.site, self.templates = site, templates
+        self.signer = TokenSigner(load_secret_key(state_dir))
         self._rendered: dict[tuple[str, str], Any] = {}
 
     def rendered(self, channel: str, options: Mapping[str, Any], item: str, number: int,
@@ -37,43 +47,49 @@ class IssueCache:
 
     def message(self, rendered: Any, key: str, channel: str, options: Mapping[str, Any],
                 item: str, email: str, name: str, now: dt.datetime) -> Delivery:
-        from email.utils import parseaddr
-
         from .digest import Recipient
 
-        url, mailto = unsubscribe_links(self.site, channel, options, email)
-        data = rendered.message_for(Recipient(email, name, url, mailto), now=now)
-        try:
-            from .channels.ids import delivery_id
-
-            key = delivery_id(channel, item, email.lower())
-        except ImportError:
-            pass
+        url = unsubscribe_url(self.signer, rendered.issue.unsubscribe_base, channel, email)
+        data = rendered.message_for(Recipient(email, name, url, ""), now=now)
         return Delivery(id=key, channel=channel, item_id=item, kind="email", message=data,
-                        sender=parseaddr(str(options.get("from", "")))[1] or None, recipient=email)
+                        sender=_sender(str(options.get("from", ""))), recipient=email)
 
 
-def unsubscribe_links(site: Any, channel: str, options: Mapping[str, Any], email: str) -> tuple[str, str]:
-    """One-click unsubscribe URL (signed token) and mailto for ``email``.
+@lru_cache(maxsize=8)
+def _sender(from_header: str) -> str | None:
+    from email.utils import parseaddr
 
-    The token is HMAC-SHA256 of ``channel:email`` keyed by ``TRUSTPUBLISH_UNSUBSCRIBE_SECRET``
-    (the subscribers feature verifies it in ``trustpublish serve``).
+    return parseaddr(from_header)[1] or None
+
+
+def unsubscribe_url(signer: Any, base: str, channel: str, email: str) -> str:
+    """The one-click unsubscribe URL for ``email`` on ``channel``: ``base?t=<signed token>``.
+
+    Same result as ``signer.url`` (tokens are URL-safe) without re-parsing ``base`` each time.
     """
-    import base64
-    import hashlib
-    import hmac
-    import os
-    from urllib.parse import quote, urlencode
+    return _prefix(base) + str(signer.token(email, channel))
 
-    key = (os.environ.get("TRUSTPUBLISH_UNSUBSCRIBE_SECRET") or site.url).encode()
-    mac = hmac.new(key, f"{channel}:{email.lower()}".encode(), hashlib.sha256).digest()
-    token = base64.urlsafe_b64encode(mac[:18]).decode().rstrip("=")
+
+@lru_cache(maxsize=16)
+def _prefix(base: str) -> str:
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(base)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, parts.query, "")) + \
+        ("&t=" if parts.query else "?t=")
+
+
+def unsubscribe_links(site: Any, channel: str, options: Mapping[str, Any], email: str,
+                      state_dir: Path) -> tuple[str, str]:
+    """(one-click URL with a signed token, mailto address) for ``email`` on ``channel``."""
+    from .unsubscribe import TokenSigner, load_secret_key
+
     base = str(options.get("unsubscribe_url") or f"{site.url.rstrip('/')}/unsubscribe")
-    url = f"{base}?{urlencode({'list': channel, 'email': email, 'token': token})}"
+    url = unsubscribe_url(TokenSigner(load_secret_key(state_dir)), base, channel, email)
     mailbox = str(options.get("unsubscribe_mailto") or "")
     if not mailbox:
         from email.utils import parseaddr
 
-        mailbox = parseaddr(str(options.get("from", "")))[1]
-    mailto = f"mailto:{mailbox}?subject={quote('unsubscribe ' + token)}" if mailbox else ""
-    return url, mailto
+        address = parseaddr(str(options.get("from", "")))[1]
+        mailbox = f"mailto:{address}?subject=unsubscribe" if address else ""
+    return url, mailbox

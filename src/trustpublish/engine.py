@@ -25,11 +25,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import random
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -102,6 +103,12 @@ class RunReport:
         return not (self.counts["failed"] or self.counts["unknown"])
 
 
+def open_channel_for(project: "Project", name: str, options: Mapping[str, Any]) -> "Channel":
+    from .channels.registry import open_channel
+
+    return open_channel(name, options, root=project.root, outbox_dir=project.outbox_dir)
+
+
 def open_state(project: "Project") -> "SqlEngine":
     """The state database of ``project`` (``state.url``, env, or SQLite in state/)."""
     from .store.db import open_engine, state_url
@@ -116,7 +123,8 @@ class DeliveryEngine:
     def __init__(self, project: "Project", db: "SqlEngine", *,
                  sleep: Callable[[float], None] = time.sleep, rng: random.Random | None = None,
                  stop: threading.Event | None = None,
-                 echo: Callable[[str], None] | None = None) -> None:
+                 echo: Callable[[str], None] | None = None,
+                 progress: Callable[[str, int, int], None] | None = None) -> None:
         self.project, self.config = project, project.config
         self.ledger, self.subscribers = Ledger(db), Subscribers(db)
         self.settings = RunSettings.from_raw(self.config.raw)
@@ -124,6 +132,7 @@ class DeliveryEngine:
         self.sleep, self.rng = sleep, rng or random.Random()
         self.stop = stop or threading.Event()
         self.echo = echo or (lambda line: None)
+        self.progress = progress  # (label, done, total) during long email fan-outs
 
     # -- planning --------------------------------------------------------------------
     def slots(self, start: dt.datetime, end: dt.datetime) -> list[Slot]:
@@ -250,10 +259,12 @@ class DeliveryEngine:
                                             recipients=[None], delivery_state="skipped")
                 continue
             options = self.config.channels.get(planned.channel, {})
-            recipients: list[str | None] = [None]
+            recipients: Iterable[str | None] = [None]
+            count = 1
             if options.get("type") == "email":
-                recipients = [s.email for s in self.subscribers.recipients(planned.channel)]
-                if not recipients:  # nobody to send to: the excerpts wait for a later issue
+                stream = (s.email for s in self.subscribers.iter_recipients(planned.channel))
+                first = next(stream, None)
+                if first is None:  # nobody to send to: the excerpts wait for a later issue
                     report.counts["skipped"] += 1
                     report.lines.append(f"skipped {planned.channel} slot: no active subscribers "
                                         "(`trustpublish subscribers import FILE.csv`)")
@@ -263,12 +274,16 @@ class DeliveryEngine:
                                                 issue_number=None, state="skipped", now=now,
                                                 recipients=[None], delivery_state="skipped")
                     continue
+                recipients = itertools.chain([first], stream)
+                if dry_run:
+                    count = 1 + sum(1 for _ in stream)
             if dry_run:
-                for r in recipients:
-                    report.lines.append(f"would send {planned.item} to {planned.channel}"
-                                        + (f" ({r})" if r else ""))
-                report.counts["would send"] += len(recipients)
+                report.lines.append(f"would send {planned.item} to {planned.channel}"
+                                    + (f" ({count} recipients)" if options.get("type") == "email"
+                                       else ""))
+                report.counts["would send"] += count
                 continue
+            # recipients are streamed into the ledger in chunks, in one transaction
             self.ledger.record_slot(channel=planned.channel, when=planned.when, entry=planned.entry,
                                     item=planned.item, excerpts=planned.excerpts,
                                     issue_number=planned.issue_number, state="assigned", now=now,
@@ -289,79 +304,93 @@ class DeliveryEngine:
         """
         from .store.ledger import delivery_key
 
-        key = delivery_key(channel, excerpt_id)
-        earlier = self.ledger.by_key(key)
+        earlier = self.ledger.by_key(delivery_key(channel, excerpt_id))
         if earlier is not None:
             raise StateError(
                 f"{excerpt_id} already has a delivery to {channel}: #{earlier.id}, "
                 f"{earlier.state}" + (f" ({earlier.remote})" if earlier.remote else ""),
                 hint="`trustpublish history` shows it; use `retry` for a failed one or "
                      "`resolve` for an unknown one")
-        self.ledger.record_slot(channel=channel, when=now, entry="publish", item=excerpt_id,
-                                excerpts=(excerpt_id,), issue_number=None, state="assigned",
-                                now=now, recipients=[None])
+        slot_id = self.ledger.record_slot(channel=channel, when=now, entry="publish",
+                                          item=excerpt_id, excerpts=(excerpt_id,),
+                                          issue_number=None, state="assigned", now=now,
+                                          recipients=[None])
         report = RunReport()
-        self._deliver(now, report, only={key})
+        self._deliver(now, report, only={slot_id})
         return report
 
-    def _deliver(self, now: dt.datetime, report: RunReport, only: set[str] | None = None) -> None:
-        from .channels.registry import open_channel
-        from .deliveries import IssueCache
+    def _deliver(self, now: dt.datetime, report: RunReport, only: set[int] | None = None) -> None:
+        """Slot by slot (in time order); email slots go through :class:`~trustpublish.fanout.Fanout`.
 
-        pending = [r for r in self._pending(now) if only is None or r.key in only]
-        if not pending:
-            return
+        ``only`` limits the run to those slot ids (``publish``).
+        """
+        from .deliveries import IssueCache
         from .privacy import publishable, rules_for
 
+        slot_ids = [s for s in self.ledger.pending_slots(now) if only is None or s in only]
+        if not slot_ids:
+            return
         privacy = rules_for(self.config)
-        slots = {s.id: s for s in self.ledger.slots()}
         index = excerpt_index(self.project.posts, self.project.excerpts)
-        issues = IssueCache(self.config.site, self.project.templates_dir)
-        names = {s.email: s.name for s in self.subscribers.all()}
+        issues = IssueCache(self.config.site, self.project.templates_dir, self.project.state_dir)
         channels: dict[str, Channel] = {}
         blocked: set[str] = set()
-        email_counts: Counter[tuple[str, str, str]] = Counter()
         try:
-            for row in pending:
+            for slot_id in slot_ids:
                 if self.stop.is_set():
                     report.lines.append("stopping: the rest is left for the next run")
                     break
-                if row.channel in blocked:
+                slot = self.ledger.slot(slot_id)
+                if slot.channel in blocked:
                     continue
-                options = self.config.channels.get(row.channel)
-                slot = slots[row.slot_id]
-                if options is None:
-                    self._settle(row, "skipped", now, report, error="the channel is no longer in schedule.yaml")
-                    continue
+                options = self.config.channels.get(slot.channel)
                 unapproved = [e for e in slot.excerpts
                               if e not in index or not publishable(index[e][0], privacy)]
-                if unapproved:
-                    self._settle(row, "skipped", now, report,
-                                 error=f"{unapproved[0]} is no longer in an approved post "
-                                       "(or the privacy guard holds it: see trustpublish check)")
+                reason = ("the channel is no longer in schedule.yaml" if options is None else
+                          f"{unapproved[0]} is no longer in an approved post (or the privacy "
+                          "guard holds it: see trustpublish check)" if unapproved else None)
+                if reason or options is None:
+                    for batch in self.ledger.iter_planned(slot.id, now):
+                        for row in batch:
+                            self._settle(row, "skipped", now, report, error=reason)
                     continue
-                if row.recipient and not self.subscribers.is_active(row.recipient, row.channel):
-                    self._settle(row, "skipped", now, report, error="unsubscribed")
+                if options.get("type") == "email" and slot.issue_number is not None:
+                    self._fan_out(slot, options, index, issues, now, report)
                     continue
-                if row.channel not in channels:
-                    channels[row.channel] = open_channel(row.channel, options, root=self.project.root,
-                                                         outbox_dir=self.project.outbox_dir)
-                channel = channels[row.channel]
-                try:
-                    delivery = self._build(row, slot, options, channel, index, issues, names, now)
-                except PermanentFailure as exc:
-                    self._settle(row, "failed", now, report, error=exc.message)
-                    continue
-                outcome = self._attempt(channel, row, delivery, now, report)
-                if row.recipient:
-                    email_counts[(row.channel, row.item, outcome)] += 1
-                if outcome == "credentials":
-                    blocked.add(row.channel)
+                for batch in self.ledger.iter_planned(slot.id, now):
+                    for row in batch:
+                        if self.stop.is_set() or row.channel in blocked:
+                            break
+                        if row.channel not in channels:
+                            channels[row.channel] = open_channel_for(self.project, row.channel,
+                                                                     options)
+                        channel = channels[row.channel]
+                        try:
+                            delivery = self._build(row, slot, options, channel, index, issues, {},
+                                                   now)
+                        except PermanentFailure as exc:
+                            self._settle(row, "failed", now, report, error=exc.message)
+                            continue
+                        if self._attempt(channel, row, delivery, now, report) == "credentials":
+                            blocked.add(row.channel)
         finally:
             for channel in channels.values():
                 channel.close()
-            for (name, item, outcome), n in sorted(email_counts.items()):
-                report.lines.append(f"{outcome} {item} to {name}: {n} recipient{'s' * (n != 1)}")
+
+    def _fan_out(self, slot: SlotRecord, options: Mapping[str, Any], index: Mapping[str, Any],
+                 issues: Any, now: dt.datetime, report: RunReport) -> None:
+        from .fanout import Fanout
+
+        excerpts = [index[e][1] for e in slot.excerpts]
+        try:
+            rendered = issues.rendered(slot.channel, options, slot.item, slot.issue_number or 1,
+                                       excerpts, slot.when)
+        except TrustpublishError as exc:
+            for batch in self.ledger.iter_planned(slot.id, now):
+                for row in batch:
+                    self._settle(row, "failed", now, report, error=exc.message)
+            return
+        Fanout(self, slot, options, rendered, issues, now, report, self.progress).run()
 
     def _build(self, row: DeliveryRecord, slot: SlotRecord, options: Mapping[str, Any],
                channel: "Channel", index: Mapping[str, Any], issues: Any, names: Mapping[str, str],

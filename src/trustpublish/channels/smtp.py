@@ -264,5 +264,13 @@ class SmtpChannel(Channel):
 
 
 def _message_id(message: bytes) -> str | None:
-    value = BytesHeaderParser().parsebytes(message).get("Message-ID")
-    return str(value).strip() if value else None
+    """The Message-ID header; a quick scan of the header block first (fan-outs send many)."""
+    end = message.find(b"\r\n\r\n")
+    head = message[:end] if end >= 0 else message
+    at = head.find(b"\r\nMessage-ID: ")
+    if at >= 0:
+        value = head[at + 14:head.find(b"\r\n", at + 2) if head.find(b"\r\n", at + 2) >= 0 else None]
+        if value.startswith(b"<") and value.rstrip().endswith(b">") and value.isascii():
+            return value.decode("ascii").strip()
+    parsed = BytesHeaderParser().parsebytes(message).get("Message-ID")
+    return str(parsed).strip() if parsed else None

@@ -36,7 +36,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "retry": ("trustpublish.cli.engine:retry", "Send a failed delivery again."),
     "resolve": ("trustpublish.cli.engine:resolve", "Settle an unknown outcome: --sent or --not-sent."),
     "schema": ("trustpublish.cli.engine:schema", "Write the JSON Schema of schedule.yaml for editors."),
-    "subscribers": ("trustpublish.cli.engine:subscribers", "Import or list email subscribers."),
+    "subscribers": ("trustpublish.cli.subscribers:subscribers",
+                    "Email subscribers: import, list, remove, export."),
+    "serve": ("trustpublish.cli.subscribers:serve", "Run the one-click unsubscribe endpoint and preview."),
     "publish": ("trustpublish.cli.channels:publish", "Send one excerpt to one channel now."),
     "preview": ("trustpublish.cli.digest:preview", "Build the next email digest and open it in a browser."),
 }

@@ -1,9 +1,12 @@
-"""Timetable and delivery commands: plan, run, status, history, retry, resolve, schema, subscribers."""
+"""Timetable and delivery commands: plan, run, status, history, retry, resolve, schema."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -78,8 +81,9 @@ def plan(app: App, start: str | None, days: int) -> None:
 def run(app: App, once: bool) -> None:
     """Run the timetable: deliver what is due, exactly once. Ctrl-C or SIGTERM stops cleanly."""
     if once or app.dry_run:
-        engine = _engine(app, echo=app.info)
-        report = engine.run_once(app.now(), dry_run=app.dry_run)
+        with _progress_bar(app) as progress:
+            engine = _engine(app, echo=app.info, progress=progress)
+            report = engine.run_once(app.now(), dry_run=app.dry_run)
         if app.as_json:
             app.print_json({"counts": dict(report.counts), "lines": report.lines})
         else:
@@ -93,6 +97,27 @@ def run(app: App, once: bool) -> None:
     from ..scheduler import run_forever
 
     run_forever(app.project, clock=app.now, echo=app.info)
+
+
+@contextmanager
+def _progress_bar(app: App) -> Iterator[Callable[[str, int, int], None] | None]:
+    """A rich progress bar on stderr for long email fan-outs; None when quiet, --json or no TTY."""
+    if app.as_json or app.verbosity < 0 or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    tasks: dict[str, Any] = {}
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeRemainingColumn(), console=app.err, transient=False) as bar:
+        def update(label: str, done: int, total: int) -> None:
+            if total < 100:  # a short send needs no bar
+                return
+            if label not in tasks:
+                tasks[label] = bar.add_task(label, total=total)
+            bar.update(tasks[label], completed=done)
+
+        yield update
 
 
 @click.command()
@@ -195,46 +220,3 @@ def schema(output: Path | None) -> None:
     else:
         output.write_text(text, encoding="utf-8")
         click.echo(f"Wrote {output}. Point your editor's YAML schema setting at it.", err=True)
-
-
-@click.group()
-def subscribers() -> None:
-    """Manage email subscribers (import from CSV, list)."""
-
-
-@subscribers.command("import")
-@click.argument("csv_file", type=click.Path(dir_okay=False, path_type=Path))
-@click.pass_obj
-def subscribers_import(app: App, csv_file: Path) -> None:
-    """Add or update subscribers from CSV_FILE (columns: email, name, channels, status)."""
-    from ..engine import open_state
-    from ..store.subscribers import Subscribers
-
-    store = Subscribers(open_state(app.project))
-    if app.dry_run:
-        app.info("Dry run: nothing imported.")
-        return
-    report = store.import_csv(csv_file, app.now())
-    if app.as_json:
-        app.print_json(report.__dict__)
-        return
-    app.info(f"Imported {csv_file}: {report.added} added, {report.updated} updated"
-             + (f", {report.kept_unsubscribed} kept unsubscribed" if report.kept_unsubscribed else ""))
-
-
-@subscribers.command("list")
-@click.pass_obj
-def subscribers_list(app: App) -> None:
-    """List subscribers with their status and channels."""
-    from ..engine import open_state
-    from ..store.subscribers import Subscribers
-
-    rows = Subscribers(open_state(app.project)).all()
-    if app.as_json:
-        app.print_json([{"email": s.email, "name": s.name, "status": s.status,
-                         "channels": list(s.channels)} for s in rows])
-        return
-    for s in rows:
-        app.console.print(f"{s.email}\t{s.name}\t{s.status}\t{' '.join(s.channels) or '(all)'}",
-                          markup=False)
-    app.info(f"{len(rows)} subscriber{'s' * (len(rows) != 1)}")

@@ -130,11 +130,49 @@ class RenderedIssue:
         return html, text
 
     def message_for(self, recipient: Recipient, *, now: dt.datetime) -> bytes:
-        """The complete RFC 5322 message for ``recipient`` as bytes (CRLF line ends)."""
-        from .message import build_message
+        """The complete RFC 5322 message for ``recipient`` as bytes (CRLF line ends).
 
-        html, text = self.fill(recipient)
-        return build_message(self.issue, recipient, html=html, text=text, now=now)
+        The fixed parts of both bodies are quoted-printable encoded once per issue;
+        per recipient only the field values are encoded and joined in between (with
+        soft line breaks), so a fan-out does not re-encode the whole HTML each time.
+        """
+        from .message import build_encoded_message
+
+        values = self.values_for(recipient)
+        html_parts, text_parts = self._encoded_parts()
+        html = _join(html_parts, {k: html_lib.escape(v, quote=True) for k, v in values.items()})
+        text = _join(text_parts, values)
+        return build_encoded_message(self.issue, recipient, html_qp=html, text_qp=text, now=now)
+
+    def _encoded_parts(self) -> tuple[list[bytes | str], list[bytes | str]]:
+        cached = self.__dict__.get("_parts")
+        if cached is None:
+            names = {token: name for name, token in self.placeholders.items()}
+            cached = (_split(self.html, self._pattern, names), _split(self.text, self._pattern, names))
+            object.__setattr__(self, "_parts", cached)  # a per-issue cache on a frozen dataclass
+        return cached
+
+
+def _split(source: str, pattern: re.Pattern[str], names: dict[str, str]) -> list[bytes | str]:
+    """``source`` as QP-encoded fixed chunks (bytes) and field names (str) in order."""
+    from .message import qp_chunk
+
+    parts: list[bytes | str] = []
+    at = 0
+    for match in pattern.finditer(source):
+        if match.start() > at:
+            parts.append(qp_chunk(source[at:match.start()]))
+        parts.append(names[match.group(0)])
+        at = match.end()
+    if at < len(source):
+        parts.append(qp_chunk(source[at:]))
+    return parts
+
+
+def _join(parts: list[bytes | str], values: dict[str, str]) -> bytes:
+    from .message import qp_chunk
+
+    return b"".join(p if isinstance(p, bytes) else qp_chunk(values[p]) for p in parts)
 
 
 def render_issue(issue: DigestIssue, templates: Path | None = None) -> RenderedIssue:

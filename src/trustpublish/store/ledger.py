@@ -19,11 +19,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
+    bindparam,
     Column,
     ForeignKey,
     Integer,
@@ -33,6 +35,7 @@ from sqlalchemy import (
     UniqueConstraint,
     func,
     insert,
+    or_,
     select,
     update,
 )
@@ -41,7 +44,9 @@ from sqlalchemy.engine import Engine
 from ..errors import StateError
 from .db import metadata
 
-__all__ = ["Ledger", "SlotRecord", "DeliveryRecord", "STATES", "iso", "from_iso"]
+_CHUNK = 1000
+
+__all__ = ["Ledger", "Settler", "SlotRecord", "DeliveryRecord", "STATES", "iso", "from_iso"]
 
 STATES = ("planned", "sending", "sent", "failed", "unknown", "missed", "skipped")
 
@@ -170,13 +175,98 @@ class Ledger:
                 excerpts=json.dumps(list(excerpts)), issue_number=issue_number, state=state,
                 created_at=stamp)).inserted_primary_key[0]  # type: ignore[index]
             key_item = item or f"slot@{iso(when)}"
-            rows = [{"key": delivery_key(channel, key_item, r), "slot_id": slot_id,
-                     "channel": channel, "item": item, "recipient": r, "state": delivery_state,
-                     "attempts": 0,
-                     "created_at": stamp, "updated_at": stamp} for r in recipients]
+            rows: list[dict[str, Any]] = []
+            for r in recipients:  # streamed: a big list is inserted in chunks, one transaction
+                rows.append({"key": delivery_key(channel, key_item, r), "slot_id": slot_id,
+                             "channel": channel, "item": item, "recipient": r,
+                             "state": delivery_state, "attempts": 0,
+                             "created_at": stamp, "updated_at": stamp})
+                if len(rows) >= _CHUNK:
+                    conn.execute(insert(deliveries), rows)
+                    rows = []
             if rows:
                 conn.execute(insert(deliveries), rows)
         return int(slot_id)
+
+    def pending_slots(self, now: dt.datetime) -> list[int]:
+        """Ids of slots with ``planned`` deliveries due by ``now``, in slot order."""
+        query = (select(slots.c.id).join(deliveries, deliveries.c.slot_id == slots.c.id)
+                 .where(deliveries.c.state == "planned", _due(now))
+                 .group_by(slots.c.id, slots.c.when_utc, slots.c.channel)
+                 .order_by(slots.c.when_utc, slots.c.channel))
+        with self.engine.connect() as conn:
+            return [int(r[0]) for r in conn.execute(query)]
+
+    def slot(self, slot_id: int) -> SlotRecord:
+        with self.engine.connect() as conn:
+            return _slot(conn.execute(select(slots).where(slots.c.id == slot_id)).one())
+
+    def count_planned(self, slot_id: int, now: dt.datetime) -> int:
+        query = (select(func.count()).select_from(deliveries)
+                 .where(deliveries.c.slot_id == slot_id, deliveries.c.state == "planned", _due(now)))
+        with self.engine.connect() as conn:
+            return int(conn.execute(query).scalar() or 0)
+
+    def iter_planned(self, slot_id: int, now: dt.datetime, *,
+                     batch: int = 500) -> Iterator[list[DeliveryRecord]]:
+        """Batches of the slot's due ``planned`` rows in id order (keyset pagination)."""
+        last = 0
+        while True:
+            query = (self._select().where(deliveries.c.slot_id == slot_id,
+                                          deliveries.c.state == "planned", _due(now),
+                                          deliveries.c.id > last)
+                     .order_by(deliveries.c.id).limit(batch))
+            with self.engine.connect() as conn:
+                rows = [_delivery(r, r.when_utc) for r in conn.execute(query)]
+            if not rows:
+                return
+            yield rows
+            last = rows[-1].id
+
+    def claim(self, ids: Sequence[int], now: dt.datetime) -> set[int]:
+        """Move these ``planned`` rows to ``sending`` (one more attempt each) in one commit.
+
+        A compare-and-set: returns the ids this call claimed (rows another worker took,
+        or that changed state meanwhile, are left out).
+        """
+        if not ids:
+            return set()
+        query = (update(deliveries)
+                 .where(deliveries.c.id.in_(list(ids)), deliveries.c.state == "planned")
+                 .values(state="sending", updated_at=iso(now), next_attempt_at=None,
+                         attempts=deliveries.c.attempts + 1)
+                 .returning(deliveries.c.id))
+        with self.engine.begin() as conn:
+            return {int(r[0]) for r in conn.execute(query)}
+
+    def release(self, ids: Iterable[int], now: dt.datetime) -> None:
+        """Claimed rows that were never attempted go back to ``planned`` (uncounted)."""
+        wanted = list(ids)
+        for start in range(0, len(wanted), _CHUNK):
+            part = wanted[start:start + _CHUNK]
+            with self.engine.begin() as conn:
+                conn.execute(update(deliveries)
+                             .where(deliveries.c.id.in_(part), deliveries.c.state == "sending")
+                             .values(state="planned", updated_at=iso(now),
+                                     attempts=deliveries.c.attempts - 1))
+
+    @contextmanager
+    def settler(self) -> Iterator["Settler"]:
+        """A connection kept open for many small commits (one per settled delivery)."""
+        with self.engine.connect() as conn:
+            sqlite = conn.dialect.name == "sqlite"
+            if sqlite:
+                # WAL + NORMAL: each commit survives the process being killed (what the
+                # exactly-once guarantee is about) without an fsync per message; on power
+                # loss the last settled rows may roll back to ``sending`` and be resent.
+                conn.exec_driver_sql("PRAGMA synchronous=NORMAL")
+                conn.commit()
+            try:
+                yield Settler(conn)
+            finally:
+                if sqlite:
+                    conn.exec_driver_sql("PRAGMA synchronous=FULL")
+                    conn.commit()
 
     # -- deliveries ----------------------------------------------------------------
     def _select(self) -> Any:
@@ -263,6 +353,43 @@ class Ledger:
         with self.engine.begin() as conn:
             if conn.execute(update(meta).where(meta.c.key == key).values(value=value)).rowcount == 0:
                 conn.execute(insert(meta).values(key=key, value=value))
+
+
+class Settler:
+    """Settles deliveries on one open connection, committing each change before returning.
+
+    The UPDATE is built once with bound parameters: a fan-out settles thousands of rows.
+    """
+
+    _query = (update(deliveries).where(deliveries.c.id == bindparam("_id"))
+              .values(state=bindparam("_state"), updated_at=bindparam("_at"),
+                      error=bindparam("_error"), next_attempt_at=bindparam("_next"),
+                      remote=func.coalesce(bindparam("_remote"), deliveries.c.remote)))
+
+    def __init__(self, conn: Any) -> None:
+        # The statement is compiled once and run on the driver connection directly:
+        # SQLAlchemy's per-call overhead would cost more than the commit itself.
+        compiled = self._query.compile(dialect=conn.dialect)
+        self.sql = compiled.string
+        self.order = list(compiled.positiontup or []) if conn.dialect.positional else None
+        self.raw = conn.connection.dbapi_connection
+        self.cursor = self.raw.cursor()
+
+    def set_state(self, delivery_id: int, state: str, *, now: dt.datetime,
+                  remote: str | None = None, error: str | None = None,
+                  next_attempt_at: dt.datetime | None = None) -> None:
+        if state not in STATES:
+            raise ValueError(state)
+        params: dict[str, Any] = {"_id": delivery_id, "_state": state, "_at": iso(now),
+                                  "_error": error, "_remote": remote,
+                                  "_next": iso(next_attempt_at) if next_attempt_at else None}
+        self.cursor.execute(self.sql, [params[k] for k in self.order]
+                            if self.order is not None else params)
+        self.raw.commit()
+
+
+def _due(now: dt.datetime) -> Any:
+    return or_(deliveries.c.next_attempt_at.is_(None), deliveries.c.next_attempt_at <= iso(now))
 
 
 def delivery_key(channel: str, item: str, recipient: str | None = None) -> str:

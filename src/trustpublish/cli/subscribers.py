@@ -1,0 +1,160 @@
+"""Subscriber commands (``subscribers import|list|remove|export``) and ``serve``.
+
+``serve`` runs :mod:`trustpublish.serve`'s WSGI app with a handler that records a
+one-click unsubscribe in the subscriber store (status and suppression list), so it
+takes effect before the next send; tokens are checked with the same key the engine
+signs with (:func:`trustpublish.unsubscribe.load_secret_key`).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from .app import App
+
+if TYPE_CHECKING:
+    from ..store.subscribers import Subscribers
+
+
+def _store(app: App) -> "Subscribers":
+    from ..engine import open_state
+    from ..store.subscribers import Subscribers
+
+    return Subscribers(open_state(app.project))
+
+
+@click.group()
+def subscribers() -> None:
+    """Manage email subscribers: import from CSV, list, remove (suppress), export."""
+
+
+@subscribers.command("import")
+@click.argument("csv_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.pass_obj
+def subscribers_import(app: App, csv_file: Path) -> None:
+    """Add or update subscribers from CSV_FILE.
+
+    Columns: email (required), name, channels (separated by ;), status, consent_source,
+    consent_at. Bad rows are reported by line and skipped; someone who unsubscribed is
+    never re-activated. Exit code 4 when some rows were bad (the good ones are imported).
+    """
+    if app.dry_run:
+        app.info("Dry run: nothing imported.")
+        return
+    report = _store(app).import_csv(csv_file, app.now())
+    if app.as_json:
+        app.print_json(report.as_dict())
+    else:
+        for bad in report.bad:
+            click.echo(f"{csv_file}:{bad.line}: {bad.message}", err=True)
+        app.info(f"Imported {csv_file}: {report.added} added, {report.updated} updated, "
+                 f"{report.kept_unsubscribed} kept unsubscribed, {len(report.bad)} bad")
+        if report.bad:
+            click.echo("  hint: fix the lines above and import the file again "
+                       "(rows already imported are updated, not doubled)", err=True)
+    if report.bad:
+        raise SystemExit(4)  # a content error, like any other bad input file
+
+
+@subscribers.command("list")
+@click.option("--status", type=click.Choice(["active", "unsubscribed", "bounced", "complained"]),
+              default=None, help="Only subscribers with this status.")
+@click.pass_obj
+def subscribers_list(app: App, status: str | None) -> None:
+    """List subscribers with their status, channels and consent."""
+    store = _store(app)
+    if app.as_json:  # streamed: a long list is never held in memory
+        import json
+
+        sys.stdout.write("[")
+        for n, s in enumerate(store.iter_all(status)):
+            sys.stdout.write(("," if n else "") + "\n  ")
+            sys.stdout.write(json.dumps(s.as_dict(), ensure_ascii=False))
+        sys.stdout.write("\n]\n")
+        return
+    n = 0
+    for n, s in enumerate(store.iter_all(status), start=1):
+        click.echo(f"{s.email}\t{s.name}\t{s.status}\t{' '.join(s.channels) or '(all)'}\t"
+                   f"{s.consent_source} {s.consent_at}".rstrip())
+    app.info(f"{n} subscriber{'s' * (n != 1)}")
+
+
+@subscribers.command("remove")
+@click.argument("email")
+@click.option("--reason", type=click.Choice(["unsubscribed", "bounced", "complained"]),
+              default="unsubscribed", show_default=True, help="Why they are removed.")
+@click.pass_obj
+def subscribers_remove(app: App, email: str, reason: str) -> None:
+    """Stop mailing EMAIL for good (a mailto unsubscribe, a bounce, a complaint).
+
+    The address goes on the suppression list, so no later import brings it back.
+    """
+    from ..errors import TrustpublishError
+    from ..store.subscribers import normalize_email
+
+    try:
+        address = normalize_email(email)
+    except ValueError as exc:
+        raise TrustpublishError(f"{email!r} is not an email address: {exc}") from None
+    if app.dry_run:
+        app.info(f"Dry run: {address} would be removed.")
+        return
+    known = _store(app).suppress(address, reason=reason, source="subscribers remove",
+                                 now=app.now())
+    if app.as_json:
+        app.print_json({"email": address, "status": reason, "was_subscriber": known})
+        return
+    app.info(f"{address} is {reason} and on the suppression list"
+             + ("" if known else " (it was not a subscriber; it will never be imported)") + ".")
+
+
+@subscribers.command("export")
+@click.argument("csv_file", type=click.Path(dir_okay=False, path_type=Path), required=False)
+@click.pass_obj
+def subscribers_export(app: App, csv_file: Path | None) -> None:
+    """Write every subscriber as CSV (the import format) to CSV_FILE or standard output."""
+    from ..store.subscribers import write_csv
+
+    rows = _store(app).iter_all()
+    if csv_file is None:
+        write_csv(rows, sys.stdout)
+        return
+    with csv_file.open("w", encoding="utf-8", newline="") as handle:
+        n = write_csv(rows, handle)
+    app.info(f"Wrote {n} subscriber{'s' * (n != 1)} to {csv_file}.")
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on (keep 127.0.0.1 behind the clinic's web server).")
+@click.option("--port", default=8025, show_default=True, type=click.IntRange(0, 65535))
+@click.pass_obj
+def serve(app: App, host: str, port: int) -> None:
+    """Run the one-click unsubscribe endpoint (/unsubscribe) and the preview site (/preview/)."""
+    from ..serve import make_app
+    from ..serve import serve as make_server
+    from ..unsubscribe import TokenSigner, Unsubscribe, load_secret_key
+
+    project = app.project
+    store = _store(app)
+
+    def unsubscribe(request: Unsubscribe) -> bool:
+        return store.suppress(request.email, reason="unsubscribed", source="one-click link",
+                              channel=request.channel, now=app.now())
+
+    signer = TokenSigner(load_secret_key(project.state_dir))
+    wsgi = make_app(signer, unsubscribe, site_title=project.config.site.title,
+                    dist_dir=project.dist_dir, language=project.config.site.language)
+    server = make_server(wsgi, host, port)
+    app.info(f"Serving http://{host}:{server.server_port}/unsubscribe and /preview/ "
+             "(Ctrl-C stops)")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
