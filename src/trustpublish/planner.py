@@ -117,7 +117,7 @@ def plan(slots: Sequence[Slot], queue: Sequence[Candidate], channels: Mapping[st
         waiting = queues[name]
         taken: list[Candidate] = []
         want = take_count(options, name)
-        for index, candidate in enumerate(waiting):
+        for candidate in waiting:
             if candidate.publish_after is None or candidate.publish_after <= slot.when:
                 taken.append(candidate)
                 if len(taken) == want:
