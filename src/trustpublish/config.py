@@ -1,11 +1,11 @@
 """schedule.yaml → a :class:`Config` (PRODUCT §6).
 
 Loading keeps line numbers so errors can say ``schedule.yaml:12: timetable[2].cron: ...``.
-This module reads the file and builds typed values; the full validation of the
-timetable and channel options (JSON Schema, cron syntax, known channels) lives
-in :mod:`trustpublish.schema` once that lands, and is called from :func:`load_config`.
+This module reads the file and builds typed values; the validation of the whole
+document (JSON Schema, cron syntax, known channels and types) lives in
+:mod:`trustpublish.schema` and runs in :func:`load_config` before anything else.
 Secrets are never read from this file: they come from the environment (see
-:mod:`trustpublish.secrets`).
+:mod:`trustpublish.env`).
 """
 
 from __future__ import annotations
