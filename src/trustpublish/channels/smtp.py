@@ -265,8 +265,8 @@ class SmtpChannel(Channel):
         recipient = delivery.recipient
         stage = "starting the message"
         try:
-            conn.send(f"MAIL FROM:{smtplib.quoteaddr(delivery.sender)}\r\n"
-                      f"RCPT TO:{smtplib.quoteaddr(recipient)}\r\nDATA\r\n".encode("ascii"))
+            conn.send(f"MAIL FROM:{_quoted(delivery.sender)}\r\n"
+                      f"RCPT TO:{_quoted(recipient)}\r\nDATA\r\n".encode("ascii"))
             replies = [conn.getreply(), conn.getreply(), conn.getreply()]
             (mcode, mresp), (rcode, rresp), (dcode, dresp) = replies
             refusal: Exception | None = None
@@ -338,3 +338,13 @@ def _dot_stuffed(message: bytes) -> bytes:
     if not stuffed.endswith(b"\r\n"):
         stuffed += b"\r\n"
     return stuffed + b".\r\n"
+
+
+_PLAIN_ADDRESS = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9.-]+")
+
+
+def _quoted(address: str) -> str:
+    """``<address>`` as :func:`smtplib.quoteaddr` makes it, without parsing plain addresses."""
+    if _PLAIN_ADDRESS.fullmatch(address):
+        return f"<{address}>"
+    return smtplib.quoteaddr(address)
