@@ -8,9 +8,11 @@ Contract (PRODUCT §5, §9, §10):
   batch the subscriber store is asked, at send time, who still receives the
   channel: the others are settled ``skipped`` (unsubscribed). The rest are
   claimed ``planned → sending`` in one commit, then handed through a bounded queue
-  to ``connections`` worker threads (channel option, default 3), each holding one
-  SMTP connection and settling every message (``sent``/``failed``/``unknown``) in
-  its own commit before it sends the next. Memory is bounded by the batch and the
+  to ``connections`` workers (channel option, default 3), each holding one SMTP
+  connection and settling every message (``sent``/``failed``/``unknown``) in its own
+  commit before it sends the next. Workers are forked processes on Linux (see
+  :mod:`trustpublish.fanout_procs`; they die with the run), threads elsewhere and
+  for small slots. Memory is bounded by the batch and the
   queue, not by the number of subscribers.
 * A crash leaves claimed rows in ``sending``; the next run puts them back to
   ``planned`` and sends them (never lost). Only a message the server accepted but

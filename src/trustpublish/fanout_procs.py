@@ -126,6 +126,11 @@ def start_processes(fanout: "Fanout", n: int) -> tuple[Any, list[Any], threading
         while True:
             if fanout.engine.stop.is_set():
                 stop.set()
+            dead = [p for p in procs if p.exitcode not in (None, 0)]
+            if dead and fanout.failure is None:  # killed from outside: stop the producer
+                fanout.failure = RuntimeError(f"a fan-out worker process ended with exit code "
+                                              f"{dead[0].exitcode}")
+                fanout.abort.set()
             try:
                 item = results.get(timeout=0.1)
             except queue.Empty:
