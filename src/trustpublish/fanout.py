@@ -8,9 +8,11 @@ Contract (PRODUCT §5, §9, §10):
   batch the subscriber store is asked, at send time, who still receives the
   channel: the others are settled ``skipped`` (unsubscribed). The rest are
   claimed ``planned → sending`` in one commit, then handed through a bounded queue
-  to ``connections`` worker threads (channel option, default 3), each holding one
-  SMTP connection and settling every message (``sent``/``failed``/``unknown``) in
-  its own commit before it sends the next. Memory is bounded by the batch and the
+  to ``connections`` workers (channel option, default 3), each holding one SMTP
+  connection and settling every message (``sent``/``failed``/``unknown``) in its own
+  commit before it sends the next. Workers are forked processes on Linux (see
+  :mod:`trustpublish.fanout_procs`; they die with the run), threads elsewhere and
+  for small slots. Memory is bounded by the batch and the
   queue, not by the number of subscribers.
 * A crash leaves claimed rows in ``sending``; the next run puts them back to
   ``planned`` and sends them (never lost). Only a message the server accepted but
@@ -46,6 +48,13 @@ if TYPE_CHECKING:
 __all__ = ["Fanout", "FanoutSummary", "DEFAULT_CONNECTIONS", "Progress"]
 
 DEFAULT_CONNECTIONS = 3
+
+
+def _can_fork() -> bool:
+    from .fanout_procs import can_fork
+
+    return can_fork()
+
 BATCH = 500
 CHUNK = 25
 #: progress(label, done, total); called from the sending thread
@@ -101,6 +110,9 @@ class Fanout:
         self.failure: BaseException | None = None
         self.done = 0
         self._label, self._total = "", 0
+        self._results: Any = None  # set in worker processes
+        self._settle_lock: Any = None
+        self._outcomes: list[tuple[Any, ...]] = []
 
     # -- producer (the calling thread) -------------------------------------------------
     def run(self) -> FanoutSummary:
@@ -117,18 +129,25 @@ class Fanout:
             self.options["send_rate"] = float(self.options["send_rate"]) / n
             first = open_channel(slot.channel, self.options, root=engine.project.root,
                                  outbox_dir=engine.project.outbox_dir)
-        channels = [first] + [open_channel(slot.channel, self.options, root=engine.project.root,
-                                           outbox_dir=engine.project.outbox_dir)
-                              for _ in range(n - 1)]
-        work: queue.Queue[Any] = queue.Queue(maxsize=2 * BATCH // CHUNK)
-        threads = [threading.Thread(target=self._worker, args=(c, work), daemon=True,
-                                    name=f"fanout-{i}") for i, c in enumerate(channels)]
         total = engine.ledger.count_planned(slot.id, now)
         label = f"{slot.channel} {slot.item}"
         self._label, self._total = label, total
+        collector: threading.Thread | None = None
+        if first.type == "email" and n > 1 and total > CHUNK and _can_fork():
+            # one process per connection: the interpreter lock would let threads use one core
+            first.close()
+            work, threads, collector = self._start_processes(n)
+        else:
+            channels = [first] + [open_channel(slot.channel, self.options,
+                                               root=engine.project.root,
+                                               outbox_dir=engine.project.outbox_dir)
+                                  for _ in range(n - 1)]
+            work = queue.Queue(maxsize=2 * BATCH // CHUNK)
+            threads = [threading.Thread(target=self._worker, args=(c, work), daemon=True,
+                                        name=f"fanout-{i}") for i, c in enumerate(channels)]
+            for t in threads:
+                t.start()
         self._progress(label, total)
-        for t in threads:
-            t.start()
         try:
             for batch in engine.ledger.iter_planned(slot.id, now, batch=BATCH):
                 if self.abort.is_set() or engine.stop.is_set():
@@ -163,6 +182,8 @@ class Fanout:
                 while t.is_alive():  # keep the progress bar moving while the queue drains
                     t.join(0.25)
                     self._progress(label, total)
+            if collector is not None:
+                collector.join()
             with self.lock:
                 left, self.unsettled = self.unsettled, set()
             if left:
@@ -207,7 +228,7 @@ class Fanout:
     # -- workers -----------------------------------------------------------------------
     def _worker(self, channel: Any, work: "queue.Queue[Any]") -> None:
         try:
-            with self.engine.ledger.settler() as settler:
+            with self.engine.ledger.settler(self._settle_lock) as settler:
                 while True:
                     chunk = work.get()
                     if chunk is None:
@@ -216,17 +237,33 @@ class Fanout:
                         if self.abort.is_set() or self.engine.stop.is_set():
                             break  # left claimed; released after the workers stop
                         self._send(channel, settler, row, name)
+                    if self._results is not None and self._outcomes:  # one report per chunk
+                        self._results.put(self._outcomes)
+                        self._outcomes = []
         except BaseException as exc:  # a bug or an interrupt: stop everyone, re-raise in run()
             self.failure = self.failure or exc
             self.abort.set()
         finally:
+            if self._results is not None and self._outcomes:
+                self._results.put(self._outcomes)
+                self._outcomes = []
             channel.close()
 
     def _settle(self, settler: "Settler", row: "DeliveryRecord", state: str, *,
                 remote: str | None = None, error: str | None = None,
                 next_attempt_at: dt.datetime | None = None) -> None:
+        if self._results is not None and state != "sent":
+            from .fanout_procs import confirm_parent
+
+            confirm_parent(self.engine.stop)  # a refusal seen while the run was killed
         settler.set_state(row.id, state, now=self.now, remote=remote, error=error,
                           next_attempt_at=next_attempt_at)
+        if self._results is not None:  # a worker process: the parent does the accounting
+            self._outcomes.append((row.id, row.recipient, row.item, row.channel, state, error))
+            return
+        self._account_one(row, state, error)
+
+    def _account_one(self, row: Any, state: str, error: str | None) -> None:
         with self.lock:
             self.unsettled.discard(row.id)
             self.done += 1
@@ -277,3 +314,9 @@ class Fanout:
                 self._settle(settler, row, "unknown", error=f"{type(exc).__name__}: {exc}")
                 raise
             return self._settle(settler, row, "sent", remote=result.display())
+
+    # -- worker processes (fanout_procs) ---------------------------------------------
+    def _start_processes(self, n: int) -> tuple[Any, list[Any], threading.Thread]:
+        from .fanout_procs import start_processes
+
+        return start_processes(self, n)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -151,6 +152,9 @@ class Ledger:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        # SQLite lets one writer in at a time and makes the others poll with sleeps of
+        # 1 ms and more; settlers of one process take turns on this lock instead.
+        self._sqlite_writes = threading.Lock()
 
     # -- slots ---------------------------------------------------------------------
     def slots(self, channel: str | None = None) -> list[SlotRecord]:
@@ -251,8 +255,11 @@ class Ledger:
                                      attempts=deliveries.c.attempts - 1))
 
     @contextmanager
-    def settler(self) -> Iterator["Settler"]:
-        """A connection kept open for many small commits (one per settled delivery)."""
+    def settler(self, lock: Any = None) -> Iterator["Settler"]:
+        """A connection kept open for many small commits (one per settled delivery).
+
+        ``lock`` (for SQLite): a lock the settlers of several processes share, so they
+        take turns instead of polling SQLite's busy handler; default one per ledger."""
         with self.engine.connect() as conn:
             sqlite = conn.dialect.name == "sqlite"
             if sqlite:
@@ -262,7 +269,7 @@ class Ledger:
                 conn.exec_driver_sql("PRAGMA synchronous=NORMAL")
                 conn.commit()
             try:
-                yield Settler(conn)
+                yield Settler(conn, (lock or self._sqlite_writes) if sqlite else None)
             finally:
                 if sqlite:
                     conn.exec_driver_sql("PRAGMA synchronous=FULL")
@@ -366,7 +373,8 @@ class Settler:
                       error=bindparam("_error"), next_attempt_at=bindparam("_next"),
                       remote=func.coalesce(bindparam("_remote"), deliveries.c.remote)))
 
-    def __init__(self, conn: Any) -> None:
+    def __init__(self, conn: Any, lock: Any = None) -> None:
+        self.lock = lock
         # The statement is compiled once and run on the driver connection directly:
         # SQLAlchemy's per-call overhead would cost more than the commit itself.
         compiled = self._query.compile(dialect=conn.dialect)
@@ -383,9 +391,14 @@ class Settler:
         params: dict[str, Any] = {"_id": delivery_id, "_state": state, "_at": iso(now),
                                   "_error": error, "_remote": remote,
                                   "_next": iso(next_attempt_at) if next_attempt_at else None}
-        self.cursor.execute(self.sql, [params[k] for k in self.order]
-                            if self.order is not None else params)
-        self.raw.commit()
+        args = [params[k] for k in self.order] if self.order is not None else params
+        if self.lock is None:
+            self.cursor.execute(self.sql, args)
+            self.raw.commit()
+            return
+        with self.lock:
+            self.cursor.execute(self.sql, args)
+            self.raw.commit()
 
 
 def _due(now: dt.datetime) -> Any:
