@@ -253,10 +253,7 @@ class DeliveryEngine:
             if planned.state == "skipped":
                 report.counts["skipped"] += 1
                 if not dry_run:
-                    self.ledger.record_slot(channel=planned.channel, when=planned.when,
-                                            entry=planned.entry, item="", excerpts=(),
-                                            issue_number=None, state="skipped", now=now,
-                                            recipients=[None], delivery_state="skipped")
+                    self._record_skipped(planned, now)
                 continue
             options = self.config.channels.get(planned.channel, {})
             recipients: Iterable[str | None] = [None]
@@ -269,10 +266,7 @@ class DeliveryEngine:
                     report.lines.append(f"skipped {planned.channel} slot: no active subscribers "
                                         "(`trustpublish subscribers import FILE.csv`)")
                     if not dry_run:
-                        self.ledger.record_slot(channel=planned.channel, when=planned.when,
-                                                entry=planned.entry, item="", excerpts=(),
-                                                issue_number=None, state="skipped", now=now,
-                                                recipients=[None], delivery_state="skipped")
+                        self._record_skipped(planned, now)
                     continue
                 recipients = itertools.chain([first], stream)
                 if dry_run:
@@ -290,6 +284,12 @@ class DeliveryEngine:
                                     recipients=recipients)
         if not dry_run and (not horizon_text or from_iso(horizon_text) < now):
             self.ledger.set_meta("horizon", iso(now))
+
+    def _record_skipped(self, planned: PlannedDelivery, now: dt.datetime) -> None:
+        """Record a slot that sends nothing (channel paused, nobody subscribed) as skipped."""
+        self.ledger.record_slot(channel=planned.channel, when=planned.when, entry=planned.entry,
+                                item="", excerpts=(), issue_number=None, state="skipped",
+                                now=now, recipients=[None], delivery_state="skipped")
 
     def _pending(self, now: dt.datetime) -> list[DeliveryRecord]:
         return [r for r in self.ledger.deliveries(states=["planned"])
