@@ -194,6 +194,13 @@ class SmtpChannel(Channel):
             except OSError:
                 pass
 
+    def _broke_after_data(self, recipient: str | None, exc: BaseException) -> OutcomeUnknown:
+        """The connection dropped after the message left: the server may have accepted it."""
+        return OutcomeUnknown(
+            f"the connection to {self._where()} broke after the message was sent to "
+            f"{recipient} ({exc.__class__.__name__}); the server may have accepted it",
+            channel=self.name)
+
     def _reply_error(self, code: int, text: bytes | str, stage: str,
                      recipient: str | None = None) -> Exception:
         said = text.decode("utf-8", "replace") if isinstance(text, bytes) else str(text)
@@ -244,10 +251,7 @@ class SmtpChannel(Channel):
                                         delivery.recipient) from None
             except (OSError, smtplib.SMTPServerDisconnected) as exc:
                 self._drop()
-                raise OutcomeUnknown(
-                    f"the connection to {self._where()} broke after the message was sent "
-                    f"to {delivery.recipient} ({exc.__class__.__name__}); the server may "
-                    "have accepted it", channel=self.name) from None
+                raise self._broke_after_data(delivery.recipient, exc) from None
             if code != 250:  # the server refused the message after reading it
                 raise self._reply_error(code, resp, stage, delivery.recipient)
         except (OSError, smtplib.SMTPServerDisconnected) as exc:
@@ -294,10 +298,7 @@ class SmtpChannel(Channel):
             code, resp = conn.getreply()
         except (OSError, smtplib.SMTPServerDisconnected) as exc:
             self._drop()
-            raise OutcomeUnknown(
-                f"the connection to {self._where()} broke after the message was sent "
-                f"to {recipient} ({exc.__class__.__name__}); the server may "
-                "have accepted it", channel=self.name) from None
+            raise self._broke_after_data(recipient, exc) from None
         if code != 250:  # the server refused the message after reading it
             raise self._reply_error(code, resp, stage, recipient)
         reply = resp.decode("utf-8", "replace")
