@@ -117,10 +117,10 @@ def child_engine(n: int, port: int, connections: int) -> dict[str, float]:
 
     os.environ["TRUSTPUBLISH_NEWSLETTER_SMTP_URL"] = f"smtp://127.0.0.1:{port}"
     os.environ["TRUSTPUBLISH_SECRET_KEY"] = "bench-secret-key-" + "x" * 32
-    from trustpublish.digest.render import inline_calls
-    from trustpublish.engine import DeliveryEngine, open_state
-    from trustpublish.project import Project
-    from trustpublish.store.subscribers import Subscribers
+    from trustpublish.deliver.engine import DeliveryEngine, open_state
+    from trustpublish.deliver.subscribers import Subscribers
+    from trustpublish.render.digest.render import inline_calls
+    from trustpublish.workspace.project import Project
 
     root = Path(tempfile.mkdtemp(prefix="tp-fanout-"))
     try:
@@ -241,9 +241,9 @@ def _digest_size() -> int:
         from pathlib import Path
         sys.path.insert(0, %r)
         from fanout_bench import make_project
-        from trustpublish.project import Project
-        from trustpublish.deliveries import IssueCache
-        from trustpublish.planner import excerpt_index
+        from trustpublish.workspace.project import Project
+        from trustpublish.deliver.issue_cache import IssueCache
+        from trustpublish.plan.planner import excerpt_index
         root = Path(tempfile.mkdtemp()); make_project(root, 1)
         os.environ["TRUSTPUBLISH_SECRET_KEY"] = "k" * 40
         p = Project.load(root / "schedule.yaml")

@@ -21,8 +21,8 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from trustpublish.planner import Candidate, plan  # noqa: E402
-from trustpublish.timetable import expand, parse_timetable  # noqa: E402
+from trustpublish.plan.planner import Candidate, plan
+from trustpublish.plan.timetable import expand, parse_timetable
 
 CHANNELS = {f"c{i}": ({"type": "email", "excerpts_per_issue": 3} if i == 0 else {"type": "outbox"})
             for i in range(8)}

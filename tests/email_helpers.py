@@ -7,9 +7,9 @@ import os
 import shutil
 from pathlib import Path
 
-from trustpublish.digest import compose_issue, render_issue
-from trustpublish.digest.render import RenderedIssue
-from trustpublish.project import Project
+from trustpublish.render.digest import compose_issue, render_issue
+from trustpublish.render.digest.render import RenderedIssue
+from trustpublish.workspace.project import Project
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "src" / "trustpublish" / "sample"

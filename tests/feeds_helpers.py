@@ -6,7 +6,7 @@ import datetime as dt
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
-from trustpublish.project import Project
+from trustpublish.workspace.project import Project
 
 NOW = dt.datetime(2026, 3, 2, 15, 0, tzinfo=dt.timezone.utc)
 NS = {
@@ -65,7 +65,7 @@ def make_project(root: Path, posts: dict[str, str], *, site_extra: str = "",
 
 def build(schedule: Path, now: dt.datetime = NOW) -> list[Path]:
     """A fresh Project (as a new CLI run would load) and its feeds build."""
-    from trustpublish.feeds.builder import build_feeds
+    from trustpublish.actions.feed_files import build_feeds
 
     return build_feeds(Project.load(schedule), now)
 

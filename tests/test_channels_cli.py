@@ -9,9 +9,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from trustpublish.checks import run_checks
-from trustpublish.project import Project
-from trustpublish.store.ledger import delivery_key
+from trustpublish.actions.check import run_checks
+from trustpublish.deliver.ledger import delivery_key
+from trustpublish.workspace.project import Project
 
 EXCERPT = "the-importance-of-building-trust-in-therapy-relationships/impact-of-trust-on-client-openness"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from trustpublish.fit import (
+from trustpublish.render.social import (
     ELLIPSIS,
     bluesky_facets,
     count,

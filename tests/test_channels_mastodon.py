@@ -10,13 +10,8 @@ from werkzeug import Request, Response
 from trustpublish.channels.base import Delivery
 from trustpublish.channels.mastodon import MastodonChannel
 from trustpublish.channels.registry import open_channel
-from trustpublish.errors import (
-    CredentialsError,
-    PermanentFailure,
-    RateLimited,
-    RetryableFailure,
-)
-from trustpublish.fit import mastodon_limits
+from trustpublish.errors import CredentialsError, PermanentFailure, RateLimited, RetryableFailure
+from trustpublish.render.social import mastodon_limits
 
 TOKEN = "mastodon-token-abc123"
 

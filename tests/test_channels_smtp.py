@@ -6,6 +6,7 @@ import time
 from email.message import EmailMessage
 
 import pytest
+from channels_helpers import PASSWORD, USER, Recorder, free_port, start_smtp
 
 from trustpublish.channels.base import Delivery
 from trustpublish.channels.ids import delivery_id
@@ -19,8 +20,6 @@ from trustpublish.errors import (
     PermanentFailure,
     RetryableFailure,
 )
-
-from channels_helpers import PASSWORD, USER, Recorder, free_port, start_smtp
 
 SENDER = "news@clinic.example"
 

@@ -17,12 +17,7 @@ import pytest
 
 from trustpublish.channels.base import Delivery
 from trustpublish.channels.smtp import SmtpChannel, SmtpSettings
-from trustpublish.errors import (
-    CredentialsError,
-    OutcomeUnknown,
-    PermanentFailure,
-    RetryableFailure,
-)
+from trustpublish.errors import CredentialsError, OutcomeUnknown, PermanentFailure, RetryableFailure
 
 SENDER = "news@clinic.example"
 

@@ -92,7 +92,7 @@ def test_import_plain_text_writes_a_markdown_post(project: Path):
     check = run_cli("check", cwd=project)
     assert "imported.md" in check.out  # a second post with the same slug is reported
     # the imported file reads back with the same structure as the sample post
-    from trustpublish.readers import read_post
+    from trustpublish.content.readers import read_post
 
     imported = read_post(project / "posts" / "imported.md")
     original = read_post(project / "posts" / f"{SLUG}.md")

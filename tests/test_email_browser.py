@@ -11,10 +11,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from trustpublish.digest import compose_issue, preview_recipient, render_issue
-
 from email_helpers import ARTIFACTS, NOW, copy_sample, seed_issue
+
+from trustpublish.render.digest import compose_issue, preview_recipient, render_issue
 
 pytestmark = pytest.mark.browser
 

@@ -6,10 +6,10 @@ import email
 import email.policy
 from pathlib import Path
 
-from trustpublish.cli import main
-from trustpublish.digest.build import build, next_issue
-
 from email_helpers import NOW, copy_sample
+
+from trustpublish.actions.email_previews import build, next_issue
+from trustpublish.cli import main
 
 
 def test_build_writes_html_text_and_eml_for_the_next_issue(tmp_path: Path) -> None:
@@ -35,7 +35,7 @@ def test_next_issue_respects_approval_and_post_channels(tmp_path: Path) -> None:
     assert number == 1
     assert [e.id for e in excerpts] == [e.id for e in project.excerpts(project.posts[0])[:2]]
     post.write_text(post.read_text().replace("status: approved", "status: approved\nchannels: [mastodon]"))
-    from trustpublish.project import Project
+    from trustpublish.workspace.project import Project
 
     limited = Project.load(project.config.path)
     assert next_issue(limited, "newsletter", config, NOW) == (1, [])

@@ -14,12 +14,11 @@ from pathlib import Path
 
 import pytest
 import yaml
-
-from trustpublish.digest import compose_issue, preview_recipient, render_issue
-from trustpublish.templating import DEFAULTS_DIR
-
 from email_features import features
 from email_helpers import IN_CI, NOW, ROOT, copy_sample, seed_issue
+
+from trustpublish.render.digest import compose_issue, preview_recipient, render_issue
+from trustpublish.render.templating import DEFAULTS_DIR
 
 DATA = Path(os.environ.get("TRUSTPUBLISH_CANIEMAIL_JSON",
                            ROOT / ".cache" / "caniemail" / "caniemail-2.0.2.json"))

@@ -6,13 +6,12 @@ import re
 from pathlib import Path
 
 import pytest
-
-from trustpublish.digest import Recipient, compose_issue, render_issue
-from trustpublish.digest.render import inline_calls, preview_recipient
-from trustpublish.errors import RenderError
-from trustpublish.model import Excerpt, Site
-
 from email_helpers import NOW, copy_sample, seed_issue
+
+from trustpublish.content.model import Excerpt, Site
+from trustpublish.errors import RenderError
+from trustpublish.render.digest import Recipient, compose_issue, render_issue
+from trustpublish.render.digest.render import inline_calls, preview_recipient
 
 SITE = Site(title="Clinic & Co", url="https://clinic.example/blog", timezone="Europe/Berlin",
             postal_address="1 Main St, Springfield")
@@ -121,7 +120,7 @@ def _override(tmp_path: Path, source: str) -> Path:
 
 
 def test_template_syntax_error_names_the_user_template_and_line(tmp_path: Path) -> None:
-    from trustpublish.project import Project
+    from trustpublish.workspace.project import Project
 
     config = _override(tmp_path, "<html>\n<body>\n{% for x in excerpts %}\n<p>{{ x.title }}</p>\n</body>\n")
     with pytest.raises(RenderError) as info:
@@ -132,7 +131,7 @@ def test_template_syntax_error_names_the_user_template_and_line(tmp_path: Path) 
 
 
 def test_unknown_template_variable_names_the_user_template_and_line(tmp_path: Path) -> None:
-    from trustpublish.project import Project
+    from trustpublish.workspace.project import Project
 
     config = _override(tmp_path, "<html>\n<body>\n<p>{{ issue.subject }}</p>\n<p>{{ clinic_motto }}</p>\n</body></html>\n")
     with pytest.raises(RenderError) as info:

@@ -10,10 +10,9 @@ import os
 from pathlib import Path
 
 import pytest
-
-from trustpublish.digest import preview_recipient
-
 from email_helpers import copy_sample, seed_issue
+
+from trustpublish.render.digest import preview_recipient
 
 GOLDENS = Path(__file__).parent / "goldens" / "email"
 UPDATE = os.environ.get("TRUSTPUBLISH_UPDATE_GOLDENS") == "1"

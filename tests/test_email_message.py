@@ -8,12 +8,11 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 import pytest
-
-from trustpublish.digest import Recipient, compose_issue, render_issue
-from trustpublish.errors import ConfigError
-from trustpublish.model import Excerpt, Site
-
 from email_helpers import NOW, copy_sample, seed_issue
+
+from trustpublish.content.model import Excerpt, Site
+from trustpublish.errors import ConfigError
+from trustpublish.render.digest import Recipient, compose_issue, render_issue
 
 RECIPIENT = Recipient(email="ana@example.com", name="Ána Pérez",
                       unsubscribe_url="https://harborview-counseling.example/blog/unsubscribe?t=tok1",

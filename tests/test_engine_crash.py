@@ -36,7 +36,7 @@ POSTS = 12  # two excerpts each: 24 items per social channel
 
 def _has_digest() -> bool:
     try:
-        import trustpublish.digest  # noqa: F401
+        import trustpublish.render.digest  # noqa: F401
     except ImportError:
         return False
     return True
@@ -165,7 +165,7 @@ def _item_of(content: str) -> str:
 def test_sigkill_at_many_points_loses_nothing_and_duplicates_nothing(tmp_path):
     with_email = _has_digest()
     if not with_email:  # visible in the summary (-ra), never silent
-        warnings.warn("trustpublish.digest is not installed: the crash test ran without its email part",
+        warnings.warn("trustpublish.render.digest is not installed: the crash test ran without its email part",
                       stacklevel=1)
     items = POSTS * 2
     # (server, k) for each run: kill when that server has seen its k-th request of the run.

@@ -6,7 +6,6 @@ import email
 import json
 
 from aiosmtpd.controller import Controller
-
 from engine_helpers import free_port, make_project, tp
 
 N = 300

@@ -80,8 +80,8 @@ def test_interrupted_idempotent_delivery_is_sent_again_and_resolve_and_retry(tmp
     """A row left in `sending` on an idempotent channel goes out again; retry/resolve rules."""
     from sqlalchemy import update
 
-    from trustpublish.store.db import open_engine
-    from trustpublish.store.ledger import deliveries
+    from trustpublish.deliver.db import open_engine
+    from trustpublish.deliver.ledger import deliveries
 
     make_project(tmp_path, SCHEDULE, posts=1)
     tp(tmp_path, "--now", "2026-03-05T09:05", "run", "--once")

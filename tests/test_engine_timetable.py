@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from trustpublish.timetable import TimetableError, expand, parse_timetable, resolve_wall_time
+from trustpublish.plan.timetable import TimetableError, expand, parse_timetable, resolve_wall_time
 
 UTC = dt.timezone.utc
 

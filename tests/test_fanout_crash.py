@@ -21,7 +21,6 @@ from collections import Counter
 
 import pytest
 from aiosmtpd.controller import Controller
-
 from engine_helpers import free_port, make_project, tp
 
 pytestmark = pytest.mark.slow

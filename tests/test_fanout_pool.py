@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 from aiosmtpd.controller import Controller
-
 from engine_helpers import free_port, make_project, tp
 
 N = 600

@@ -15,7 +15,6 @@ from typing import Iterator
 
 import pytest
 from aiosmtpd.controller import Controller
-
 from engine_helpers import free_port, make_project, tp
 from test_state_backends import _postgres
 

@@ -7,11 +7,10 @@ import json
 
 import feedparser
 import pytest
-
-from trustpublish.feeds.archive import paginate
-from trustpublish.feeds.items import FeedItem
-
 from feeds_helpers import NOW, NS, build, feed_files, make_project, post_text, xml
+
+from trustpublish.render.feeds.archive import paginate
+from trustpublish.render.feeds.items import FeedItem
 
 BASE = "https://harborview-counseling.example/blog/feeds"
 

@@ -6,14 +6,13 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import feedparser
+from feeds_helpers import FIRST, SECOND, build, make_project
 
 from trustpublish.channels.base import Delivery
 from trustpublish.channels.feed import FeedChannel
 from trustpublish.channels.registry import open_channel
-from trustpublish.feeds.excerpts import excerpt_feed_items, timetable_slots
-from trustpublish.project import Project
-
-from feeds_helpers import FIRST, SECOND, build, make_project
+from trustpublish.render.feeds.excerpts import excerpt_feed_items, timetable_slots
+from trustpublish.workspace.project import Project
 
 CHICAGO = ZoneInfo("America/Chicago")
 RULES = """\

@@ -9,7 +9,6 @@ import re
 
 import feedparser
 import pytest
-
 from feeds_helpers import DRAFT, FIRST, NOW, NS, SECOND, THIRD, build, make_project, xml
 
 BASE = "https://harborview-counseling.example/blog/feeds"
@@ -163,9 +162,9 @@ def test_feed_url_and_hub_come_from_schedule(tmp_path, httpserver) -> None:
     schedule = make_project(tmp_path, {"a.md": FIRST}, site_extra=(
         "  feed_url: https://cdn.example/clinic-feeds/\n"
         f"  websub_hub: {hub}\n"))
-    from trustpublish.feeds.builder import build_feeds
-    from trustpublish.feeds.items import FeedInfo  # noqa: F401  (public type)
-    from trustpublish.project import Project
+    from trustpublish.actions.feed_files import build_feeds
+    from trustpublish.render.feeds.items import FeedInfo
+    from trustpublish.workspace.project import Project
 
     project = Project.load(schedule)
     build_feeds(project, NOW)

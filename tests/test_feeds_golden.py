@@ -7,7 +7,6 @@ import os
 from pathlib import Path
 
 import pytest
-
 from feeds_helpers import DRAFT, FIRST, SECOND, THIRD, build, feed_files, make_project
 
 GOLDEN = Path(__file__).parent / "goldens" / "feeds"

@@ -7,15 +7,14 @@ import json
 from html.parser import HTMLParser
 
 import feedparser
-
-from trustpublish.feeds.build import atom_bytes, rss_bytes
-from trustpublish.feeds.items import FeedInfo, post_item
-from trustpublish.feeds.jsonfeed import json_feed_bytes
-from trustpublish.model import Site
-from trustpublish.readers import read_post
-from trustpublish.readers.metadata import Defaults
-
 from feeds_helpers import NOW, build, make_project, post_text
+
+from trustpublish.content.model import Site
+from trustpublish.content.readers import read_post
+from trustpublish.content.readers.metadata import Defaults
+from trustpublish.render.feeds.formats import atom_bytes, rss_bytes
+from trustpublish.render.feeds.items import FeedInfo, post_item
+from trustpublish.render.feeds.jsonfeed import json_feed_bytes
 
 EVIL_MARKDOWN = post_text("Staying safe online", "2025-02-10", slug="safe-online", body="""\
 ## Links

@@ -6,7 +6,6 @@ import datetime as dt
 import json
 
 import feedparser
-
 from feeds_helpers import FIRST, NOW, SECOND, THIRD, build, feed_files, make_project
 
 

@@ -6,12 +6,11 @@ import datetime as dt
 import logging
 from urllib.parse import parse_qs
 
+from feeds_helpers import FIRST, NOW, SECOND, build, feed_files, make_project
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from trustpublish.feeds.websub import ping
-
-from feeds_helpers import FIRST, NOW, SECOND, build, feed_files, make_project
+from trustpublish.channels.websub import ping
 
 BASE = "https://harborview-counseling.example/blog/feeds"
 
@@ -61,7 +60,7 @@ def test_a_failing_hub_is_reported_retried_and_not_fatal(tmp_path, httpserver: H
                                                          caplog) -> None:
     hub = Hub(httpserver, status=500)
     schedule = _project(tmp_path, hub.url)
-    with caplog.at_level(logging.WARNING, logger="trustpublish.feeds"):
+    with caplog.at_level(logging.WARNING, logger="trustpublish.render.feeds"):
         written = build(schedule)  # does not raise
     assert len(written) == 3 and all(p.is_file() for p in written)
     assert len(hub.pings) == 5  # 3 attempts for the first feed, then one each: the hub is down

@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from cli_helpers import run_cli
 
 NOW = "2026-11-27T10:00"

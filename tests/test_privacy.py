@@ -5,11 +5,11 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from trustpublish.markup import parse_blocks
-from trustpublish.privacy import PrivacyRules, blocking_findings, scan_post
-from trustpublish.readers import read_post
-
 from cli_helpers import SAMPLE_POST, run_cli
+
+from trustpublish.content.markup import parse_blocks
+from trustpublish.content.privacy import PrivacyRules, blocking_findings, scan_post
+from trustpublish.content.readers import read_post
 
 RULES = PrivacyRules.for_site("https://harborview-counseling.example/blog", names=["Jane Roe"])
 LEAKY = """Our client Jane Roe (DOB: 03/14/1988, MRN 00123456) called 312-555-0142.

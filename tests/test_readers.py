@@ -5,12 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from trustpublish.errors import ContentError
-from trustpublish.readers import Defaults, read_post, read_posts
-from trustpublish.readers.plaintext import text_to_markdown
-
 from cli_helpers import SAMPLE_POST, SEED_TXT
+
+from trustpublish.content.readers import Defaults, read_post, read_posts
+from trustpublish.content.readers.plaintext import text_to_markdown
+from trustpublish.errors import ContentError
 
 CHROME = ("Recent articles", "References", "music therapy into ABA", "sibling relationships")
 

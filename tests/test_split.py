@@ -5,16 +5,15 @@ from __future__ import annotations
 import dataclasses
 import re
 
+from cli_helpers import SAMPLE_POST, SEED_TXT
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from trustpublish.markup import parse_blocks
-from trustpublish.model import UNSPLITTABLE, Post
-from trustpublish.readers import read_post
-from trustpublish.split import SplitOptions, split_post
-from trustpublish.text import count_words, split_sentences
-
-from cli_helpers import SAMPLE_POST, SEED_TXT
+from trustpublish.content.markup import parse_blocks
+from trustpublish.content.model import UNSPLITTABLE, Post
+from trustpublish.content.readers import read_post
+from trustpublish.content.split import SplitOptions, split_post
+from trustpublish.content.text import count_words, split_sentences
 
 OPTS = SplitOptions(120, 220)
 

@@ -14,7 +14,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from engine_helpers import make_project, tp
 
 ADMIN_URL = os.environ.get(

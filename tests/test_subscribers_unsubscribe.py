@@ -19,9 +19,9 @@ from pathlib import Path
 import pytest
 import requests
 from aiosmtpd.controller import Controller
-
 from engine_helpers import free_port, make_project, tp
-from trustpublish.unsubscribe import TokenSigner, load_secret_key
+
+from trustpublish.deliver.unsubscribe import TokenSigner, load_secret_key
 
 N = 40
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from trustpublish.serve import make_app, serve
-from trustpublish.unsubscribe import InvalidToken, TokenSigner, Unsubscribe, load_secret_key
+from trustpublish.deliver.unsubscribe import InvalidToken, TokenSigner, Unsubscribe, load_secret_key
+from trustpublish.web.serve import make_app, serve
 
 
 @pytest.fixture

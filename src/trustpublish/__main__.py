@@ -1,3 +1,3 @@
-from trustpublish.cli import main
+from .cli import main
 
 main()

@@ -23,17 +23,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
+from ..render.social import Budget
+
 __all__ = ["Delivery", "Result", "Channel", "Budget"]
-
-
-@dataclass(frozen=True)
-class Budget:
-    """How much text a channel takes and how it is counted (PRODUCT §7)."""
-
-    limit: int | None  # None: no practical limit
-    counted_as: str = "characters"  # "characters", "graphemes", "bytes", ...
-    url_length: int | None = None  # a URL counts as this many (Mastodon: 23)
-    supports_threads: bool = False
 
 
 @dataclass(frozen=True)
@@ -96,6 +88,10 @@ class Channel(ABC):
     """
 
     type: ClassVar[str] = ""
+    #: what the channel sends: ``post`` (one excerpt, fitted to the budget), ``digest``
+    #: (an email issue of several excerpts, one message per subscriber) or ``feed``
+    #: (entries in a feed file written by ``build``)
+    kind: ClassVar[Literal["post", "digest", "feed"]] = "post"
     idempotent: ClassVar[bool] = False
     budget: ClassVar[Budget] = Budget(limit=None)
     #: environment variables this adapter reads, ``what`` parts (``TOKEN``, ``SMTP_URL``...)

@@ -28,7 +28,7 @@ from typing import Any
 import requests
 
 from ..errors import CredentialsError
-from ..fit import BUDGETS, bluesky_facets, short_link
+from ..render.social import BUDGETS, bluesky_facets, short_link
 from .api import ApiChannel, local_image
 from .base import Delivery, Result
 from .ids import tid_from

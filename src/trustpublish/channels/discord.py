@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..env import env_name
-from ..fit import BUDGETS
+from ..render.social import BUDGETS
 from .api import WebhookUrlChannel
 from .base import Delivery, Result
 

@@ -22,7 +22,7 @@ from typing import Any
 import requests
 
 from ..errors import CredentialsError, DeliveryError, RateLimited
-from ..fit import BUDGETS
+from ..render.social import BUDGETS
 from .api import ApiChannel
 from .base import Delivery, Result
 

@@ -2,10 +2,10 @@
 
 A delivery to a feed channel needs no credentials and sends nothing: the excerpt
 appears in ``dist/feeds/channels/<name>/`` once its slot has passed, written by
-``trustpublish build`` (:mod:`trustpublish.feeds.builder`). ``publish`` only reports
+``trustpublish build`` (:mod:`trustpublish.actions.feed_files`). ``publish`` only reports
 the feed entry id, which is stable (a tag: URI), so delivering twice is harmless.
 The engine passes that id as ``delivery.extra["entry_id"]``
-(:func:`trustpublish.feeds.items.tag_uri`); without it the excerpt id is reported.
+(:func:`trustpublish.render.feeds.items.tag_uri`); without it the excerpt id is reported.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ class FeedChannel(Channel):
     """Records nothing remote; the feed files are the delivery."""
 
     type: ClassVar[str] = "feed"
+    kind = "feed"
     idempotent: ClassVar[bool] = True
     budget: ClassVar[Budget] = Budget(limit=None, counted_as="characters")
 

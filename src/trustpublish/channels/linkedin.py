@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError
-from ..fit import BUDGETS
+from ..render.social import BUDGETS
 from .api import ApiChannel
 from .base import Delivery, Result
 

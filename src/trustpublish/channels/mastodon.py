@@ -14,7 +14,7 @@ instance's idempotency window returns the first status instead of a duplicate.
 
 :meth:`MastodonChannel.fetch_limits` reads ``GET /api/v2/instance`` and caches
 ``configuration.statuses.max_characters`` / ``characters_reserved_per_url`` in
-``state/channels/`` for :func:`trustpublish.fit.mastodon_limits`.
+``state/channels/`` for :func:`trustpublish.render.social.mastodon_limits`.
 """
 
 from __future__ import annotations
@@ -27,10 +27,10 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError, RetryableFailure
-from ..fit import BUDGETS, mastodon_cache_path
+from ..files import write_atomic
+from ..render.social import BUDGETS, mastodon_cache_path
 from .api import ApiChannel, local_image
 from .base import Delivery, Result
-from .outbox import write_atomic
 
 __all__ = ["MastodonChannel"]
 

@@ -90,6 +90,7 @@ class SmtpChannel(Channel):
     """Sends pre-rendered messages over one reused SMTP connection."""
 
     type = "email"
+    kind = "digest"
     idempotent = False
     budget = Budget(limit=None, counted_as="digest")
     env_vars = ("SMTP_URL", "SMTP_PASSWORD", "SMTP_CA_FILE")

@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from ..fit import BUDGETS
+from ..render.social import BUDGETS
 from .api import ApiChannel
 from .base import Delivery, Result
 

@@ -15,7 +15,7 @@ import click
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from ..project import Project
+    from ..workspace.project import Project
 
 __all__ = ["App"]
 
@@ -33,7 +33,7 @@ class App:
     @cached_property
     def project(self) -> "Project":
         from ..env import load_dotenv_for
-        from ..project import Project, find_config
+        from ..workspace.project import Project, find_config
 
         path = Path(self.config_path) if self.config_path else find_config()
         project = Project.load(path)

@@ -12,7 +12,7 @@ from .app import App
 @click.pass_obj
 def build(app: App, only: tuple[str, ...]) -> None:
     """Write every output (feeds, email previews, the preview site) into dist/."""
-    from ..build import BUILDERS, build_all
+    from ..actions.build import BUILDERS, build_all
 
     unknown = [o for o in only if o not in BUILDERS]
     if unknown:

@@ -22,7 +22,8 @@ __all__ = ["publish"]
 @click.pass_obj
 def publish(app: App, excerpt_id: str, channel_name: str) -> None:
     """Send EXCERPT_ID (post-slug/section, see `trustpublish split`) to CHANNEL now."""
-    from ..channels.compose import SOCIAL_TYPES, channel_config, compose
+    from ..actions.check import SOCIAL_TYPES
+    from ..deliver.compose import channel_config, compose
     from ..errors import TrustpublishError
 
     project = app.project
@@ -39,8 +40,8 @@ def publish(app: App, excerpt_id: str, channel_name: str) -> None:
         delivery, fitted = compose(project, excerpt, channel_name, created_at=created_at)
         _show(app, delivery.parts, fitted.counts, fitted.limit, fitted.counted_as, None)
         return
-    from ..engine import DeliveryEngine, open_state
-    from ..store.ledger import delivery_key
+    from ..deliver.engine import DeliveryEngine, open_state
+    from ..deliver.ledger import delivery_key
 
     engine = DeliveryEngine(project, open_state(project))
     report = engine.publish_now(excerpt.id, channel_name, app.now())

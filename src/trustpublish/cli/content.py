@@ -42,8 +42,8 @@ def init(app: App, directory: Path, force: bool) -> None:
 @click.pass_obj
 def check(app: App, fatal: bool) -> None:
     """Check schedule.yaml, every post and every template. Exit 1 when a problem is found."""
-    from ..checks import check_config_only, run_checks
-    from ..project import find_config
+    from ..actions.check import check_config_only, run_checks
+    from ..workspace.project import find_config
 
     path = Path(app.config_path) if app.config_path else find_config()
     project, problems = check_config_only(path)
@@ -110,8 +110,8 @@ def split(app: App, post: str) -> None:
 @click.pass_obj
 def import_(app: App, source: str, output: Path | None, to_stdout: bool) -> None:
     """Convert SOURCE (a .txt or .html file, or an http(s) URL) into a Markdown post."""
-    from ..importer import import_source
-    from ..readers.markdown import write_markdown
+    from ..actions.importer import import_source
+    from ..content.readers.markdown import write_markdown
 
     defaults = None
     posts_dir = Path("posts")

@@ -19,12 +19,12 @@ def preview(app: App, channel: str | None, no_open: bool, whole_site: bool) -> N
     With --site, build dist/preview/index.html (a calendar of the coming weeks' emails and
     posts, each as it will look) and open that instead.
     """
-    from ..digest.build import build_previews, email_channels
+    from ..actions.email_previews import build_previews, email_channels
     from ..errors import TrustpublishError
 
     project = app.project
     if whole_site:
-        from ..preview_site import build_preview_site
+        from ..actions.preview_site import build_preview_site
 
         index = build_preview_site(project, app.now())[0]
         click.echo(str(index))

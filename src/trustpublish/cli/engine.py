@@ -15,14 +15,14 @@ import click
 from .app import App
 
 if TYPE_CHECKING:
-    from ..engine import DeliveryEngine
+    from ..deliver.engine import DeliveryEngine
 
 STATE_COLOURS = {"sent": "green", "planned": "cyan", "sending": "yellow", "failed": "red",
                  "unknown": "magenta", "missed": "red", "skipped": "dim", "empty": "dim"}
 
 
 def _engine(app: App, **kwargs: Any) -> "DeliveryEngine":
-    from ..engine import DeliveryEngine, open_state
+    from ..deliver.engine import DeliveryEngine, open_state
 
     return DeliveryEngine(app.project, open_state(app.project), **kwargs)
 
@@ -82,7 +82,10 @@ def run(app: App, once: bool) -> None:
     """Run the timetable: deliver what is due, exactly once. Ctrl-C or SIGTERM stops cleanly."""
     if once or app.dry_run:
         with _progress_bar(app) as progress:
-            engine = _engine(app, echo=app.info, progress=progress)
+            from ..actions.build import refresh_feeds
+
+            engine = _engine(app, echo=app.info, progress=progress,
+                             after_round=refresh_feeds(app.project))
             report = engine.run_once(app.now(), dry_run=app.dry_run)
         if app.as_json:
             app.print_json({"counts": dict(report.counts), "lines": report.lines})
@@ -94,9 +97,10 @@ def run(app: App, once: bool) -> None:
         if not report.ok:
             raise SystemExit(1)
         return
-    from ..scheduler import run_forever
+    from ..actions.build import refresh_feeds
+    from ..deliver.scheduler import run_forever
 
-    run_forever(app.project, clock=app.now, echo=app.info)
+    run_forever(app.project, clock=app.now, echo=app.info, after_round=refresh_feeds)
 
 
 @contextmanager
@@ -105,7 +109,13 @@ def _progress_bar(app: App) -> Iterator[Callable[[str, int, int], None] | None]:
     if app.as_json or app.verbosity < 0 or not sys.stderr.isatty():
         yield None
         return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
 
     tasks: dict[str, Any] = {}
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
@@ -212,7 +222,7 @@ def resolve(app: App, delivery_id: int, outcome: str | None) -> None:
               help="Write to this file (default: standard output).")
 def schema(output: Path | None) -> None:
     """Write the JSON Schema of schedule.yaml (for editor autocompletion)."""
-    from ..schema import load_schema
+    from ..plan.schema import load_schema
 
     text = json.dumps(load_schema(), indent=2) + "\n"
     if output is None:

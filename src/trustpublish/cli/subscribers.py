@@ -1,9 +1,9 @@
 """Subscriber commands (``subscribers import|list|remove|export``) and ``serve``.
 
-``serve`` runs :mod:`trustpublish.serve`'s WSGI app with a handler that records a
+``serve`` runs :mod:`trustpublish.web.serve`'s WSGI app with a handler that records a
 one-click unsubscribe in the subscriber store (status and suppression list), so it
 takes effect before the next send; tokens are checked with the same key the engine
-signs with (:func:`trustpublish.unsubscribe.load_secret_key`).
+signs with (:func:`trustpublish.deliver.unsubscribe.load_secret_key`).
 """
 
 from __future__ import annotations
@@ -17,12 +17,12 @@ import click
 from .app import App
 
 if TYPE_CHECKING:
-    from ..store.subscribers import Subscribers
+    from ..deliver.subscribers import Subscribers
 
 
 def _store(app: App) -> "Subscribers":
-    from ..engine import open_state
-    from ..store.subscribers import Subscribers
+    from ..deliver.engine import open_state
+    from ..deliver.subscribers import Subscribers
 
     return Subscribers(open_state(app.project))
 
@@ -93,8 +93,8 @@ def subscribers_remove(app: App, email: str, reason: str) -> None:
 
     The address goes on the suppression list, so no later import brings it back.
     """
+    from ..deliver.subscribers import normalize_email
     from ..errors import TrustpublishError
-    from ..store.subscribers import normalize_email
 
     try:
         address = normalize_email(email)
@@ -117,7 +117,7 @@ def subscribers_remove(app: App, email: str, reason: str) -> None:
 @click.pass_obj
 def subscribers_export(app: App, csv_file: Path | None) -> None:
     """Write every subscriber as CSV (the import format) to CSV_FILE or standard output."""
-    from ..store.subscribers import write_csv
+    from ..deliver.subscribers import write_csv
 
     rows = _store(app).iter_all()
     if csv_file is None:
@@ -135,9 +135,9 @@ def subscribers_export(app: App, csv_file: Path | None) -> None:
 @click.pass_obj
 def serve(app: App, host: str, port: int) -> None:
     """Run the one-click unsubscribe endpoint (/unsubscribe) and the preview site (/preview/)."""
-    from ..serve import make_app
-    from ..serve import serve as make_server
-    from ..unsubscribe import TokenSigner, Unsubscribe, load_secret_key
+    from ..deliver.unsubscribe import TokenSigner, Unsubscribe, load_secret_key
+    from ..web.serve import make_app
+    from ..web.serve import serve as make_server
 
     project = app.project
     store = _store(app)

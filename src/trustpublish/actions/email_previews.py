@@ -1,0 +1,79 @@
+"""``trustpublish build`` output for email channels: ``dist/email/<issue-id>.html|.txt|.eml``.
+
+For the next issue of every ``type: email`` channel this writes the web copy (HTML),
+its plain-text twin and a sample message as a ``.eml`` file any mail program opens.
+The web copy and text are filled for an anonymous reader; the ``.eml`` for a
+sample subscriber. Unsubscribe links carry the placeholder token ``preview``.
+
+:func:`next_issue` decides what the next issue holds: the next digest issue the
+timetable plans for the channel (as ``trustpublish plan`` shows it).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..content.model import Excerpt
+from ..plan.issues import excerpts_per_issue
+from ..render.digest.compose import compose_issue
+from ..render.digest.render import RenderedIssue, preview_recipient, render_issue
+
+if TYPE_CHECKING:
+    from ..workspace.project import Project
+
+__all__ = ["build", "email_channels", "next_issue", "build_previews"]
+
+def email_channels(project: "Project") -> dict[str, dict[str, Any]]:
+    """The channels of ``type: email``, in schedule.yaml order."""
+    return {name: cfg for name, cfg in project.config.channels.items()
+            if cfg.get("type") == "email"}
+
+
+def next_issue(project: "Project", name: str, config: dict[str, Any],
+               now: dt.datetime) -> tuple[int, list[Excerpt]]:
+    """(number, excerpts) of the channel's next digest issue.
+
+    The timetable's next planned issue of the channel in the coming year (the same
+    one `trustpublish plan` shows); when the timetable has no slot for it, issue 1
+    made of the first ``excerpts_per_issue`` excerpts in post order.
+    """
+    from ..deliver.engine import DeliveryEngine, open_state
+    from ..plan.planner import excerpt_index
+
+    engine = DeliveryEngine(project, open_state(project))
+    index = excerpt_index(project.posts, project.excerpts)
+    for planned in engine.plan(now, now + dt.timedelta(days=366), now):
+        if planned.channel == name and planned.state == "planned" and planned.excerpts:
+            return planned.issue_number or 1, [index[e][1] for e in planned.excerpts]
+    wanted = excerpts_per_issue(name, config)
+    queue = [e for p in project.posts if p.approved and (p.channels is None or name in p.channels)
+             for e in project.excerpts(p)]
+    return 1, queue[:wanted]
+
+
+def build_previews(project: "Project", now: dt.datetime) -> list[tuple[RenderedIssue, list[Path]]]:
+    """Render and write the next issue of each email channel; (rendered, files) per channel."""
+    out_dir = project.dist_dir / "email"
+    results: list[tuple[RenderedIssue, list[Path]]] = []
+    for name, config in email_channels(project).items():
+        number, excerpts = next_issue(project, name, config, now)
+        if not excerpts:
+            continue
+        issue = compose_issue(project, name, config, excerpts, number=number, now=now)
+        rendered = render_issue(issue, project.templates_dir)
+        html, text = rendered.fill(preview_recipient(issue))
+        sample = preview_recipient(issue, email="sample.reader@example.com", name="Sample Reader")
+        out_dir.mkdir(parents=True, exist_ok=True)
+        files = [out_dir / f"{issue.id}{ext}" for ext in (".html", ".txt", ".eml")]
+        files[0].write_text(html, encoding="utf-8")
+        files[1].write_text(text, encoding="utf-8")
+        files[2].write_bytes(rendered.message_for(sample, now=now))
+        results.append((rendered, files))
+    return results
+
+
+def build(project: "Project", now: dt.datetime) -> list[Path]:
+    """The ``email`` builder registered in :data:`trustpublish.actions.build.BUILDERS`."""
+    return [path for _, files in build_previews(project, now) for path in files]

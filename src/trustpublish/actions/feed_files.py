@@ -1,0 +1,171 @@
+"""The ``feeds`` step of ``trustpublish build``: the edge where feeds meet files and the hub.
+
+Writes, under ``dist/feeds/``:
+
+* ``rss.xml``, ``atom.xml``, ``feed.json`` — the approved posts whose ``date`` and
+  ``publish_after`` have passed, newest first, capped at ``feeds.limit`` entries
+  (default 50) with older entries in ``archive/`` pages (see :mod:`.archive`);
+* ``channels/<name>/{rss.xml,atom.xml,feed.json}`` for every channel of ``type: feed``,
+  holding the excerpts whose slot has passed (see :mod:`.excerpts`).
+
+A file is rewritten only when its bytes change, so an unchanged feed keeps its
+modification time, and the WebSub hub (``site.websub_hub``) is pinged only for the
+subscription documents whose bytes changed. The record that keeps ``updated``
+stable (:mod:`.dates`) lives in ``state/feeds-cache.json`` and is written atomically.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..content.privacy import PrivacyRules, publishable, rules_for
+from ..errors import StateError
+from ..files import write_if_changed
+from ..render.feeds.archive import FORMATS, archive_name, paginate
+from ..render.feeds.dates import empty_record, feed_updated, resolve_updated
+from ..render.feeds.excerpts import excerpt_feed_items, timetable_slots
+from ..render.feeds.formats import atom_bytes, rss_bytes
+from ..render.feeds.items import FeedInfo, FeedItem, feed_base_url, post_item
+from ..render.feeds.jsonfeed import json_feed_bytes
+
+if TYPE_CHECKING:
+    from ..content.model import Post
+    from ..workspace.project import Project
+
+__all__ = ["build_feeds", "RECORD_NAME", "DEFAULT_LIMIT"]
+
+RECORD_NAME = "feeds-cache.json"
+DEFAULT_LIMIT = 50
+
+_RENDER: dict[str, Callable[[FeedInfo, list[FeedItem]], bytes]] = {
+    "rss": rss_bytes, "atom": atom_bytes, "json": json_feed_bytes,
+}
+
+
+def _load_record(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return empty_record()
+    except (OSError, ValueError) as exc:
+        raise StateError(f"{path}: cannot read the feed date record ({exc})",
+                         hint="delete the file; entry dates restart from publication dates") from exc
+    return data if isinstance(data, dict) else empty_record()
+
+
+def _published(post: "Post", now: dt.datetime, privacy: PrivacyRules) -> bool:
+    """Approved, clear of the privacy guard, and its date (and publish_after) has come."""
+    return (publishable(post, privacy) and post.date <= now
+            and (post.publish_after is None or post.publish_after <= now))
+
+
+class _FeedWriter:
+    """Writes one logical feed (three formats, current document plus archive pages)."""
+
+    def __init__(self, folder: Path, base_url: str, info: FeedInfo, limit: int | None) -> None:
+        self.folder, self.base_url, self.info, self.limit = folder, base_url, info, limit
+
+    def url(self, fmt: str, page: int | None = None) -> str:
+        name = FORMATS[fmt][0] if page is None else archive_name(fmt, page)
+        return f"{self.base_url}/{name}"
+
+    def write(self, items: list[FeedItem]) -> tuple[list[Path], list[str]]:
+        """All files of this feed, and the subscription URLs whose bytes changed."""
+        pages = paginate(items, self.limit)
+        urls = {fmt: self.url(fmt) for fmt in FORMATS}
+        written: list[Path] = []
+        changed: list[str] = []
+        count = len(pages.archives)
+        for fmt, render in _RENDER.items():
+            info = replace(self.info, self_url=urls[fmt], urls=urls,
+                           prev_archive=self.url(fmt, count) if count else None)
+            path = self.folder / FORMATS[fmt][0]
+            if write_if_changed(path, render(info, pages.current)):
+                changed.append(urls[fmt])
+            written.append(path)
+            for number, page_items in enumerate(pages.archives, start=1):
+                page_info = replace(
+                    info, self_url=self.url(fmt, number), archive=True, current_url=urls[fmt],
+                    updated=max(i.updated for i in page_items),
+                    prev_archive=self.url(fmt, number - 1) if number > 1 else None,
+                    next_archive=self.url(fmt, number + 1) if number < count else None)
+                path = self.folder / archive_name(fmt, number)
+                write_if_changed(path, render(page_info, page_items))
+                written.append(path)
+        self._remove_stale(written)
+        return written, changed
+
+    def _remove_stale(self, keep: list[Path]) -> None:
+        folder = self.folder / "archive"
+        if not folder.is_dir():
+            return
+        patterns = [pattern.format(n="*") for _, pattern in FORMATS.values()]
+        for pattern in patterns:
+            for path in folder.glob(pattern):
+                if path not in keep:
+                    path.unlink()
+
+
+def _limit(project: "Project") -> int | None:
+    options = project.config.raw.get("feeds") or {}
+    value = options.get("limit", DEFAULT_LIMIT)
+    return None if value in (None, 0) else int(value)
+
+
+def build_feeds(project: "Project", now: dt.datetime) -> list[Path]:
+    """Write every feed; returns the feed files (unchanged ones are left untouched)."""
+    config = project.config
+    site = config.site
+    base = feed_base_url(site)
+    out_dir = project.dist_dir / "feeds"
+    record_path = project.state_dir / RECORD_NAME
+    record = _load_record(record_path)
+    limit = _limit(project)
+    written: list[Path] = []
+    changed: list[str] = []
+
+    privacy = rules_for(config)
+    posts = [p for p in project.posts if _published(p, now, privacy)]
+    feeds: list[tuple[_FeedWriter, list[FeedItem], str]] = []
+    main_info = FeedInfo(id=f"{base}/atom.xml", title=site.title, description=site.description,
+                         home_url=site.url, language=site.language,
+                         author=site.author or site.title, updated=now, self_url="",
+                         hub=site.websub_hub)
+    main_items = [post_item(p, site) for p in posts]
+    feeds.append((_FeedWriter(out_dir, base, main_info, limit), main_items, ""))
+
+    by_slug = {p.slug: p for p in project.posts}
+    for name, options in sorted(config.channels.items()):
+        if options.get("type") != "feed":
+            continue
+        slotted = timetable_slots(name, config.timetable, config.channels, project.posts,
+                                  project.excerpts, config.zone, now,
+                                  lambda post: publishable(post, privacy))
+        items = excerpt_feed_items(name, slotted, now, posts=by_slug, site=site)
+        channel_base = f"{base}/channels/{name}"
+        info = replace(main_info, id=f"{channel_base}/atom.xml",
+                       title=str(options.get("title") or f"{site.title} — {name}"),
+                       description=str(options.get("description") or site.description))
+        feeds.append((_FeedWriter(out_dir / "channels" / name, channel_base, info, limit),
+                      items, f"channel:{name}"))
+
+    for writer, items, scope in feeds:
+        dated, record = resolve_updated(items, record, now, scope=scope)
+        dated.sort(key=lambda i: (i.published, i.id), reverse=True)
+        updated, record = feed_updated(writer.info.id, dated, record, now)
+        writer.info = replace(writer.info, updated=updated)
+        files, fresh = writer.write(dated)
+        written += files
+        changed += fresh
+
+    write_if_changed(record_path, (json.dumps(record, indent=1, sort_keys=True) + "\n").encode())
+    if site.websub_hub and changed:
+        from ..channels.websub import ping
+
+        ping(site.websub_hub, changed)
+    return written

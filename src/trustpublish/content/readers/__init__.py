@@ -1,0 +1,150 @@
+"""Readers: one source file in, one :class:`~trustpublish.content.model.Post` out.
+
+Each reader declares the file extensions it handles. ``read_post`` picks the
+reader by extension, decodes the file strictly (UTF-8, no NUL bytes) and raises
+:class:`~trustpublish.errors.ContentError` naming the file and line on any problem.
+``read_posts`` reads a folder and returns the posts it could read plus the errors
+of those it could not, so one bad file never hides the others.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from ...errors import ContentError
+from ...files import digest
+from ..model import Post
+from .metadata import Defaults
+
+__all__ = ["READERS", "Defaults", "read_post", "read_posts", "read_source", "SUFFIXES"]
+
+Reader = Callable[[str, Path, Defaults], Post]
+
+
+def _markdown(text: str, path: Path, defaults: Defaults) -> Post:
+    from .markdown import read_markdown
+
+    return read_markdown(text, path, defaults)
+
+
+def _plaintext(text: str, path: Path, defaults: Defaults) -> Post:
+    from .plaintext import read_plaintext
+
+    return read_plaintext(text, path, defaults)
+
+
+def _html(text: str, path: Path, defaults: Defaults) -> Post:
+    from .html import read_html
+
+    return read_html(text, path, defaults)
+
+
+READERS: dict[str, Reader] = {
+    ".md": _markdown,
+    ".markdown": _markdown,
+    ".txt": _plaintext,
+    ".text": _plaintext,
+    ".html": _html,
+    ".htm": _html,
+}
+SUFFIXES = tuple(READERS)
+
+
+def read_source(path: Path) -> str:
+    """The file's text, or a ContentError for empty, binary or non-UTF-8 files."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ContentError(f"cannot read file ({exc.strerror})", file=path) from exc
+    if not raw.strip():
+        raise ContentError("the file is empty", file=path,
+                           hint="add front matter with a title and date, then the article text")
+    if b"\x00" in raw:
+        line = raw[: raw.index(b"\x00")].count(b"\n") + 1
+        raise ContentError("this is a binary file, not text", file=path, line=line,
+                           hint="posts must be Markdown, plain text or HTML files")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ContentError(
+            f"the file is not UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start})",
+            file=path, line=line,
+            hint="re-save the file as UTF-8 in your editor",
+        ) from exc
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def read_post(path: Path, defaults: Defaults | None = None) -> Post:
+    """Read one post; raises ContentError (file, line) when it cannot be read."""
+    reader = READERS.get(path.suffix.lower())
+    if reader is None:
+        raise ContentError(f"unknown post format {path.suffix!r}", file=path,
+                           hint=f"use one of: {', '.join(SUFFIXES)}")
+    return reader(read_source(path), path, defaults or Defaults())
+
+
+class PostCache(Protocol):
+    """Where parsed posts are kept between runs (the workspace's content cache)."""
+
+    def get(self, key: str) -> Any | None: ...
+
+    def put(self, key: str, value: Any) -> None: ...
+
+
+@dataclass
+class ReadResult:
+    posts: list[Post]
+    errors: list[ContentError]
+
+
+def iter_post_files(folder: Path) -> Iterable[Path]:
+    """Post files under ``folder`` in a stable order (hidden files and README skipped)."""
+    if not folder.is_dir():
+        return []
+    return sorted(
+        p for p in folder.rglob("*")
+        if p.is_file() and p.suffix.lower() in READERS
+        and not any(part.startswith((".", "_")) for part in p.relative_to(folder).parts)
+        and p.stem.lower() != "readme"
+    )
+
+
+def read_posts(folder: Path, defaults: Defaults | None = None,
+               cache: PostCache | None = None) -> ReadResult:
+    """Read every post in ``folder``; posts sorted by date, then slug.
+
+    Two posts with the same slug are an error on the second one. With a ``cache``,
+    a file whose bytes (and the defaults) are unchanged is not parsed again.
+    """
+    posts: list[Post] = []
+    errors: list[ContentError] = []
+    seen: dict[str, Path] = {}
+    defaults = defaults or Defaults()
+    for path in iter_post_files(folder):
+        try:
+            key = digest("post", str(path), path.read_bytes(), defaults) if cache else ""
+            post = cache.get(key) if cache else None
+            if post is None:
+                post = read_post(path, defaults)
+                if cache:
+                    cache.put(key, post)
+        except OSError as exc:
+            errors.append(ContentError(f"cannot read file ({exc.strerror})", file=path))
+            continue
+        except ContentError as exc:
+            errors.append(exc)
+            continue
+        if post.slug in seen:
+            errors.append(ContentError(
+                f"slug {post.slug!r} is already used by {seen[post.slug]}", file=path, line=1,
+                hint="set a different `slug:` in the front matter"))
+            continue
+        seen[post.slug] = path
+        posts.append(post)
+    posts.sort(key=lambda p: (p.date.astimezone(dt.timezone.utc), p.slug))
+    return ReadResult(posts, errors)

@@ -1,0 +1,218 @@
+"""Plain-text posts (an article copied from a web page), read by stated rules.
+
+The rules, in order (a *paragraph* is a run of non-blank lines):
+
+1. The first line is the title. A line that is a date ("January 21, 2025",
+   "2025-01-21") before the body is the post date. Later lines repeating the
+   title are dropped.
+2. Heading lines before the first body paragraph: when there are two or more, the
+   first becomes the summary (a subtitle); the rest are headings.
+3. A one-line paragraph of at most 14 words that does not end in ``. , ; : !``
+   is a heading; so is a one-line question of at most 25 words. A heading in
+   Title Case is a section (``##``) unless it comes straight after another
+   heading, where it is a subtitle (``###``); sentence-case headings and
+   questions are ``###``.
+4. Lines starting with a bullet (• · - * – ▪) or a number (``1.`` ``2)``) are list
+   items; consecutive items, blank lines between them or not, form one list.
+5. A paragraph of two or more short lines (each at most 14 words, none ending in
+   sentence punctuation) is a table; it is kept as one block. Cells separated by
+   tabs, ``|`` or two or more spaces become a Markdown table; otherwise each row
+   becomes one cell of a one-column table (the columns cannot be guessed).
+6. From a site-chrome line ("Recent articles", "Related posts"...) to the end is
+   dropped, and so are headings left with no text under them at the end
+   ("References" with nothing after it).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from ...errors import ContentError
+from ..markup import parse_blocks
+from ..model import Block, Post
+from .chrome import is_chrome_marker
+from .metadata import Defaults, build_post, parse_date
+
+__all__ = ["read_plaintext", "text_to_markdown", "heading_level"]
+
+_BULLET = re.compile(r"^\s*(?:[•·▪‣◦*\-–]|\d{1,3}[.)])\s+")
+_MAX_HEADING_WORDS = 14
+_SMALL_WORDS = {
+    "a", "an", "and", "as", "at", "but", "by", "for", "from", "in", "into", "of", "on", "or",
+    "the", "to", "vs", "via", "with", "is", "are", "its", "it", "nor", "so", "yet", "up",
+}
+
+
+def _words(line: str) -> list[str]:
+    return line.split()
+
+
+def _is_heading_line(line: str) -> bool:
+    text = line.strip()
+    if not text or _BULLET.match(line):
+        return False
+    if text.endswith("?"):
+        return len(_words(text)) <= 25
+    return len(_words(text)) <= _MAX_HEADING_WORDS and not re.search(r"[.,;:!…]$", text)
+
+
+def _is_title_case(line: str) -> bool:
+    words = [w.strip("\"'“”‘’()") for w in line.split()]
+    significant = [w for w in words if w and w.lower() not in _SMALL_WORDS and w[0].isalpha()]
+    if not significant:
+        return False
+    upper = sum(1 for w in significant if w[0].isupper())
+    return upper / len(significant) >= 0.75
+
+
+def heading_level(line: str, after_heading: bool) -> int:
+    """2 for a Title Case section heading, 3 for subtitles, subheadings and questions."""
+    text = line.strip()
+    if text.endswith("?") or not _is_title_case(text):
+        return 3
+    return 3 if after_heading else 2
+
+
+def _paragraphs(lines: list[str]) -> list[tuple[int, list[str]]]:
+    """(first line number, lines) for each run of non-blank lines."""
+    out: list[tuple[int, list[str]]] = []
+    current: list[str] = []
+    start = 0
+    for number, line in enumerate(lines, start=1):
+        if line.strip():
+            if not current:
+                start = number
+            current.append(line)
+        elif current:
+            out.append((start, current))
+            current = []
+    if current:
+        out.append((start, current))
+    return out
+
+
+def _table_markdown(rows: list[str]) -> str:
+    """Rows split on tabs, pipes or 2+ spaces become a Markdown table; else kept as lines."""
+    splitter = re.compile(r"\t+|\s*\|\s*|\s{2,}")
+    cells = [[c.strip() for c in splitter.split(r.strip().strip("|")) if c.strip()] for r in rows]
+    widths = {len(c) for c in cells}
+    if len(widths) == 1 and widths.pop() >= 2:
+        head, *rest = cells
+        lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+        lines += ["| " + " | ".join(r) + " |" for r in rest]
+        return "\n".join(lines)
+    # Columns cannot be recovered: a one-column table keeps each row whole.
+    head, *rest = (_escape(r.strip()) for r in rows)
+    return "\n".join([f"| {head} |", "|---|", *(f"| {r} |" for r in rest)])
+
+
+def _escape(text: str) -> str:
+    """Escape characters that would turn plain text into Markdown markup."""
+    text = re.sub(r"([\\`*_\[\]<>|])", r"\\\1", text)
+    return re.sub(r"^(#+|\d+[.)]|[-+>])(\s)", r"\\\1\2", text)
+
+
+def _is_table(lines: list[str]) -> bool:
+    return len(lines) >= 2 and all(
+        _is_heading_line(line) and not line.strip().endswith("?") for line in lines
+    )
+
+
+def text_to_markdown(text: str) -> tuple[dict[str, str], str, int]:
+    """Apply the rules above: (metadata found, Markdown body, line where the body starts)."""
+    lines = text.split("\n")
+    paragraphs = _paragraphs(lines)
+    if not paragraphs:
+        return {}, "", 1
+    meta: dict[str, str] = {}
+    first_start, first_lines = paragraphs[0]
+    meta["title"] = " ".join(line.strip() for line in first_lines)
+    title_key = meta["title"].strip().lower()
+
+    out: list[str] = []
+    preamble_headings: list[str] = []
+    in_preamble = True
+    after_heading = False
+    list_items: list[str] = []
+    body_line = first_start
+
+    def flush_list() -> None:
+        if list_items:
+            out.append("\n".join(f"- {_escape(item)}" for item in list_items))
+            list_items.clear()
+
+    def add_heading(line: str) -> None:
+        nonlocal after_heading
+        level = heading_level(line, after_heading)
+        out.append(f"{'#' * level} {_escape(line.strip())}")
+        after_heading = True
+
+    def flush_preamble() -> None:
+        nonlocal in_preamble
+        if len(preamble_headings) >= 2:
+            meta.setdefault("summary", preamble_headings.pop(0))
+        for line in preamble_headings:
+            add_heading(line)
+        preamble_headings.clear()
+        in_preamble = False
+
+    for start, para in paragraphs[1:]:
+        joined = " ".join(line.strip() for line in para)
+        if is_chrome_marker(joined):
+            break
+        if joined.lower() == title_key:
+            continue
+        if in_preamble and "date" not in meta and len(para) == 1:
+            try:
+                parse_date(joined, _UTC)
+                meta["date"] = joined
+                continue
+            except ValueError:
+                pass
+        items = [line for line in para if _BULLET.match(line)]
+        if items and len(items) == len(para):
+            if in_preamble:
+                flush_preamble()
+            list_items.extend(_BULLET.sub("", line).strip() for line in para)
+            after_heading = False
+            continue
+        flush_list()
+        if len(para) == 1 and _is_heading_line(para[0]):
+            if in_preamble:
+                preamble_headings.append(para[0].strip())
+                body_line = body_line or start
+            else:
+                add_heading(para[0])
+            continue
+        if in_preamble:
+            flush_preamble()
+        if _is_table(para):
+            out.append(_table_markdown(para))
+        else:
+            out.append(_escape(joined))
+        after_heading = False
+    flush_list()
+    if in_preamble:
+        flush_preamble()
+    while out and out[-1].startswith("#"):
+        out.pop()  # a heading with nothing under it at the end (e.g. "References")
+    return meta, "\n\n".join(out) + "\n", body_line
+
+
+from zoneinfo import ZoneInfo  # noqa: E402
+
+_UTC = ZoneInfo("UTC")
+
+
+def read_plaintext(text: str, path: Path, defaults: Defaults) -> Post:
+    """Read a ``.txt`` post by the rules in this module's docstring."""
+    meta, markdown, _ = text_to_markdown(text)
+    if "date" not in meta:
+        raise ContentError(
+            "no date found near the top of the text", file=path, line=1,
+            hint="put the date (like `January 21, 2025`) on its own line under the title, "
+                 "or convert the file with `trustpublish import` and set `date:`",
+        )
+    blocks: list[Block] = parse_blocks(markdown)
+    return build_post(dict(meta, status="draft"), blocks, source=path, defaults=defaults)

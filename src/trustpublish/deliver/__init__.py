@@ -1,0 +1,1 @@
+"""Delivery: the state database (ledger, subscribers), the engine and the email fan-out."""

@@ -1,0 +1,144 @@
+"""Slots + approved excerpts + what the ledger already holds → the plan (pure).
+
+Each channel has its own queue: the excerpts of approved posts, in post order
+(post date, then slug; excerpts in their order in the post), limited to the
+channels a post names in ``channels:`` (when it names any). A slot takes the next
+excerpt(s) of its channel's queue whose post may be published at the slot's time
+(``publish_after``); an excerpt that must wait keeps its place for later slots.
+An email slot takes ``excerpts_per_issue`` excerpts (default 2) and becomes one
+digest issue, numbered per channel; other channels take one excerpt. A slot the ledger already recorded keeps what it recorded, so a
+restart never reassigns; excerpts taken by a recorded slot (unless it was missed)
+leave the queue. A slot that finds nothing to send is planned as ``empty``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ..content.model import Excerpt, Post
+from .issues import excerpts_per_issue, issue_id
+from .timetable import Slot
+
+__all__ = ["Candidate", "Recorded", "PlannedDelivery", "candidates", "plan", "issue_item",
+           "take_count"]
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """An excerpt that may be scheduled."""
+
+    excerpt_id: str
+    post_slug: str
+    publish_after: dt.datetime | None
+    channels: tuple[str, ...] | None
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """A slot as the ledger recorded it."""
+
+    channel: str
+    when: dt.datetime
+    item: str
+    excerpts: tuple[str, ...]
+    state: str
+    issue_number: int | None = None
+
+
+@dataclass(frozen=True)
+class PlannedDelivery:
+    """What one slot sends. ``item`` is an excerpt id or a digest issue id ("" when empty)."""
+
+    when: dt.datetime
+    channel: str
+    item: str
+    state: str
+    excerpts: tuple[str, ...] = ()
+    entry: str = ""
+    issue_number: int | None = None
+    local: dt.datetime | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"when": (self.local or self.when).isoformat(), "channel": self.channel,
+                "item": self.item or None, "state": self.state, "excerpts": list(self.excerpts),
+                "entry": self.entry}
+
+
+def candidates(posts: Iterable[Post], excerpts_of: Any,
+               allowed: Callable[[Post], bool] = lambda p: p.approved) -> list[Candidate]:
+    """Queue material: excerpts of the ``allowed`` posts (default: approved) in post order."""
+    ordered = sorted((p for p in posts if allowed(p)), key=lambda p: (p.date, p.slug))
+    return [Candidate(e.id, p.slug, p.publish_after, p.channels)
+            for p in ordered for e in excerpts_of(p)]
+
+
+def issue_item(channel: str, number: int) -> str:
+    """The item id of digest issue ``number`` of an email channel (``newsletter-0001``)."""
+    return issue_id(channel, number)
+
+
+def take_count(options: Mapping[str, Any], name: str = "") -> int:
+    """Excerpts a slot takes: ``excerpts_per_issue`` (default 2) for email, else 1."""
+    if options.get("type") == "email":
+        return excerpts_per_issue(name, options)
+    return 1
+
+
+def plan(slots: Sequence[Slot], queue: Sequence[Candidate], channels: Mapping[str, Mapping[str, Any]],
+         recorded: Sequence[Recorded] = ()) -> list[PlannedDelivery]:
+    """The plan for ``slots`` (sorted by time); recorded slots keep their recorded item and state."""
+    by_slot = {(r.channel, r.when): r for r in recorded}
+    issues: dict[str, int] = {}
+    consumed: dict[str, set[str]] = {}
+    for r in recorded:
+        if r.state != "missed":
+            consumed.setdefault(r.channel, set()).update(r.excerpts)
+        if r.issue_number:
+            issues[r.channel] = max(issues.get(r.channel, 0), r.issue_number)
+    queues: dict[str, list[Candidate]] = {}
+    result: list[PlannedDelivery] = []
+    for slot in slots:
+        name, options = slot.channel, channels.get(slot.channel, {})
+        done = by_slot.get((name, slot.when))
+        if done is not None:
+            result.append(PlannedDelivery(slot.when, name, done.item, done.state, done.excerpts,
+                                          slot.entry, done.issue_number, slot.local))
+            continue
+        if options.get("enabled", True) is False:
+            result.append(PlannedDelivery(slot.when, name, "", "skipped", (), slot.entry, None, slot.local))
+            continue
+        if name not in queues:
+            gone = consumed.get(name, set())
+            queues[name] = [c for c in queue if c.excerpt_id not in gone
+                            and (c.channels is None or name in c.channels)]
+        waiting = queues[name]
+        taken: list[Candidate] = []
+        want = take_count(options, name)
+        for candidate in waiting:
+            if candidate.publish_after is None or candidate.publish_after <= slot.when:
+                taken.append(candidate)
+                if len(taken) == want:
+                    break
+        if not taken:
+            result.append(PlannedDelivery(slot.when, name, "", "empty", (), slot.entry, None, slot.local))
+            continue
+        taken_ids = {c.excerpt_id for c in taken}
+        queues[name] = [c for c in waiting if c.excerpt_id not in taken_ids]
+        ids = tuple(c.excerpt_id for c in taken)
+        number = None
+        if options.get("type") == "email":
+            number = issues.get(name, 0) + 1
+            issues[name] = number
+            item = issue_item(name, number)
+        else:
+            item = ids[0]
+        result.append(PlannedDelivery(slot.when, name, item, "planned", ids, slot.entry, number, slot.local))
+    return result
+
+
+def excerpt_index(posts: Iterable[Post], excerpts_of: Any) -> dict[str, tuple[Post, Excerpt]]:
+    """Excerpt id → (post, excerpt) for every post (approved or not)."""
+    return {e.id: (p, e) for p in posts for e in excerpts_of(p)}

@@ -1,0 +1,108 @@
+"""Validation of schedule.yaml against the JSON Schema shipped with the package.
+
+``schedule.schema.json`` (package data) is what editors use for autocompletion;
+the same file validates the document here. Each violation becomes a ConfigError
+with the key path and line; an unknown key gets a "did you mean" hint.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections.abc import Iterable
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from ..content.yamlsource import LineMap, join_path
+from ..errors import ConfigError
+
+__all__ = ["load_schema", "validate"]
+
+
+@lru_cache(maxsize=1)
+def load_schema() -> dict[str, Any]:
+    """The JSON Schema for schedule.yaml, as shipped in the package."""
+    return json.loads(resources.files("trustpublish").joinpath("schedule.schema.json").read_text())
+
+
+def _path_of(error: Any) -> str:
+    path = ""
+    for part in error.absolute_path:
+        path = join_path(path, part)
+    return path
+
+
+def validate(data: dict[str, Any], file: Path, lines: LineMap) -> None:
+    """Raise ConfigError for the first violation (in document order)."""
+    import jsonschema
+
+    validator = jsonschema.Draft202012Validator(load_schema())
+    errors = sorted(validator.iter_errors(data),
+                    key=lambda e: (lines.line_of(_path_of(e)) or 0, _path_of(e)))
+    if not errors:
+        return
+    error = errors[0]
+    path = _path_of(error)
+    hint = None
+    message = error.message
+    if error.validator in ("oneOf", "anyOf") and "x-error" in error.schema:
+        message = error.schema["x-error"]
+    if error.validator == "additionalProperties":
+        allowed = sorted((error.schema.get("properties") or {}).keys())
+        extra = [k for k in error.instance if k not in allowed]
+        if extra:
+            path = join_path(path, extra[0])
+            message = "unknown key"
+            guess = difflib.get_close_matches(str(extra[0]), allowed, n=1)
+            hint = f"did you mean `{guess[0]}`?" if guess else f"known keys: {', '.join(allowed)}"
+    raise ConfigError(message, file=file, key_path=path or None, line=lines.line_of(path), hint=hint)
+
+
+def check_semantics(data: dict[str, Any], file: Path, lines: LineMap,
+                    channel_types: Iterable[str] = ()) -> None:
+    """What JSON Schema cannot say: timezone, channel types, timetable references and syntax.
+
+    Raises ConfigError (key path + line) for: an unknown IANA timezone, an unknown
+    channel type (one the schema does not know nor ``channel_types``, the installed
+    adapters the caller passes in), a timetable entry naming an undefined channel, a bad cron line,
+    weekly slot or date-time, a duplicate entry name, a bad duration under ``run``.
+    """
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    from .timetable import TimetableError, parse_duration, parse_timetable
+
+    def fail(key_path: str, message: str, hint: str | None = None) -> ConfigError:
+        return ConfigError(message, file=file, key_path=key_path,
+                           line=lines.line_of(key_path), hint=hint)
+
+    tz = str((data.get("site") or {}).get("timezone", "UTC"))
+    try:
+        ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise fail("site.timezone", f"unknown timezone {tz!r}",
+                   "use an IANA name such as America/Chicago or Europe/Berlin") from None
+    channels = data.get("channels") or {}
+    schema_types = {k.removeprefix("channel_") for k in load_schema()["$defs"]
+                    if k.startswith("channel_")}
+    for name, options in channels.items():
+        kind = str((options or {}).get("type", ""))
+        if kind in schema_types:
+            continue
+        known = sorted(schema_types | set(channel_types))
+        if kind not in known:
+            guess = difflib.get_close_matches(kind, known, n=1)
+            raise fail(f"channels.{name}.type", f"unknown channel type {kind!r}",
+                       (f"did you mean `{guess[0]}`? " if guess else "") + f"known types: {', '.join(known)}")
+    try:
+        parse_timetable(data.get("timetable") or [], list(channels))
+        run = data.get("run") or {}
+        for key in ("grace",):
+            if key in run:
+                parse_duration(run[key], f"run.{key}")
+        for key, value in (run.get("retry") or {}).items():
+            if key != "attempts":
+                parse_duration(value, f"run.retry.{key}")
+    except TimetableError as exc:
+        raise fail(exc.key_path, exc.message, exc.hint) from None

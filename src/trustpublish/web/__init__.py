@@ -1,0 +1,1 @@
+"""The web layer: ``trustpublish serve`` (unsubscribe endpoint, preview)."""
