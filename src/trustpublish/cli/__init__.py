@@ -38,6 +38,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "schema": ("trustpublish.cli.engine:schema", "Write the JSON Schema of schedule.yaml for editors."),
     "subscribers": ("trustpublish.cli.subscribers:subscribers",
                     "Email subscribers: import, list, remove, export."),
+    "bounces": ("trustpublish.cli.bounces:bounces",
+                "Read bounce and complaint reports and clean the subscriber list."),
     "serve": ("trustpublish.cli.subscribers:serve", "Run the one-click unsubscribe endpoint and preview."),
     "publish": ("trustpublish.cli.channels:publish", "Send one excerpt to one channel now."),
     "preview": ("trustpublish.cli.digest:preview", "Build the next email digest and open it in a browser."),
