@@ -151,6 +151,22 @@ def _subscribe_pages(app: App, key: bytes) -> Any:
     return make_subscribe_app(pages, desk, app.now)
 
 
+def _bounce_hooks(app: App, key: bytes) -> Any:
+    """The bounce webhooks of the providers configured, or None."""
+    from ..deliver.bounce_webhooks import webhook_handlers
+    from ..deliver.bounces import BounceRules, Bounces
+    from ..deliver.engine import open_state
+    from ..env import secret
+    from ..web.bounce_hooks import make_bounce_app
+
+    raw = app.project.config.raw
+    mailgun = secret("mailgun", "webhook_key")
+    handlers = webhook_handlers(Bounces(open_state(app.project), key, BounceRules.from_raw(raw)),
+                                raw.get("bounces") or {}, app.now,
+                                mailgun.reveal().encode() if mailgun else None)
+    return make_bounce_app(handlers) if handlers else None
+
+
 @subscribers.command("add")
 @click.argument("email")
 @click.option("--name", default="", help="Their first name (for the greeting).")
@@ -259,7 +275,7 @@ def serve(app: App, host: str, port: int) -> None:
     pages = _subscribe_pages(app, key)
     wsgi = make_app(signer, unsubscribe, site_title=project.config.site.title,
                     dist_dir=project.dist_dir, language=project.config.site.language,
-                    subscribe=pages)
+                    subscribe=pages, bounces=_bounce_hooks(app, key))
     server = make_server(wsgi, host, port)
     app.info(f"Serving http://{host}:{server.server_port}/subscribe, /unsubscribe and /preview/ "
              "(Ctrl-C stops)")
