@@ -12,6 +12,7 @@ import mailbox
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -38,35 +39,35 @@ def bounces() -> None:
     """Bounce and complaint reports: read them and clean the subscriber list."""
 
 
-@bounces.command("read")
-@click.argument("paths", nargs=-1, required=True,
-                type=click.Path(exists=True, path_type=Path))
-@click.pass_obj
-def read(app: App, paths: tuple[Path, ...]) -> None:
-    """Read reports from .eml files, Maildir folders or mbox files and apply them."""
-    from ..deliver.bounces import BounceRules, Bounces, read_report
+def _store(app: App) -> Any:
+    from ..deliver.bounces import BounceRules, Bounces
     from ..deliver.engine import open_state
     from ..deliver.unsubscribe import load_secret_key
 
     project = app.project
-    store = Bounces(open_state(project), load_secret_key(project.state_dir),
-                    BounceRules.from_raw(project.config.raw))
-    tally: Counter[str] = Counter()
-    rows = []
-    for path in paths:
-        for label, data in _messages(path):
-            report = read_report(data)
-            if report is None:
-                tally["not a report"] += 1
-                continue
-            if app.dry_run:
-                tally[f"would record {report.kind}"] += len(report.addresses)
-                continue
-            for outcome in store.record(report, app.now(), source=label):
-                tally[outcome.kind] += 1
-                tally["suppressed"] += outcome.suppressed
-                rows.append({"file": label, "email": outcome.email, "kind": outcome.kind,
-                             "delivery": outcome.delivery_id, "suppressed": outcome.suppressed})
+    return Bounces(open_state(project), load_secret_key(project.state_dir),
+                   BounceRules.from_raw(project.config.raw))
+
+
+def _apply(app: App, store: Any, label: str, data: bytes, tally: Counter[str],
+           rows: list[dict[str, Any]]) -> None:
+    from ..deliver.bounces import read_report
+
+    report = read_report(data)
+    if report is None:
+        tally["not a report"] += 1
+        return
+    if app.dry_run:
+        tally[f"would record {report.kind}"] += len(report.addresses)
+        return
+    for outcome in store.record(report, app.now(), source=label):
+        tally[outcome.kind] += 1
+        tally["suppressed"] += outcome.suppressed
+        rows.append({"file": label, "email": outcome.email, "kind": outcome.kind,
+                     "delivery": outcome.delivery_id, "suppressed": outcome.suppressed})
+
+
+def _show(app: App, tally: Counter[str], rows: list[dict[str, Any]]) -> None:
     if app.as_json:
         app.print_json({"counts": dict(tally), "outcomes": rows})
         return
@@ -74,3 +75,41 @@ def read(app: App, paths: tuple[Path, ...]) -> None:
         click.echo(f"{row['kind']:9} {row['email']}  delivery #{row['delivery'] or '-'}"
                    + ("  suppressed" if row["suppressed"] else ""))
     app.info(", ".join(f"{n} {k}" for k, n in sorted(tally.items())) or "no messages")
+
+
+@bounces.command("fetch")
+@click.pass_obj
+def fetch(app: App) -> None:
+    """Read the unseen reports in the bounce mailbox (``bounces.imap``) and apply them."""
+    from ..channels.imap import ImapMailbox, imap_settings
+    from ..errors import TrustpublishError
+
+    settings = imap_settings(app.project.config.raw.get("bounces") or {})
+    if settings is None:
+        raise TrustpublishError("no bounce mailbox configured",
+                                hint="add bounces: {imap: {host: ..., user: ...}} to "
+                                     "schedule.yaml, or use `trustpublish bounces read PATH`")
+    store = _store(app)
+    tally: Counter[str] = Counter()
+    rows: list[dict[str, Any]] = []
+    with ImapMailbox(settings) as box:
+        for uid, data in box.unseen():
+            _apply(app, store, f"imap:{settings.folder}/{uid.decode()}", data, tally, rows)
+            if not app.dry_run:
+                box.done(uid)
+    _show(app, tally, rows)
+
+
+@bounces.command("read")
+@click.argument("paths", nargs=-1, required=True,
+                type=click.Path(exists=True, path_type=Path))
+@click.pass_obj
+def read(app: App, paths: tuple[Path, ...]) -> None:
+    """Read reports from .eml files, Maildir folders or mbox files and apply them."""
+    store = _store(app)
+    tally: Counter[str] = Counter()
+    rows: list[dict[str, Any]] = []
+    for path in paths:
+        for label, data in _messages(path):
+            _apply(app, store, label, data, tally, rows)
+    _show(app, tally, rows)
