@@ -39,7 +39,8 @@ def _fingerprint(project: "Project") -> str:
 def _entry(post: Any, ids: list[str], rules: Any) -> dict[str, Any]:
     from .privacy import publishable
 
-    return {"date": post.date.astimezone(dt.timezone.utc).isoformat(), "slug": post.slug,
+    date = post.date.astimezone(dt.timezone.utc).isoformat() if post.date else "9999"
+    return {"date": date, "slug": post.slug,
             "approved": publishable(post, rules), "ids": ids,
             "publish_after": post.publish_after.isoformat() if post.publish_after else None,
             "channels": list(post.channels) if post.channels is not None else None}

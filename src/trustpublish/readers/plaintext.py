@@ -2,9 +2,12 @@
 
 The rules, in order (a *paragraph* is a run of non-blank lines):
 
-1. The first line is the title. A line that is a date ("January 21, 2025",
-   "2025-01-21") before the body is the post date. Later lines repeating the
-   title are dropped.
+1. Lines of site chrome at the very top ("Skip to content", a menu line such as
+   "Home    Services    Blog") are dropped. The first line left is the title. A
+   short line before the body that holds a date ("January 21, 2025", "2025-01-21",
+   or a byline "By Dana Whitfield | January 18, 2019 | 5 min read") gives the post
+   date (and "By NAME" the author); the line is dropped. Later lines repeating the
+   title are dropped. No date is no error: the post is a draft without a date.
 2. Heading lines before the first body paragraph: when there are two or more, the
    first becomes the summary (a subtitle); the rest are headings.
 3. A one-line paragraph of at most 14 words that does not end in ``. , ; : !``
@@ -13,7 +16,9 @@ The rules, in order (a *paragraph* is a run of non-blank lines):
    heading, where it is a subtitle (``###``); sentence-case headings and
    questions are ``###``.
 4. Lines starting with a bullet (• · - * – ▪) or a number (``1.`` ``2)``) are list
-   items; consecutive items, blank lines between them or not, form one list.
+   items; consecutive items, blank lines between them or not, form one list. A
+   paragraph whose first lines are text and whose other lines are items is the
+   text, then the list.
 5. A paragraph of two or more short lines (each at most 14 words, none ending in
    sentence punctuation) is a table; it is kept as one block. Cells separated by
    tabs, ``|`` or two or more spaces become a Markdown table; otherwise each row
@@ -28,7 +33,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from ..errors import ContentError
 from ..markup import parse_blocks
 from ..model import Block, Post
 from .chrome import is_chrome_marker
@@ -119,10 +123,54 @@ def _is_table(lines: list[str]) -> bool:
     )
 
 
+_SKIP_LINE = re.compile(r"^(skip to (main )?content|skip navigation|menu|search|toggle navigation"
+                        r"|jump to (main )?content)$", re.I)
+_BYLINE = re.compile(r"^(?:by|posted by|written by|from)\s+(.+?)(?:\s*[|·•,–—-]\s*|\s+on\s+|$)",
+                     re.I)
+
+
+def _is_chrome_line(line: str) -> bool:
+    """A menu or skip link copied with the page: not the title."""
+    text = line.strip()
+    return bool(_SKIP_LINE.match(text)) or len(re.split(r"\s{3,}|\t+|\s+\|\s+", text)) >= 3
+
+
+def _split_mixed(paragraphs: list[tuple[int, list[str]]]) -> list[tuple[int, list[str]]]:
+    """A paragraph of text lines followed by list items becomes two paragraphs."""
+    out: list[tuple[int, list[str]]] = []
+    for start, para in paragraphs:
+        first_item = next((i for i, line in enumerate(para) if _BULLET.match(line)), None)
+        if first_item and all(_BULLET.match(line) for line in para[first_item:]):
+            out += [(start, para[:first_item]), (start + first_item, para[first_item:])]
+        else:
+            out.append((start, para))
+    return out
+
+
+def _dateline(line: str) -> tuple[str, str] | None:
+    """(date text, author) for a short line holding a date, like a byline; else None."""
+    from .pagemeta import DATELINE
+
+    if len(line.split()) > 20:
+        return None
+    match = DATELINE.search(line)
+    if not match:
+        return None
+    try:
+        parse_date(match.group(0).replace(".", ""), _UTC)
+    except ValueError:
+        return None
+    byline = _BYLINE.match(line.strip())
+    author = byline.group(1).strip() if byline and not DATELINE.match(byline.group(1)) else ""
+    return match.group(0).replace(".", ""), author
+
+
 def text_to_markdown(text: str) -> tuple[dict[str, str], str, int]:
     """Apply the rules above: (metadata found, Markdown body, line where the body starts)."""
     lines = text.split("\n")
-    paragraphs = _paragraphs(lines)
+    paragraphs = _split_mixed(_paragraphs(lines))
+    while paragraphs and all(_is_chrome_line(line) for line in paragraphs[0][1]):
+        paragraphs.pop(0)
     if not paragraphs:
         return {}, "", 1
     meta: dict[str, str] = {}
@@ -164,12 +212,12 @@ def text_to_markdown(text: str) -> tuple[dict[str, str], str, int]:
         if joined.lower() == title_key:
             continue
         if in_preamble and "date" not in meta and len(para) == 1:
-            try:
-                parse_date(joined, _UTC)
-                meta["date"] = joined
+            found = _dateline(joined)
+            if found is not None:
+                meta["date"] = found[0]
+                if found[1]:
+                    meta["author"] = found[1]
                 continue
-            except ValueError:
-                pass
         items = [line for line in para if _BULLET.match(line)]
         if items and len(items) == len(para):
             if in_preamble:
@@ -208,11 +256,5 @@ _UTC = ZoneInfo("UTC")
 def read_plaintext(text: str, path: Path, defaults: Defaults) -> Post:
     """Read a ``.txt`` post by the rules in this module's docstring."""
     meta, markdown, _ = text_to_markdown(text)
-    if "date" not in meta:
-        raise ContentError(
-            "no date found near the top of the text", file=path, line=1,
-            hint="put the date (like `January 21, 2025`) on its own line under the title, "
-                 "or convert the file with `trustpublish import` and set `date:`",
-        )
     blocks: list[Block] = parse_blocks(markdown)
     return build_post(dict(meta, status="draft"), blocks, source=path, defaults=defaults)
