@@ -116,8 +116,11 @@ def read_markdown(text: str, path: Path, defaults: Defaults) -> Post:
     return build_post(meta, blocks, source=path, defaults=defaults, lines=lines, first_line=1)
 
 
-def write_markdown(post: Post) -> str:
-    """Serialise a post as Markdown with front matter (used by ``trustpublish import``)."""
+def write_markdown(post: Post, status: str = "draft") -> str:
+    """Serialise a post as Markdown with front matter (``import`` and ``sync``).
+
+    A post without a date gets an empty ``date:`` with a comment asking for one.
+    """
     import yaml
 
     meta: dict[str, object] = {"title": post.title,
@@ -132,9 +135,13 @@ def write_markdown(post: Post) -> str:
         meta["tags"] = list(post.tags)
     if post.image:
         meta["image"], meta["image_alt"] = post.image, post.image_alt
-    meta["status"] = "draft"
+    if post.updated:
+        meta["updated"] = post.updated.isoformat()
+    if post.language:
+        meta["language"] = post.language
+    meta["status"] = status
     head = yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=1000)
     if post.date is None:
-        head = head.replace("date: null\n", "date:  # no date found in the source: "
-                            "write it (2025-01-21) before approving\n", 1)
+        head = head.replace("date: null\n", "date:  # no date found in the source: write it "
+                            "(like 2025-01-21) before you approve the post\n", 1)
     return f"---\n{head}---\n\n{post.markdown}"

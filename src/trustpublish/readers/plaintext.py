@@ -125,7 +125,7 @@ def _is_table(lines: list[str]) -> bool:
 
 _SKIP_LINE = re.compile(r"^(skip to (main )?content|skip navigation|menu|search|toggle navigation"
                         r"|jump to (main )?content)$", re.I)
-_BYLINE = re.compile(r"^(?:by|posted by|written by|from)\s+(.+?)(?:\s*[|·•,–—-]\s*|\s+on\s+|$)",
+_BYLINE = re.compile(r"^(?:by|posted by|written by|from)\s+(.+?)(?:\s*[|·•–—]\s*|\s+on\s+|$)",
                      re.I)
 
 
