@@ -31,6 +31,7 @@ def _fingerprint(project: "Project") -> str:
     config = project.config
     text = json.dumps([_VERSION, config.site.timezone, config.site.url, config.site.author,
                        config.site.language, config.split.min_words, config.split.max_words,
+                       list(config.split.skip_sections),
                        config.raw.get("privacy"), sorted(str(c.get("from", ""))
                                                          for c in config.channels.values())])
     return hashlib.sha256(text.encode()).hexdigest()[:16]

@@ -26,6 +26,7 @@ __all__ = ["run_forever", "wake"]
 _STOP = threading.Event()
 _ECHO: list[Callable[[str], None]] = []
 _CLOCK: list[Callable[[], dt.datetime]] = []  # set by run_forever: the CLI's clock
+_BEFORE: list[Callable[[], None]] = []  # set by run_forever: e.g. syncing the sources
 
 
 def wake(config_path: str) -> None:
@@ -35,6 +36,12 @@ def wake(config_path: str) -> None:
 
     if _STOP.is_set():
         return
+    for hook in _BEFORE:
+        try:
+            hook()
+        except Exception as exc:  # noqa: BLE001 - a hook never stops the delivery round
+            for echo in _ECHO:
+                echo(f"before the round: {type(exc).__name__}: {exc}")
     project = Project.load(__import__("pathlib").Path(config_path))
     engine = DeliveryEngine(project, open_state(project), stop=_STOP)
     report = engine.run_once(_CLOCK[0]())
@@ -44,8 +51,12 @@ def wake(config_path: str) -> None:
 
 
 def run_forever(project: "Project", *, clock: Callable[[], dt.datetime],
-                echo: Callable[[str], None] = print) -> None:
-    """Block until SIGTERM/SIGINT; wake at every slot and every minute. ``clock`` gives "now"."""
+                echo: Callable[[str], None] = print,
+                before_round: Callable[[], None] | None = None) -> None:
+    """Block until SIGTERM/SIGINT; wake at every slot and every minute. ``clock`` gives "now".
+
+    ``before_round`` (e.g. syncing the sources) runs at each wake-up before the
+    deliveries; its errors are printed, never raised."""
     from apscheduler.events import EVENT_SCHEDULER_START
     from apscheduler.executors.pool import ThreadPoolExecutor
     from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
@@ -61,6 +72,7 @@ def run_forever(project: "Project", *, clock: Callable[[], dt.datetime],
     db = open_state(project)
     _ECHO[:] = [echo]
     _CLOCK[:] = [clock]
+    _BEFORE[:] = [before_round] if before_round else []
     _STOP.clear()
     scheduler = BlockingScheduler(
         jobstores={"default": SQLAlchemyJobStore(engine=db, tablename="tp_apscheduler_jobs")},
