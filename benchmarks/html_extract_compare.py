@@ -23,7 +23,8 @@ CORPUS = Path(__file__).resolve().parent.parent / "tests" / "corpus"
 EXTRACTORS = ("handwritten", "trafilatura", "auto")
 
 
-def measure(extractor: str, html: str, article: list[str], chrome: list[str]) -> tuple[int, int, int]:
+def measure(extractor: str, html: str, article: list[str],
+            chrome: list[str]) -> tuple[int, int, int]:
     """(article strings kept, navigation strings leaked, words) for one page."""
     _, markdown = html_to_markdown(html, extractor)
     text = normalize_space(" ".join(b.text for b in parse_blocks(markdown)))
@@ -47,11 +48,12 @@ def main() -> int:
             kept, leaked, words = measure(extractor, html, article, chrome)
             totals[extractor][0] += kept
             totals[extractor][1] += leaked
-            print(f"{name:24} {extractor:12} {kept:>6}/{len(article):<6} {leaked:>4}/{len(chrome):<6}"
-                  f" {words:>6}")
+            print(f"{name:24} {extractor:12} {kept:>6}/{len(article):<6} "
+                  f"{leaked:>4}/{len(chrome):<6} {words:>6}")
     print()
     for extractor, (kept, leaked) in totals.items():
-        print(f"TOTAL {extractor:12} article kept {kept}/{n_article} ({100 * kept / n_article:.0f}%)"
+        print(f"TOTAL {extractor:12} article kept {kept}/{n_article} "
+              f"({100 * kept / n_article:.0f}%)"
               f"  navigation leaked {leaked}/{n_chrome} ({100 * leaked / n_chrome:.0f}%)")
     return 0
 

@@ -6,8 +6,8 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-
 from cli_helpers import run_cli
+
 from trustpublish.errors import ContentError
 from trustpublish.markup import parse_blocks
 from trustpublish.model import Post

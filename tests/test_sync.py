@@ -4,6 +4,7 @@ is fetched) and the article pages, with ETag / Last-Modified and 304 answers."""
 
 from __future__ import annotations
 
+import datetime as dt
 import email.utils
 import hashlib
 import json
@@ -13,9 +14,9 @@ from pathlib import Path
 
 import pytest
 import yaml
+from cli_helpers import run_cli
 from werkzeug import Request, Response
 
-from cli_helpers import run_cli
 from trustpublish.actions.sync import state_path, sync_sources
 from trustpublish.config import load_config
 from trustpublish.readers import read_post
@@ -36,14 +37,14 @@ PAGE = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
 <footer>Lakeside Counseling · 12 Shore Road · Privacy policy</footer></body></html>"""
 
 PARAS = [
-    "Winter can be hard on mood. Shorter days and colder weather keep many of us indoors, "
-    "and routines that support our mental health start to slip.",
-    "Keeping a regular wake-up time is one of the simplest ways to protect sleep. Morning "
-    "light helps set the body clock, so a short walk after breakfast does double duty.",
-    "Plan one small pleasant activity for each day of the week. It can be a phone call, a "
-    "recipe or a chapter of a book. Small plans are easier to keep than big ones.",
-    "If low mood lasts for more than two weeks, talk with your doctor or a counselor. Help "
-    "works, and it is easier to start early.",
+    ("Winter can be hard on mood. Shorter days and colder weather keep many of us indoors, "
+     "and routines that support our mental health start to slip."),
+    ("Keeping a regular wake-up time is one of the simplest ways to protect sleep. Morning "
+     "light helps set the body clock, so a short walk after breakfast does double duty."),
+    ("Plan one small pleasant activity for each day of the week. It can be a phone call, a "
+     "recipe or a chapter of a book. Small plans are easier to keep than big ones."),
+    ("If low mood lasts for more than two weeks, talk with your doctor or a counselor. Help "
+     "works, and it is easier to start early."),
 ]
 
 
@@ -80,9 +81,7 @@ class FakeBlog:
             if slug in self.deleted:
                 continue
             y, m, d = (int(x) for x in str(a["date"]).split("-"))
-            import datetime as dt
-
-            when = email.utils.format_datetime(dt.datetime(y, m, d, 15, tzinfo=dt.timezone.utc))
+            when = email.utils.format_datetime(dt.datetime(y, m, d, 15, tzinfo=dt.UTC))
             paras = list(a["paras"])  # type: ignore[call-overload]
             content = (f"<content:encoded><![CDATA[{html_body(paras)}]]></content:encoded>"
                        if a["in_feed"] == "full" else "")
@@ -265,7 +264,8 @@ def test_wordpress_rest_api_source(tmp_path: Path, httpserver):  # type: ignore[
     assert levels(sync(config)) == ["new"]
     post = read_post(tmp_path / "p" / "posts" / "mindful-minutes.md")
     assert post.title == "Mindful Minutes – A Start" and post.author == "Dr. Ana Ruiz"
-    assert post.image == "https://lakeside.example/a.jpg" and post.image_alt == "A quiet lake at dawn"
+    assert post.image == "https://lakeside.example/a.jpg"
+    assert post.image_alt == "A quiet lake at dawn"
     assert post.tags == ("Mindfulness", "stress") and post.status == "review"
     assert post.updated is not None
     httpserver.clear()

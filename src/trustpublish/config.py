@@ -114,7 +114,8 @@ def load_config(path: Path) -> Config:
     excerpts = _require_mapping(data.get("excerpts"), "excerpts", path, lines)
     try:
         skip = excerpts.get("skip_sections")
-        split = SplitOptions(int(excerpts.get("min_words", 120)), int(excerpts.get("max_words", 220)),
+        split = SplitOptions(int(excerpts.get("min_words", 120)),
+                             int(excerpts.get("max_words", 220)),
                              *([tuple(str(s) for s in skip)] if skip is not None else []))
     except (TypeError, ValueError):
         raise ConfigError("min_words and max_words must be whole numbers with min <= max",

@@ -34,7 +34,7 @@ from zoneinfo import ZoneInfo
 from ..errors import ContentError
 from ..sources import Entry, SourceSpec, SourceUnavailable, fetch_source, sources_from_config
 
-__all__ = ["SyncLine", "SyncReport", "sync_sources", "sync_source", "state_path"]
+__all__ = ["SyncLine", "SyncReport", "state_path", "sync_source", "sync_sources"]
 
 _GONE_STATUSES = (404, 410)
 _PAGE_WORDS_MARGIN = 40  # content this much longer than the summary counts as the article

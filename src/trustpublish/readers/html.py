@@ -151,7 +151,7 @@ def fragment_to_markdown(html: str) -> str:
 
 
 def _handwritten_root(soup: BeautifulSoup) -> Tag:
-    """The article element by the hand-written rule (``article``/``main``/``body``, chrome dropped)."""
+    """The article by the hand-written rule (``article``/``main``/``body``, chrome dropped)."""
     root = soup.find("article") or soup.find("main") or soup.body or soup
     for tag in root.find_all(_DROP):
         tag.decompose()
@@ -178,7 +178,7 @@ def _lost_text(chosen: Tag, fallback: Tag) -> bool:
     paragraph where the page has several blocks (its last resort on very short pages)."""
     if count_words(chosen.get_text(" ")) < _MIN_SHARE * count_words(fallback.get_text(" ")):
         return True
-    return len(chosen.find_all(_BLOCK_TAGS)) <= 1 < 3 <= len(fallback.find_all(_BLOCK_TAGS))
+    return len(chosen.find_all(_BLOCK_TAGS)) <= 1 and len(fallback.find_all(_BLOCK_TAGS)) >= 3
 
 
 def html_to_markdown(html: str, extractor: str = "auto") -> tuple[dict[str, str], str]:

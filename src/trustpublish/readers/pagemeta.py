@@ -26,7 +26,7 @@ from typing import Any
 
 from bs4 import BeautifulSoup, Tag
 
-__all__ = ["page_metadata", "find_dateline", "DATELINE"]
+__all__ = ["DATELINE", "find_dateline", "page_metadata"]
 
 _MONTHS = (r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|"
            r"Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?")
@@ -45,7 +45,7 @@ _DATE_NAMES = (
 
 
 def _meta(soup: BeautifulSoup, attr: str, name: str) -> str:
-    tag = soup.find("meta", attrs={attr: re.compile(rf"^{re.escape(name)}$", re.I)})
+    tag = soup.find("meta", attrs={attr: re.compile(rf"^{re.escape(name)}$", re.IGNORECASE)})
     if isinstance(tag, Tag):
         return str(tag.get("content") or tag.get("datetime") or "").strip()
     return ""

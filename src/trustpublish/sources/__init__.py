@@ -17,8 +17,14 @@ from urllib.parse import urlsplit
 
 from ..errors import TrustpublishError
 
-__all__ = ["SourceSpec", "Entry", "FetchResult", "SourceUnavailable", "fetch_source",
-           "sources_from_config"]
+__all__ = [
+    "Entry",
+    "FetchResult",
+    "SourceSpec",
+    "SourceUnavailable",
+    "fetch_source",
+    "sources_from_config",
+]
 
 DEFAULT_TIMEOUT = 20.0
 DEFAULT_MAX_BYTES = 5_000_000

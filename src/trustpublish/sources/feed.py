@@ -20,7 +20,7 @@ def _when(entry: Any, name: str) -> dt.datetime | None:
     parsed = dict.get(entry, f"{name}_parsed")  # not .get: feedparser maps updated→published
     if not parsed:
         return None
-    return dt.datetime.fromtimestamp(calendar.timegm(parsed), tz=dt.timezone.utc)
+    return dt.datetime.fromtimestamp(calendar.timegm(parsed), tz=dt.UTC)
 
 
 def _text(html: str) -> str:

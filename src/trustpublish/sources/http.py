@@ -7,7 +7,7 @@ from typing import Any
 
 from . import SourceUnavailable
 
-__all__ = ["Fetched", "get", "new_session", "USER_AGENT"]
+__all__ = ["USER_AGENT", "Fetched", "get", "new_session"]
 
 USER_AGENT = "trustpublish-sync (+https://github.com/trustpublish)"
 

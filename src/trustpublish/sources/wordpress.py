@@ -28,7 +28,7 @@ def _gmt(value: Any) -> dt.datetime | None:
         parsed = dt.datetime.fromisoformat(str(value))
     except ValueError:
         return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.timezone.utc)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
 
 
 def _text(html: str) -> str:
