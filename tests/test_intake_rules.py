@@ -214,3 +214,29 @@ def test_schedule_yaml_takes_skip_sections_and_sources(project: Path):
     with pytest.raises(ConfigError) as info:
         load_config(config_path)
     assert "sources[0]" in str(info.value)
+
+
+def test_label_paragraphs_and_footnotes_are_back_matter_too():
+    body = ("## Care at home\n\n" + "Rest and fluids help most people recover. " * 8 + "\n\n"
+            "Conflicts of interest: none declared.\n\n"
+            "This sentence stays in the excerpt.[^1]\n\n"
+            "[^1]: A footnote definition that is not an excerpt.\n\n"
+            "**References**\n\n1. Doe J. A study. 2020.\n2. Roe K. Another. 2021.\n\n"
+            "## Next steps\n\n" + "Call us when symptoms last more than a week. " * 8)
+    text = " ".join(e.text for e in split_post(post_of(body), OPTIONS))
+    assert "This sentence stays in the excerpt." in text and "Call us when" in text
+    for gone in ("none declared", "footnote definition", "Doe J.", "References"):
+        assert gone not in text
+
+
+def test_breadcrumbs_are_not_the_title_and_a_date_in_the_address_is_a_date(tmp_path: Path):
+    from trustpublish.readers.html import html_to_markdown
+    from trustpublish.readers.plaintext import text_to_markdown
+
+    meta, _, _ = text_to_markdown("Home › Blog › Sleep\n\nSleep Tips\n\nPosted on March 3, "
+                                  "2021\n\nSome text. More text here.\n")
+    assert meta == {"title": "Sleep Tips", "date": "March 3, 2021"}
+    page = ('<html><head><link rel="canonical" href="https://a.example/2019/01/18/tips/">'
+            '</head><body><article><h1>Tips</h1><p>' + "Some text here. " * 40 +
+            "</p></article></body></html>")
+    assert html_to_markdown(page)[0]["date"] == "2019-01-18"

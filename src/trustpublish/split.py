@@ -3,8 +3,11 @@
 How the cut is chosen
 ---------------------
 Back-matter sections ("References", "Acknowledgments", "About the author"... the
-``skip_sections`` list, compared without case, numbering or a final colon) are left
-out: from such a heading to the next heading of the same or a higher level. They stay
+``skip_sections`` list, compared without case, numbering, bold marks or a final colon)
+are left out: from such a heading to the next heading of the same or a higher level
+(from a paragraph that is only such a label, to the next heading); a paragraph that
+opens with such a label ("Conflicts of interest: none declared.") and Markdown
+footnote definitions are left out on their own. They stay
 in the post (and so in the full article and the feeds); they are never cut into
 excerpts.
 
@@ -68,7 +71,7 @@ SKIP_SECTIONS: tuple[str, ...] = (
 
 def _heading_key(text: str) -> str:
     """A heading compared for back matter: lower case, no numbering, no final colon."""
-    key = text.strip().lower().replace("&", "and")
+    key = text.strip().strip("*_").strip().lower().replace("&", "and")
     key = re.sub(r"^(?:\d+(?:\.\d+)*|[ivxlc]+|[a-z])[.)]\s+", "", key)
     key = re.sub(r"[\s:.\u2014\u2013-]+$", "", key)
     return " ".join(key.split())
@@ -93,28 +96,52 @@ class SplitOptions:
             raise ValueError("need 0 < min_words <= max_words")
 
 
+_FOOTNOTE = re.compile(r"^\[\^[^\]]+\]:")
+_LABEL = re.compile(r"^([^:\n]{2,60}):\s")
+
+
+def _starts_section(block: Block, keys: set[str]) -> bool:
+    """A heading, or a paragraph that is only a label ("**References**"), naming back matter."""
+    if block.kind == "heading" or (block.kind == "paragraph" and len(block.text.split()) <= 6):
+        return _heading_key(block.text) in keys
+    return False
+
+
+def _is_labelled(block: Block, keys: set[str]) -> bool:
+    """A paragraph that opens with a back-matter label: "Conflicts of interest: none."."""
+    match = _LABEL.match(block.text) if block.kind == "paragraph" else None
+    return bool(match and _heading_key(match.group(1)) in keys) or bool(
+        block.kind == "paragraph" and _FOOTNOTE.match(block.markdown))
+
+
 def _skipped(blocks: tuple[Block, ...] | list[Block], options: SplitOptions) -> set[int]:
-    """Indices of the blocks in back-matter sections."""
+    """Indices of the blocks that are back matter.
+
+    A back-matter heading starts a section that runs to the next heading of the same or a
+    higher level; a paragraph that is only a back-matter label (bold "References" in a
+    WordPress post) runs to the next heading. A paragraph that opens with a label
+    ("Disclosures: none.") and a Markdown footnote definition (``[^1]: ...``) are skipped
+    on their own.
+    """
     keys = {_heading_key(s) for s in options.skip_sections}
     skipped: set[int] = set()
-    level: int | None = None  # level of the back-matter heading we are in
+    level: int | None = None  # level of the back-matter heading we are in (7: a label)
     for index, block in enumerate(blocks):
-        if block.kind == "heading":
-            if level is not None and block.level <= level:
-                level = None
-            if level is None and _heading_key(block.text) in keys:
-                level = block.level
-        if level is not None:
+        if block.kind == "heading" and level is not None and block.level <= level:
+            level = None
+        if level is None and _starts_section(block, keys):
+            level = block.level if block.kind == "heading" else 7
+        if level is not None or (keys and _is_labelled(block, keys)):
             skipped.add(index)
     return skipped
 
 
 def back_matter_headings(post: Post, options: SplitOptions | None = None) -> list[str]:
-    """The headings of the sections :func:`split_post` leaves out, in order."""
+    """The headings (or label paragraphs) of the sections :func:`split_post` leaves out."""
     options = options or SplitOptions()
     keys = {_heading_key(s) for s in options.skip_sections}
     return [post.body[i].text for i in sorted(_skipped(post.body, options))
-            if post.body[i].kind == "heading" and _heading_key(post.body[i].text) in keys]
+            if _starts_section(post.body[i], keys)]
 
 
 # Cost of a cut before an atom, by what the atom starts with.

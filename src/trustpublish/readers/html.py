@@ -12,7 +12,8 @@
 2. Title, author, date, canonical URL, image and summary come from the page's
    metadata, in the order given in :mod:`trustpublish.readers.pagemeta` (the date
    from ``article:published_time``, ``citation_publication_date``, ``DC.date``,
-   JSON-LD ``datePublished``, ``<time>`` or a visible dateline).
+   JSON-LD ``datePublished``, ``<time>`` or a visible dateline; failing those, what
+   htmldate finds in other markup, such as a date in the page's address).
 3. ``h2``–``h6`` become headings, ``p`` paragraphs, ``ul``/``ol`` lists, ``table`` Markdown
    tables, ``pre`` code, ``blockquote`` quotes; links and emphasis are kept, images
    keep their alt text; anything else (scripts, event handlers, styles) is dropped.
@@ -170,6 +171,19 @@ def _trafilatura_root(html: str) -> Tag | None:
     return BeautifulSoup(extracted, "html.parser").body
 
 
+def _htmldate(html: str) -> dict[str, str]:
+    """The publication date htmldate finds in other markup (a date in the URL, other meta
+    tags), without its guesswork on free text."""
+    try:
+        from htmldate import find_date
+
+        found = find_date(html, original_date=True, extensive_search=False,
+                          outputformat="%Y-%m-%d")
+    except Exception:  # noqa: BLE001 - a date we cannot find is simply missing
+        return {}
+    return {"date": found} if found else {}
+
+
 _BLOCK_TAGS = ["p", "li", "h2", "h3", "h4", "h5", "h6", "tr", "pre", "blockquote"]
 
 
@@ -191,6 +205,8 @@ def html_to_markdown(html: str, extractor: str = "auto") -> tuple[dict[str, str]
 
     soup = BeautifulSoup(html, "html.parser")
     meta = page_metadata(soup)
+    if "date" not in meta:
+        meta.update(_htmldate(html))
     root: Tag | None = None
     if extractor in ("auto", "trafilatura"):
         root = _trafilatura_root(html)

@@ -3,7 +3,7 @@
 The rules, in order (a *paragraph* is a run of non-blank lines):
 
 1. Lines of site chrome at the very top ("Skip to content", a menu line such as
-   "Home    Services    Blog") are dropped. The first line left is the title. A
+   "Home    Services    Blog", a breadcrumb "Home › Blog › Sleep") are dropped. The first line left is the title. A
    short line before the body that holds a date ("January 21, 2025", "2025-01-21",
    or a byline "By Dana Whitfield | January 18, 2019 | 5 min read") gives the post
    date (and "By NAME" the author); the line is dropped. Later lines repeating the
@@ -132,7 +132,10 @@ _BYLINE = re.compile(r"^(?:by|posted by|written by|from)\s+(.+?)(?:\s*[|·•–
 def _is_chrome_line(line: str) -> bool:
     """A menu or skip link copied with the page: not the title."""
     text = line.strip()
-    return bool(_SKIP_LINE.match(text)) or len(re.split(r"\s{3,}|\t+|\s+\|\s+", text)) >= 3
+    if _SKIP_LINE.match(text) or len(re.split(r"\s{3,}|\t+|\s+\|\s+", text)) >= 3:
+        return True
+    crumbs = re.split(r"\s+[›>»/]\s+", text)  # a breadcrumb: Home › Blog › Sleep
+    return len(crumbs) >= 3 and all(len(c.split()) <= 6 for c in crumbs)
 
 
 def _split_mixed(paragraphs: list[tuple[int, list[str]]]) -> list[tuple[int, list[str]]]:
