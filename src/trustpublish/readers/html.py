@@ -17,7 +17,9 @@
 3. ``h2``–``h6`` become headings, ``p`` paragraphs, ``ul``/``ol`` lists, ``table`` Markdown
    tables, ``pre`` code, ``blockquote`` quotes; links and emphasis are kept, images
    keep their alt text; anything else (scripts, event handlers, styles) is dropped.
-4. From a heading or block whose text is a site-chrome marker ("Recent articles",
+4. Short lines above the article's first heading or sentence (a byline, an affiliation,
+   "6 min read", a date) are dropped, and so is the ``<h1>`` holding the title.
+   From a heading or block whose text is a site-chrome marker ("Recent articles",
    "Related posts"...) to the end of the article is dropped, and trailing headings
    with no text under them are dropped.
 5. A page without a date is read as a draft without a date (``import`` writes an
@@ -171,6 +173,12 @@ def _trafilatura_root(html: str) -> Tag | None:
     return BeautifulSoup(extracted, "html.parser").body
 
 
+def _is_fragment(text: str) -> bool:
+    """A short line that is not a sentence: at most 8 words, no final punctuation."""
+    plain = re.sub(r"[*_`\\]", "", text).strip()
+    return len(plain.split()) <= 8 and not re.search(r"[.!?…:][\"'”’)]*$", plain)
+
+
 def _htmldate(html: str) -> dict[str, str]:
     """The publication date htmldate finds in other markup (a date in the URL, other meta
     tags), without its guesswork on free text."""
@@ -199,7 +207,8 @@ def html_to_markdown(html: str, extractor: str = "auto") -> tuple[dict[str, str]
     """(metadata, Markdown body) by the rules in this module's docstring.
 
     ``extractor`` is ``auto`` (trafilatura, the hand-written rule when it finds
-    nothing), ``trafilatura`` or ``handwritten`` (kept for the comparison benchmark).
+    nothing), ``trafilatura`` or ``handwritten`` (the former reader as it was, without
+    rule 4's dropping of short lines: kept for the comparison benchmark).
     """
     from .pagemeta import page_metadata
 
@@ -218,18 +227,24 @@ def html_to_markdown(html: str, extractor: str = "auto") -> tuple[dict[str, str]
         text = heading.get_text(" ", strip=True)
         if "title" not in meta:
             meta["title"] = text
-        if text.lower() == meta.get("title", "").lower():
+        title = meta.get("title", "").lower()
+        if text and (text.lower() in title or title in text.lower()):
             heading.decompose()
     for t in root.find_all("time"):
         t.decompose()
     blocks = _blocks(root)
     kept: list[tuple[str, str]] = []
+    started = False  # the first heading or real paragraph has come
     for kind, md in blocks:
         plain = re.sub(r"^#+\s*", "", md)
         if is_chrome_marker(plain):
             break
         if kind == "paragraph" and plain.strip().lower() == meta.get("title", "").lower():
             continue
+        if (not started and kind == "paragraph" and _is_fragment(plain)
+                and extractor != "handwritten"):
+            continue  # a byline, affiliation, reading time or date line above the article
+        started = started or kind == "heading" or not _is_fragment(plain)
         kept.append((kind, md))
     while kept and kept[-1][0] == "heading":
         kept.pop()

@@ -26,7 +26,7 @@ from typing import Any
 
 from bs4 import BeautifulSoup, Tag
 
-__all__ = ["DATELINE", "find_dateline", "page_metadata"]
+__all__ = ["DATELINE", "find_dateline", "normalize_date", "page_metadata"]
 
 _MONTHS = (r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|"
            r"Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?")
@@ -110,6 +110,37 @@ def _turn_name(name: str) -> str:
     return name.strip()
 
 
+def normalize_date(text: str) -> str:
+    """``text`` as an ISO date (or date-time with its offset), or "" when it is not a date.
+
+    Takes what pages write: ISO 8601, ``2019/01/18``, ``2019 Jan 18`` (PubMed),
+    ``January 18, 2019``, ``18 January 2019``, RFC 2822.
+    """
+    import datetime as dt
+
+    from dateutil import parser
+
+    text = " ".join(text.split()).strip()
+    if not re.search(r"\d{4}", text) or len(text) > 60:
+        return ""
+    try:
+        parsed = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+        return parsed.isoformat() if (parsed.hour, parsed.minute) != (0, 0) or parsed.tzinfo \
+            else parsed.date().isoformat()
+    except ValueError:
+        pass
+    try:
+        default = dt.datetime(1, 1, 1)
+        parsed = parser.parse(text, default=default, fuzzy=False)
+    except (ValueError, OverflowError):
+        return ""
+    if parsed.year == 1 or not 1990 <= parsed.year <= 2100:
+        return ""
+    if parsed.tzinfo or (parsed.hour, parsed.minute) != (0, 0):
+        return parsed.isoformat()
+    return parsed.date().isoformat()
+
+
 def find_dateline(text: str, *, within: int = 600) -> str:
     """The first visible date in the first ``within`` characters of ``text`` ("" if none)."""
     match = DATELINE.search(text[:within])
@@ -135,23 +166,23 @@ def page_metadata(soup: BeautifulSoup, article: Tag | None = None) -> dict[str, 
     if title:
         out["title"] = " ".join(title.split())
 
-    date = next((v for v in (_meta(soup, attr, name) for attr, name in _DATE_NAMES[:11]) if v), "")
-    date = date or str(ld.get("datePublished") or "").strip()
-    date = date or next((v for v in (_meta(soup, a, n) for a, n in _DATE_NAMES[11:]) if v), "")
-    if not date:
-        tag = root.find(attrs={"itemprop": "datePublished"}) if isinstance(root, Tag) else None
+    candidates = [_meta(soup, attr, name) for attr, name in _DATE_NAMES[:11]]
+    candidates.append(str(ld.get("datePublished") or "").strip())
+    candidates += [_meta(soup, attr, name) for attr, name in _DATE_NAMES[11:]]
+    if isinstance(root, Tag):
+        tag = root.find(attrs={"itemprop": "datePublished"})
         if isinstance(tag, Tag):
-            date = str(tag.get("content") or tag.get("datetime") or tag.get_text(strip=True))
-    if not date and isinstance(root, Tag):
+            candidates.append(str(tag.get("content") or tag.get("datetime")
+                                  or tag.get_text(strip=True)))
         time_tag = root.find("time")
         if isinstance(time_tag, Tag):
-            date = str(time_tag.get("datetime") or time_tag.get_text(" ", strip=True))
-    if not date and isinstance(root, Tag):
+            candidates += [str(time_tag.get("datetime") or ""), time_tag.get_text(" ", strip=True)]
         text = root.get_text(" ", strip=True)
         start = text.find(title[:40]) if title else -1
-        date = find_dateline(text[start + len(title):] if start >= 0 else text)
+        candidates.append(find_dateline(text[start + len(title):] if start >= 0 else text))
+    date = next((d for d in (normalize_date(c) for c in candidates if c) if d), "")
     if date:
-        out["date"] = date.replace("/", "-") if re.match(r"^\d{4}/\d{1,2}/\d{1,2}$", date) else date
+        out["date"] = date
 
     authors = [_turn_name(str(t.get("content"))) for t in soup.find_all(
         "meta", attrs={"name": "citation_author"}) if t.get("content")]
