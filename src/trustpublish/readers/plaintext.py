@@ -3,8 +3,8 @@
 The rules, in order (a *paragraph* is a run of non-blank lines):
 
 1. Lines of site chrome at the very top ("Skip to content", a menu line such as
-   "Home    Services    Blog", a breadcrumb "Home › Blog › Sleep") are dropped. The first line left is the title. A
-   short line before the body that holds a date ("January 21, 2025", "2025-01-21",
+   "Home    Services    Blog", a breadcrumb "Home › Blog › Sleep") are dropped. The
+   first line left is the title. A short line before the body that holds a date ("January 21, 2025", "2025-01-21",
    or a byline "By Dana Whitfield | January 18, 2019 | 5 min read") gives the post
    date (and "By NAME" the author); the line is dropped. Later lines repeating the
    title are dropped. No date is no error: the post is a draft without a date.
