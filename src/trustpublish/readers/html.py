@@ -86,8 +86,8 @@ def _table(node: Tag) -> str:
     caption = ""
     if len(rows) > 2 and sum(1 for c in rows[0] if c) == 1 and len(rows[0]) > 1:
         caption = rows.pop(0)[0]  # a caption row spanning the table (as trafilatura gives it)
-    elif node.find("caption") is not None:
-        caption = _inline(node.find("caption")).strip()
+    elif isinstance(caption_tag := node.find("caption"), Tag):
+        caption = _inline(caption_tag).strip()
         rows = [r for r in rows if r != [caption]]
     if caption:
         return caption + "\n\n" + _table_rows(rows)
@@ -219,7 +219,7 @@ def html_to_markdown(html: str, extractor: str = "auto") -> tuple[dict[str, str]
     root: Tag | None = None
     if extractor in ("auto", "trafilatura"):
         root = _trafilatura_root(html)
-    if extractor != "trafilatura":
+    if extractor != "trafilatura" or root is None:
         fallback = _handwritten_root(soup)
         if root is None or extractor == "handwritten" or _lost_text(root, fallback):
             root = fallback

@@ -123,13 +123,13 @@ def build_post(
     first_line: int = 1,
 ) -> Post:
     """Validate ``meta`` and build the Post. ``lines`` maps field names to file lines."""
-    lines = lines or LineMap()
+    line_map = lines or LineMap()
 
     def fail(field: str, message: str, hint: str | None = None) -> ContentError:
         return ContentError(f"{field}: {message}", file=source,
-                            line=lines.line_of(field) or first_line, hint=hint)
+                            line=line_map.line_of(field) or first_line, hint=hint)
 
-    meta, lines, notes = normalize_fields(meta, lines, defaults, first_line)
+    meta, line_map, notes = normalize_fields(meta, line_map, defaults, first_line)
     for field, message, hint in notes.errors:
         raise fail(field, message, hint)
     title = meta.get("title")
@@ -149,7 +149,7 @@ def build_post(
                                         "for a time in the site's timezone") from None
     status = str(meta.get("status", "draft")).strip().lower()
     if status in _FOREIGN_STATUSES:
-        notes.add(lines.line_of("status") or first_line,
+        notes.add(line_map.line_of("status") or first_line,
                   f"status {status!r} comes from another tool: read as `draft`; "
                   "set `status: approved` when the post may be sent")
         status = "draft"
@@ -176,7 +176,7 @@ def build_post(
         if status == "approved":
             raise fail("image", "an image needs `image_alt` (alt text for screen readers and "
                        "email)", "add `image_alt: A short description of the picture`")
-        notes.add(lines.line_of("image") or first_line,
+        notes.add(line_map.line_of("image") or first_line,
                   "the image has no `image_alt`: add one before you approve this post")
     if not body:
         raise ContentError("the post has no text after the front matter", file=source,
@@ -185,7 +185,7 @@ def build_post(
     if date is None:
         if status == "approved":
             raise ContentError("an approved post needs a `date`", file=source,
-                               line=lines.line_of("status") or first_line,
+                               line=line_map.line_of("status") or first_line,
                                hint="add a line `date: 2025-01-21` to the front matter")
         notes.add(first_line, "no date yet: add `date:` before you approve this post")
     return Post(

@@ -170,7 +170,7 @@ def page_metadata(soup: BeautifulSoup, article: Tag | None = None) -> dict[str, 
     candidates.append(str(ld.get("datePublished") or "").strip())
     candidates += [_meta(soup, attr, name) for attr, name in _DATE_NAMES[11:]]
     if isinstance(root, Tag):
-        tag = root.find(attrs={"itemprop": "datePublished"})
+        tag = root.find(itemprop="datePublished")
         if isinstance(tag, Tag):
             candidates.append(str(tag.get("content") or tag.get("datetime")
                                   or tag.get_text(strip=True)))
