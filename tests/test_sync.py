@@ -273,3 +273,32 @@ def test_wordpress_rest_api_source(tmp_path: Path, httpserver):  # type: ignore[
     report = sync(config)  # the post was deleted in WordPress: kept here, with a note
     assert levels(report) == ["gone"]
     assert (tmp_path / "p" / "posts" / "mindful-minutes.md").is_file()
+
+
+def test_import_url_reads_the_article_from_a_page_with_chrome(tmp_path: Path, blog: FakeBlog):
+    make_project(tmp_path / "p", blog.base + "/feed.xml")
+    result = run_cli("import", blog.url("first-visit"), "--stdout", cwd=tmp_path / "p")
+    assert result.code == 0, result.err
+    assert "title: What to Expect at Your First Visit" in result.out
+    assert "date: '2024-01-16'" in result.out or "date: 2024-01-16" in result.out
+    assert f"url: {blog.url('first-visit')}" in result.out
+    assert "Plan one small pleasant activity" in result.out
+    for chrome in ("Book an appointment", "Sidebar post title", "Great article", "By Lakeside"):
+        assert chrome not in result.out
+
+
+def test_the_long_running_run_syncs_at_most_once_per_period(monkeypatch):
+    from trustpublish.cli import engine
+
+    clock = [1000.0]
+    monkeypatch.setattr("time.monotonic", lambda: clock[0])
+    calls: list[float] = []
+    maybe = engine._every(engine.SYNC_EVERY, lambda: calls.append(clock[0]))
+    maybe()  # right after the sync `run` did when it started
+    clock[0] += 14 * 60
+    maybe()
+    clock[0] += 60
+    maybe()
+    clock[0] += 60
+    maybe()
+    assert calls == [1000.0 + 15 * 60]
