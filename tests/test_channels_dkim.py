@@ -43,7 +43,14 @@ def resolver(signer: DkimSigner):
 
 
 def digest_message(email: str = "ana@example.org") -> bytes:
-    project = Project.load(SAMPLE / "schedule.yaml")
+    import shutil
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="tp-dkim-"))
+    for item in ("schedule.yaml", "posts", "templates"):
+        source = SAMPLE / item
+        (shutil.copytree if source.is_dir() else shutil.copy)(source, folder / item)
+    project = Project.load(folder / "schedule.yaml")  # a copy: nothing written to the package
     post = project.posts[0]
     options = project.config.channels["newsletter"]
     issue = compose_issue(project, "newsletter", options, project.excerpts(post)[:2], number=1,
