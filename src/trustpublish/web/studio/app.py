@@ -121,7 +121,7 @@ class Studio:
         headers = response.headers
         headers.setdefault("Content-Security-Policy", _PAGE_CSP)
         headers["X-Content-Type-Options"] = "nosniff"
-        headers["Referrer-Policy"] = "no-referrer"  # login links carry a token
+        headers["Referrer-Policy"] = "same-origin"  # login links carry a token: never sent away
         headers["X-Frame-Options"] = "SAMEORIGIN"
         headers["Cache-Control"] = "no-store"
 
