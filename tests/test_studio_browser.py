@@ -12,6 +12,7 @@ Never skipped in CI: a missing browser fails there (tests/conftest.py).
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -182,7 +183,7 @@ def test_upload_a_csv_with_bad_rows_shows_them_by_line(tmp_path: Path, context: 
         login(page, running)
         page.goto(f"{running.base}/subscribers")
         page.get_by_label("Import a CSV file").set_input_files(str(upload))
-        page.get_by_role("button", name="Import").click()
+        page.get_by_role("button", name="Import", exact=True).click()
         report = page.locator("section[aria-labelledby=h-import]").inner_text()
         assert "2 added" in report and "3 bad rows" in report
         bad = page.locator("ul.bad-rows li").all_inner_texts()
@@ -286,7 +287,9 @@ def test_publish_now_shows_exactly_what_will_be_sent_then_sends_it_once(
             "button", name="Publish now…").click()
         assert page.locator("h1").inner_text() == "Publish now to mastodon?"
         shown = page.locator(".text").first.inner_text()
-        assert "Second part" in shown and "of 500 characters" in page.content()
+        assert shown.startswith("Sentence number 0") and shown.endswith("#second-part")
+        count = re.search(r"(\d+) of 500 graphemes", page.locator(".count").inner_text())
+        assert count and 0 < int(count.group(1)) <= 500
         page.get_by_role("button", name="Yes, publish to mastodon now").click()
         assert "sent" in page.locator(".flash").first.inner_text()
         files = list((root / "outbox").rglob("*"))

@@ -114,6 +114,12 @@ class Studio:
             response = self._error(request, 409, "Changed on disk", exc.message, exc.hint)
         except TrustpublishError as exc:
             response = self._error(request, 400, "That did not work", exc.message, exc.hint)
+        except Exception:  # a bug: keep the traceback on the console, show a plain page
+            import traceback
+
+            traceback.print_exc()
+            response = Response("Internal error: this is a bug in trustpublish; the studio's "
+                                "console shows the details.", status=500, mimetype="text/plain")
         self._harden(response)
         return response(environ, start)
 
@@ -511,11 +517,12 @@ class Studio:
             return refused
         email = request.form.get("email", "").strip()
         with self._lock:
-            self._subscribers().suppress(email, reason="removed in the studio",
-                                         source=f"studio:{session.user.name}",
-                                         now=self.settings.clock())
+            known = self._subscribers().suppress(email, reason="unsubscribed",
+                                                 source=f"studio:{session.user.name}",
+                                                 now=self.settings.clock())
             self._record(session, "subscribers remove", email)
-        self._note(session, "ok", f"{email} will get no more emails.")
+        self._note(session, "ok", f"{email} will get no more emails."
+                   + ("" if known else " (It was not on the list; it is now blocked.)"))
         return self._redirect("/subscribers")
 
     def page_subscribers_export(self, request: Request, session: Session) -> Response:
