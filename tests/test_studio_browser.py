@@ -370,40 +370,37 @@ def test_every_page_passes_axe_wcag22_aa_and_is_screenshotted(tmp_path: Path,
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     report: dict[str, Any] = {}
     with studio(root) as running:
+        ctx = browser.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=True)
+        page = ctx.new_page()
+        page.goto(running.link)
+        anonymous = browser.new_context(bypass_csp=True)
+        other = anonymous.new_page()
         for scheme in ("light", "dark"):
-            ctx = browser.new_context(viewport={"width": 1280, "height": 900},
-                                      color_scheme=scheme, bypass_csp=True)
-            page = ctx.new_page()
-            page.goto(running.link)
-            pages = list(PAGES)
-            for name, where in pages:
+            page.emulate_media(color_scheme=scheme)
+            other.emulate_media(color_scheme=scheme)
+            for name, where in PAGES:
                 for width in (1280, 390):
                     page.set_viewport_size({"width": width, "height": 900})
                     response = page.goto(running.base + where)
                     assert response.status == 200, (name, response.status, page.content()[:2000])
-                    if scheme == "light":
-                        page.screenshot(path=str(ARTIFACTS / f"{name}-{width}.png"),
-                                        full_page=True)
-                    elif width == 1280:
-                        page.screenshot(path=str(ARTIFACTS / f"{name}-dark-{width}.png"),
-                                        full_page=True)
+                    suffix = "" if scheme == "light" else "-dark"
+                    page.screenshot(path=str(ARTIFACTS / f"{name}{suffix}-{width}.png"),
+                                    full_page=True)
                     overflow = page.evaluate(
                         "document.documentElement.scrollWidth - window.innerWidth")
                     assert overflow <= 1, f"{name} scrolls sideways at {width} px"
                     report[f"{scheme}/{name}/{width}"] = _axe(page)
             # the login and refusal pages, without a session
-            anonymous = browser.new_context(color_scheme=scheme, bypass_csp=True)
-            other = anonymous.new_page()
             for name, where, status in (("login", "/login", 200), ("refused", "/posts", 403)):
                 for width in (1280, 390):
                     other.set_viewport_size({"width": width, "height": 900})
                     assert other.goto(running.base + where).status == status
-                    if scheme == "light":
-                        other.screenshot(path=str(ARTIFACTS / f"{name}-{width}.png"),
-                                         full_page=True)
+                    suffix = "" if scheme == "light" else "-dark"
+                    other.screenshot(path=str(ARTIFACTS / f"{name}{suffix}-{width}.png"),
+                                     full_page=True)
                     report[f"{scheme}/{name}/{width}"] = _axe(other)
-            anonymous.close()
-            ctx.close()
+        anonymous.close()
+        ctx.close()
     (ARTIFACTS / "axe-report.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
     violations = {k: v for k, v in report.items() if v}
     assert len(report) == (len(PAGES) + 2) * 2 * 2
