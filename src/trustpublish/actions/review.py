@@ -9,7 +9,7 @@ exactly (:mod:`trustpublish.actions.frontmatter`), refuse when the file changed 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -85,7 +85,8 @@ def read_errors(project: "Project") -> list[Problem]:
     """The posts that cannot be read, as problems with file and line."""
     from .check import problem_from_error
 
-    return [problem_from_error(e) for e in project.errors]
+    problems = [problem_from_error(e) for e in project.errors]
+    return [replace(p, file=_relative(project, Path(p.file))) if p.file else p for p in problems]
 
 
 def _find(project: "Project", slug: str) -> Post:
@@ -102,7 +103,7 @@ def post_view(project: "Project", slug: str) -> PostView:
     problems = []
     for problem in run_checks(project):
         if problem.file and Path(problem.file).resolve() == source:
-            problems.append(problem)
+            problems.append(replace(problem, file=_relative(project, Path(problem.file))))
     rules = rules_for(project.config)
     blocking = blocking_findings(post, rules)
     keys = {f.key for f in blocking}

@@ -364,8 +364,7 @@ class Studio:
             return refused
         with self._lock:
             project = self._project()
-            edit = review.change_status(project, slug, status,
-                                        expected=request.form.get("version"))
+            edit = review.change_status(project, slug, status, expected=_version(request))
             if edit.changed:
                 self._record(session, f"status {status}", slug, detail=edit.after.strip(),
                              file=_rel(project.root, edit.path), line=edit.line)
@@ -381,8 +380,7 @@ class Studio:
         key = request.form.get("key", "")
         with self._lock:
             project = self._project()
-            edit = review.approve_finding(project, slug, key,
-                                          expected=request.form.get("version"))
+            edit = review.approve_finding(project, slug, key, expected=_version(request))
             if edit.changed:
                 self._record(session, "privacy approve", slug, detail=key,
                              file=_rel(project.root, edit.path), line=edit.line)
@@ -536,6 +534,15 @@ class Studio:
     # -- audit ---------------------------------------------------------------------------
     def page_audit(self, request: Request, session: Session) -> Response:
         return self._render("audit.html.j2", request, session, entries=self.audit.latest(500))
+
+
+def _version(request: Request) -> str:
+    """The file fingerprint the page was rendered with (required: edits are never blind)."""
+    version = request.form.get("version", "")
+    if not version:
+        raise TrustpublishError("the form does not say which version of the file it shows",
+                                hint="reload the page and try again")
+    return version
 
 
 def _rel(root: Path, path: Path) -> str:
