@@ -86,7 +86,8 @@ def test_approve_puts_excerpts_in_the_calendar_and_back_to_draft_takes_them_out(
         page.goto(f"{running.base}/posts/post-2")
         page.get_by_role("button", name="Approve").click()
         assert "post-2 is approved" in page.locator(".flash").inner_text()
-        assert "status: approved   # set by the studio" in (root / "posts" / "post-2.md").read_text()
+        path = root / "posts" / "post-2.md"
+        assert "status: approved   # set by the studio" in path.read_text()
         items = calendar_items(page, running.base)
         assert {"post-2/first-part", "post-2/second-part"} <= set(items)
         held = page.locator("li.entry[data-item='post-2/first-part'] .state").inner_text()

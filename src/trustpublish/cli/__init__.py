@@ -43,7 +43,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "preview": ("trustpublish.cli.digest:preview", "Build the next email digest and open it in a browser."),
     "studio": ("trustpublish.cli.studio:studio",
                "The local web app: calendar, posts, approvals, deliveries, subscribers."),
-    "audit": ("trustpublish.cli.audit:audit", "Print the studio's audit log: who changed what, when."),
+    "audit": ("trustpublish.cli.audit:audit",
+              "Print the studio's audit log: who changed what, when."),
 }
 
 EXIT_CODES = {
