@@ -23,7 +23,8 @@ __all__ = ["Problem", "CHECKS", "run_checks", "problem_from_error"]
 
 @dataclass(frozen=True)
 class Problem:
-    """One finding. ``severity`` is ``error`` (blocks publishing) or ``warning``."""
+    """One finding. ``severity`` is ``error`` (blocks publishing), ``warning`` (fails only
+    ``check --fatal``) or ``note`` (something to do or know, never a failure)."""
 
     kind: str
     message: str
@@ -87,9 +88,22 @@ def check_post_channels(project: "Project") -> Iterable[Problem]:
     return post_channel_problems(project)
 
 
+def check_dkim(project: "Project") -> Iterable[Problem]:
+    """For each email channel that signs with DKIM: the key loads, and the DNS record to publish."""
+    from ..channels.dkim import signer_for
+
+    for name, options in project.config.channels.items():
+        signer = signer_for(name, options, project.root)
+        if signer is not None:
+            yield Problem("DKIM", f"channel {name} signs its mail: publish this TXT record at "
+                          f"{signer.record_name}: \"{signer.dns_record()}\"",
+                          str(project.config.path), project.config.lines.line_of(
+                              f"channels.{name}.dkim"), severity="note")
+
+
 CHECKS: list[Callable[["Project"], Iterable[Problem]]] = [check_posts, check_excerpts,
                                                           check_privacy, check_channel_budgets,
-                                                          check_post_channels]
+                                                          check_post_channels, check_dkim]
 
 
 def run_checks(project: "Project") -> list[Problem]:

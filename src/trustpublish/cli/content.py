@@ -50,13 +50,14 @@ def check(app: App, fatal: bool) -> None:
     if project is not None:
         app.project = project  # type: ignore[misc]
         problems = run_checks(project)
-    failing = [p for p in problems if p.severity == "error" or fatal]
+    failing = [p for p in problems
+               if p.severity == "error" or (fatal and p.severity == "warning")]
     if app.as_json:
         app.print_json({"ok": not failing, "problems": [p.as_dict() for p in problems]})
     else:
         for p in problems:
             where = f"{p.file}:{p.line}: " if p.file and p.line else (f"{p.file}: " if p.file else "")
-            colour = "red" if p in failing else "yellow"
+            colour = "red" if p in failing else "yellow" if p.severity == "warning" else "cyan"
             app.console.print(f"[{colour}]{p.kind}[/{colour}]: {where}{p.message}", soft_wrap=True)
             if p.hint:
                 app.console.print(f"  hint: {p.hint}", soft_wrap=True)

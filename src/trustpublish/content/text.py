@@ -80,11 +80,6 @@ def split_sentences(text: str) -> list[str]:
     return [s for s in sentences if s]
 
 
-def ends_sentence(text: str) -> bool:
-    """True when ``text`` ends with sentence-final punctuation (or a colon before a list)."""
-    return bool(re.search(r"""[.!?…:。！？]["'”’)\]]*\s*$""", text))
-
-
 def teaser(text: str, *, max_chars: int = 240) -> str:
     """One or two whole sentences from the start of ``text``.
 

@@ -45,8 +45,12 @@ def _page(title: str, body: str, lang: str = "en") -> bytes:
 
 
 def make_app(signer: TokenSigner, on_unsubscribe: Handler, *, site_title: str,
-             dist_dir: Path | None = None, language: str = "en") -> Callable[..., Iterable[bytes]]:
-    """The WSGI application."""
+             dist_dir: Path | None = None, language: str = "en",
+             subscribe: Callable[..., Iterable[bytes]] | None = None,
+             bounces: Callable[..., Iterable[bytes]] | None = None
+             ) -> Callable[..., Iterable[bytes]]:
+    """The WSGI application; ``subscribe`` serves ``/subscribe...`` (web/subscribe.py) and
+    ``bounces`` the ``/bounces/<provider>`` webhooks (web/bounce_hooks.py)."""
 
     def respond(start: Callable[..., Any], status: str, body: bytes,
                 content_type: str = "text/html; charset=utf-8") -> list[bytes]:
@@ -102,6 +106,11 @@ def make_app(signer: TokenSigner, on_unsubscribe: Handler, *, site_title: str,
         path = environ.get("PATH_INFO", "/")
         if path.rstrip("/") == "/unsubscribe":
             return unsubscribe(environ, start)
+        if subscribe is not None and (path.rstrip("/") == "/subscribe"
+                                      or path.startswith("/subscribe/")):
+            return subscribe(environ, start)
+        if bounces is not None and path.startswith("/bounces/"):
+            return bounces(environ, start)
         if path.startswith("/preview"):
             return static(path, start)
         if path.startswith("/dist/"):
