@@ -152,3 +152,19 @@ def test_the_audit_log_appends_and_reports_a_damaged_line(tmp_path: Path) -> Non
         handle.write("{not json\n")
     with pytest.raises(StateError, match=r"audit.jsonl:3: not an audit entry"):
         log.latest()
+
+
+def test_trustpublish_audit_prints_the_log_as_text_and_json(app: Studio) -> None:
+    from support import tp
+
+    root = app.state_dir.parent
+    AuditLog(app.state_dir).record(user="ana", action="status approved", target="post-2",
+                                   now=NOW, file="posts/post-2.md", line=6)
+    text = tp(root, "audit")
+    assert text.returncode == 0, text.stderr
+    assert "2026-12-01 09:05 UTC  ana  status approved post-2  posts/post-2.md:6" in text.stdout
+    data = json.loads(tp(root, "audit", "--json").stdout)
+    assert data == [{"at": "2026-12-01T09:05:00+00:00", "user": "ana",
+                     "action": "status approved", "target": "post-2", "detail": "",
+                     "file": "posts/post-2.md", "line": 6}]
+    assert "No changes recorded yet" in tp(root, "audit", "--user", "ben").stdout
