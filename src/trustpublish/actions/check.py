@@ -23,8 +23,9 @@ __all__ = ["Problem", "CHECKS", "run_checks", "problem_from_error"]
 
 @dataclass(frozen=True)
 class Problem:
-    """One finding. ``severity`` is ``error`` (blocks publishing), ``warning`` (fails only
-    ``check --fatal``) or ``note`` (something to do or know, never a failure)."""
+    """One finding. ``severity`` is ``error`` (blocks publishing), ``warning`` (fails
+    ``check --fatal`` only) or ``note`` (information: never fails a run, not even with
+    ``--fatal``)."""
 
     kind: str
     message: str
@@ -57,11 +58,32 @@ def check_posts(project: "Project") -> Iterable[Problem]:
 
 
 def check_excerpts(project: "Project") -> Iterable[Problem]:
-    """Approved posts must give at least one excerpt."""
+    """Approved posts must give at least one excerpt; an excerpt over ``max_words`` (one
+    list item, table row or line that cannot be cut) is a warning."""
+    limit = project.config.split.max_words
     for post in project.posts:
-        if post.approved and not project.excerpts(post):
+        if not post.approved:
+            continue
+        excerpts = project.excerpts(post)
+        if not excerpts:
             yield Problem("Content error", "the post gives no excerpts (no text paragraphs)",
                           str(post.source), 1, "write some paragraphs under the headings")
+        for excerpt in excerpts:
+            if excerpt.words > limit:
+                line = next((b.line for b in excerpt.blocks if b.kind != "heading" and b.line),
+                            None)
+                yield Problem(
+                    "Excerpt", f"excerpt {excerpt.id} has {excerpt.words} words (max {limit}): "
+                    "it is one block that cannot be cut", str(post.source), line,
+                    "break that list item, row or paragraph into shorter ones",
+                    severity="warning")
+
+
+def check_notes(project: "Project") -> Iterable[Problem]:
+    """What the readers noticed but did not refuse (fields of other tools, no date yet)."""
+    for post in project.posts:
+        for line, message in post.notes:
+            yield Problem("Note", message, str(post.source), line, severity="note")
 
 
 def check_channel_budgets(project: "Project") -> Iterable[Problem]:
@@ -101,7 +123,8 @@ def check_dkim(project: "Project") -> Iterable[Problem]:
                               f"channels.{name}.dkim"), severity="note")
 
 
-CHECKS: list[Callable[["Project"], Iterable[Problem]]] = [check_posts, check_excerpts,
+CHECKS: list[Callable[["Project"], Iterable[Problem]]] = [check_posts, check_notes,
+                                                          check_excerpts,
                                                           check_privacy, check_channel_budgets,
                                                           check_post_channels, check_dkim]
 

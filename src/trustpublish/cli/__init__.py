@@ -28,6 +28,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "check": ("trustpublish.cli.content:check", "Check schedule.yaml and every post; exit 1 on problems."),
     "split": ("trustpublish.cli.content:split", "Show the excerpts a post is cut into."),
     "import": ("trustpublish.cli.content:import_", "Convert a .txt/.html file or URL into a Markdown post."),
+    "sync": ("trustpublish.cli.sync:sync", "Fetch new and changed articles from the sources in schedule.yaml."),
     "build": ("trustpublish.cli.build:build", "Write feeds, email previews and the preview site to dist/."),
     "plan": ("trustpublish.cli.engine:plan", "Show the timetable: when, channel, what, state."),
     "run": ("trustpublish.cli.engine:run", "Deliver what is due (--once for cron/systemd timers)."),

@@ -38,7 +38,8 @@ def init(app: App, directory: Path, force: bool) -> None:
 
 
 @click.command()
-@click.option("--fatal", is_flag=True, help="Treat warnings as errors (for CI).")
+@click.option("--fatal", is_flag=True,
+              help="Treat warnings as errors (for CI). Notes never fail.")
 @click.pass_obj
 def check(app: App, fatal: bool) -> None:
     """Check schedule.yaml, every post and every template. Exit 1 when a problem is found."""
@@ -57,7 +58,7 @@ def check(app: App, fatal: bool) -> None:
     else:
         for p in problems:
             where = f"{p.file}:{p.line}: " if p.file and p.line else (f"{p.file}: " if p.file else "")
-            colour = "red" if p in failing else "yellow" if p.severity == "warning" else "cyan"
+            colour = "red" if p in failing else ("cyan" if p.severity == "note" else "yellow")
             app.console.print(f"[{colour}]{p.kind}[/{colour}]: {where}{p.message}", soft_wrap=True)
             if p.hint:
                 app.console.print(f"  hint: {p.hint}", soft_wrap=True)
