@@ -25,6 +25,7 @@ NOW = dt.datetime(2026, 12, 1, 9, 5, tzinfo=dt.timezone.utc)
 POSTS = {  # route → form (besides csrf): every state-changing route of the studio
     "/posts/post-2/status": {"status": "approved"},
     "/posts/post-3/privacy": {"key": "phone:3125550199"},
+    "/posts/post-1/channels": {"channel": "newsletter"},
     "/publish": {"excerpt": "post-1/first-part", "channel": "mastodon"},
     "/deliveries/1/retry": {},
     "/deliveries/1/resolve": {"outcome": "sent"},
@@ -168,3 +169,28 @@ def test_trustpublish_audit_prints_the_log_as_text_and_json(app: Studio) -> None
                      "action": "status approved", "target": "post-2", "detail": "",
                      "file": "posts/post-2.md", "line": 6}]
     assert "No changes recorded yet" in tp(root, "audit", "--user", "ben").stdout
+
+
+def test_holding_a_post_out_of_a_channel_writes_channels_and_leaves_the_calendar(
+        app: Studio) -> None:
+    client, token = logged_in(app, User("ana", "approver"))
+    path = app.state_dir.parent / "posts" / "post-1.md"
+    week = "/calendar?view=week&start=2026-12-01"
+    assert 'data-channel="mastodon" data-item="post-1/first-part"' in client.get(week).get_data(
+        as_text=True)
+    page = client.get("/posts/post-1").get_data(as_text=True)
+    assert 'id="chan-mastodon" name="channel" value="mastodon" checked' in page
+    version = re.search(r'name="version" value="([^"]+)"', page).group(1)  # type: ignore
+    before = path.read_text()
+    done = client.post("/posts/post-1/channels",
+                       data={"csrf": token, "version": version, "channel": ["newsletter"]})
+    assert done.status_code == 303
+    after = path.read_text()
+    assert after == before.replace("   # set by the studio\n---", "   # set by the studio\n"
+                                   "channels: [newsletter]\n---")
+    calendar = client.get(week).get_data(as_text=True)
+    assert 'data-channel="mastodon" data-item="post-1/' not in calendar
+    assert 'data-channel="newsletter" data-item="newsletter-0001"' in calendar
+    entry = AuditLog(app.state_dir).latest()[0]
+    assert entry.action == "channels" and entry.line == 7
+    assert "held out of mastodon" in entry.detail

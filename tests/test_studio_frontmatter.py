@@ -11,7 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from trustpublish.actions.frontmatter import StaleFile, add_to_list, fingerprint, set_scalar
+from trustpublish.actions.frontmatter import (
+    StaleFile,
+    add_to_list,
+    fingerprint,
+    set_flow_list,
+    set_scalar,
+)
 from trustpublish.content.readers import read_post
 from trustpublish.errors import ContentError
 from trustpublish.plan.config import Defaults
@@ -167,3 +173,22 @@ def test_edits_that_cannot_be_exact_are_refused_and_write_nothing(tmp_path: Path
     html.write_bytes(b"<html><body><h1>T</h1></body></html>")
     with pytest.raises(ContentError, match="no front matter"):
         set_scalar(html, "status", "approved")
+
+
+def test_a_channels_list_is_rewritten_on_its_own_line_only(tmp_path: Path) -> None:
+    path = tmp_path / "p.md"
+    raw = (b"---\r\ntitle: T\r\ndate: 2025-01-21\r\nchannels: [mastodon, bluesky]  # both\r\n"
+           b"---\r\n" + BODY.encode())
+    path.write_bytes(raw)
+    set_flow_list(path, "channels", ["bluesky"])
+    assert path.read_bytes() == raw.replace(b"[mastodon, bluesky]", b"[bluesky]")
+    assert read_post(path, Defaults()).channels == ("bluesky",)
+    set_flow_list(path, "channels", ["mastodon", "bluesky"])
+    assert path.read_bytes() == raw
+
+    block = tmp_path / "b.md"
+    raw = b"---\ntitle: T\ndate: 2025-01-21\nchannels:\n  - mastodon\n---\n" + BODY.encode()
+    block.write_bytes(raw)
+    with pytest.raises(ContentError, match="one-line"):
+        set_flow_list(block, "channels", ["bluesky"])
+    assert block.read_bytes() == raw

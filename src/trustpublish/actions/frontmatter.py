@@ -30,7 +30,8 @@ import yaml
 from ..errors import ContentError
 from ..files import write_atomic
 
-__all__ = ["Edit", "StaleFile", "fingerprint", "set_scalar", "add_to_list", "STATUS_KEY"]
+__all__ = ["Edit", "StaleFile", "fingerprint", "set_scalar", "add_to_list", "set_flow_list",
+           "STATUS_KEY"]
 
 STATUS_KEY = "status"
 _BOM = b"\xef\xbb\xbf"
@@ -281,3 +282,39 @@ def add_to_list(path: Path, key: str, item: str, *, expected: str | None = None)
         doc.lines.insert(last + 1, f"{indent}- {quoted}{doc.eol()}")
         doc.close += 1
         return _commit(path, raw, doc, old, key, want, last + 1, "")
+
+
+def set_flow_list(path: Path, key: str, items: list[str], *,
+                  expected: str | None = None) -> Edit:
+    """Set top-level ``key`` to the list ``items``, written as a one-line flow list.
+
+    An existing one-line ``key: [...]`` keeps its trailing comment; an absent key is added
+    before the closing ``---``; a block list (``- item`` lines) is refused (edit by hand).
+    """
+    with _LOCK:
+        raw, doc = _read_checked(path, expected)
+        old = _load(path, doc.front())
+        if old.get(key) == items:
+            index = _find(doc, key, path) or doc.close
+            line = _content(doc.lines[index])
+            return Edit(path, index + 1, line, line, fingerprint(raw), changed=False)
+        flow = "[" + ", ".join(_format(i, "") for i in items) + "]"
+        index = _find(doc, key, path)
+        if index is None:
+            index = doc.close
+            doc.lines.insert(index, f"{key}: {flow}{doc.eol()}")
+            doc.close += 1
+            return _commit(path, raw, doc, old, key, items, index, "")
+        line = doc.lines[index]
+        body = _content(line)
+        match = _KEY.match(body)
+        assert match is not None
+        rest = body[match.end():]
+        stripped = re.sub(r"[ \t]+#.*$", "", rest).rstrip()
+        if not (stripped.strip().startswith("[") and stripped.endswith("]")):
+            raise ContentError(f"`{key}` is not written as a one-line [list]", file=path,
+                               line=index + 1, hint=f"write it as {key}: {flow} in an editor")
+        start = match.end() + (len(stripped) - len(stripped.lstrip()))
+        end = match.end() + len(stripped)
+        doc.lines[index] = body[:start] + flow + body[end:] + line[len(body):]
+        return _commit(path, raw, doc, old, key, items, index, body)

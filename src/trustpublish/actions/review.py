@@ -17,13 +17,13 @@ from ..content.model import STATUSES, Excerpt, Post
 from ..content.privacy import Finding, blocking_findings, rules_for, scan_post
 from ..errors import ContentError, TrustpublishError
 from .check import Problem, run_checks
-from .frontmatter import Edit, add_to_list, fingerprint, set_scalar
+from .frontmatter import Edit, add_to_list, fingerprint, set_flow_list, set_scalar
 
 if TYPE_CHECKING:
     from ..workspace.project import Project
 
 __all__ = ["PostRow", "PostView", "post_rows", "post_view", "change_status", "approve_finding",
-           "read_errors", "editable"]
+           "read_errors", "editable", "set_channels"]
 
 
 @dataclass(frozen=True)
@@ -139,3 +139,26 @@ def approve_finding(project: "Project", slug: str, key: str, *, expected: str | 
         raise ContentError("only Markdown posts can be changed here", file=post.source,
                            hint="run `trustpublish import FILE` to turn it into a Markdown post")
     return add_to_list(post.source, "privacy_ok", key, expected=expected)
+
+
+def set_channels(project: "Project", slug: str, channels: list[str], *,
+                 expected: str | None) -> Edit:
+    """Keep the post to ``channels`` only (its ``channels:`` list), holding it out of the rest.
+
+    The planner never gives a post's excerpts to a channel its list leaves out; slots the
+    ledger already recorded keep what they recorded.
+    """
+    known = list(project.config.channels)
+    unknown = [c for c in channels if c not in known]
+    if unknown:
+        raise ContentError(f"no channel {unknown[0]!r} in schedule.yaml",
+                           hint=f"channels: {', '.join(known)}")
+    if not channels:
+        raise ContentError("a post needs at least one channel",
+                           hint="send it back to draft to keep it out of every channel")
+    post = _find(project, slug)
+    if not editable(post):
+        raise ContentError("only Markdown posts can be changed here", file=post.source,
+                           hint="run `trustpublish import FILE` to turn it into a Markdown post")
+    ordered = [c for c in known if c in channels]
+    return set_flow_list(post.source, "channels", ordered, expected=expected)

@@ -86,6 +86,7 @@ class Studio:
             Rule("/posts/<slug>", endpoint="post"),
             Rule("/posts/<slug>/status", endpoint="post_status", methods=["POST"]),
             Rule("/posts/<slug>/privacy", endpoint="post_privacy", methods=["POST"]),
+            Rule("/posts/<slug>/channels", endpoint="post_channels", methods=["POST"]),
             Rule("/publish", endpoint="publish", methods=["GET", "POST"]),
             Rule("/deliveries", endpoint="deliveries"),
             Rule("/deliveries/<int:delivery_id>/retry", endpoint="retry", methods=["POST"]),
@@ -352,7 +353,8 @@ class Studio:
         view = review.post_view(project, slug)
         social = [name for name, o in project.config.channels.items()
                   if o.get("type") not in ("email", "feed")]
-        return self._render("post.html.j2", request, session, v=view, social=social)
+        return self._render("post.html.j2", request, session, v=view, social=social,
+                            channels=list(project.config.channels))
 
     def page_post_status(self, request: Request, session: Session, slug: str) -> Response:
         status = request.form.get("status", "")
@@ -385,6 +387,24 @@ class Studio:
                 self._record(session, "privacy approve", slug, detail=key,
                              file=_rel(project.root, edit.path), line=edit.line)
         self._note(session, "ok", f"Finding {key} approved for {slug} (privacy_ok).")
+        return self._redirect(f"/posts/{slug}")
+
+    def page_post_channels(self, request: Request, session: Session, slug: str) -> Response:
+        refused = self._forbid(request, session, "hold")
+        if refused:
+            return refused
+        chosen = request.form.getlist("channel")
+        with self._lock:
+            project = self._project()
+            edit = review.set_channels(project, slug, chosen, expected=_version(request))
+            if edit.changed:
+                held = [c for c in project.config.channels if c not in chosen]
+                self._record(session, "channels", slug,
+                             detail="only " + ", ".join(chosen)
+                             + (f" (held out of {', '.join(held)})" if held else ""),
+                             file=_rel(project.root, edit.path), line=edit.line)
+        self._note(session, "ok", f"{slug} goes to {', '.join(chosen)} only."
+                   + ("" if edit.changed else " (It already did: nothing changed.)"))
         return self._redirect(f"/posts/{slug}")
 
     # -- publish now ---------------------------------------------------------------------

@@ -29,7 +29,7 @@ USERS_NAME = "studio-users.json"
 ROLES = ("editor", "approver")
 PERMISSIONS: dict[str, frozenset[str]] = {
     "editor": frozenset({"review", "draft"}),
-    "approver": frozenset({"review", "draft", "approve", "privacy", "publish", "retry",
+    "approver": frozenset({"review", "draft", "approve", "privacy", "hold", "publish", "retry",
                            "resolve", "run", "subscribers"}),
 }
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
