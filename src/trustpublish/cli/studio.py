@@ -37,6 +37,9 @@ def studio(ctx: click.Context, host: str, port: int, as_user: str | None, secure
     from ..web.studio.users import User
 
     app: App = ctx.obj
+    if app.dry_run:
+        raise click.UsageError("the studio has no --dry-run: every button changes the project; "
+                               "use `trustpublish --dry-run run --once` to see what would be sent")
     project = app.project
     web = Studio(StudioSettings(config_path=project.config.path, clock=app.now,
                                 secure_cookies=secure_cookies))
@@ -47,6 +50,9 @@ def studio(ctx: click.Context, host: str, port: int, as_user: str | None, secure
                               hint="add one with `trustpublish studio users add NAME --role ...`")
     else:
         user = User(getpass.getuser() or "owner", "approver")
+    if host not in ("127.0.0.1", "localhost", "::1") and not secure_cookies:
+        click.echo("warning: the studio is reachable from other computers; serve it through an "
+                   "HTTPS reverse proxy and add --secure-cookies", err=True)
     server = make_server(web, host, port)
     shown_host = host if host not in ("0.0.0.0", "::") else "127.0.0.1"
     base = f"http://{shown_host}:{server.server_port}"
