@@ -20,6 +20,7 @@ test: $(STAMP)
 	@bash scripts/ensure-test-tools.sh
 	@bash scripts/ensure-postgres.sh
 	@bash scripts/fetch-caniemail.sh
+	@bash scripts/fetch-axe-core.sh
 	$(BIN)/python -m pytest
 
 goldens: $(STAMP)

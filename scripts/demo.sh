@@ -36,3 +36,24 @@ step "trustpublish history"
 "$tp" history
 step "outbox/ (what would have been sent; no credentials are set)"
 find outbox -type f | sort
+
+# --- the studio ------------------------------------------------------------------------
+step "trustpublish studio (the web app for the clinic's staff)"
+cat <<'TXT'
+Start it with:
+
+    .venv/bin/trustpublish --now 2026-12-01T09:05 studio
+
+(leave out --now to use the real clock). It listens on 127.0.0.1 only and prints a one-time
+login link: open that link in your browser. Then click:
+
+  1. Calendar: this week's deliveries, each as it will look; "Month view" for the month.
+  2. Posts → a post → "Back to draft": its excerpts leave the calendar; "Approve" brings
+     them back (only the `status:` line of the file changes).
+  3. Deliveries: the history; "Retry" a failed one, "It arrived"/"Send again" for an
+     unknown one, "Send what is due now…" to deliver.
+  4. Subscribers: import a CSV (bad rows are listed by line), search, remove, export.
+  5. Audit log: every change with who, when, file and line (also `trustpublish audit`).
+
+Ctrl-C stops the studio.
+TXT

@@ -46,6 +46,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "serve": ("trustpublish.cli.subscribers:serve", "Run the one-click unsubscribe endpoint and preview."),
     "publish": ("trustpublish.cli.channels:publish", "Send one excerpt to one channel now."),
     "preview": ("trustpublish.cli.digest:preview", "Build the next email digest and open it in a browser."),
+    "studio": ("trustpublish.cli.studio:studio",
+               "The local web app: calendar, posts, approvals, deliveries, subscribers."),
+    "audit": ("trustpublish.cli.audit:audit",
+              "Print the studio's audit log: who changed what, when."),
 }
 
 EXIT_CODES = {
