@@ -7,8 +7,8 @@ import datetime as dt
 import hashlib
 from typing import Any
 
-from . import Entry, FetchResult, SourceSpec, SourceUnavailable
 from .http import get
+from .model import Entry, FetchResult, SourceSpec, SourceUnavailable
 
 __all__ = ["fetch_feed", "parse_feed"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from . import SourceUnavailable
+from .model import SourceUnavailable
 
 __all__ = ["USER_AGENT", "Fetched", "get", "new_session"]
 

@@ -6,8 +6,8 @@ import datetime as dt
 import json
 from typing import Any
 
-from . import Entry, FetchResult, SourceSpec, SourceUnavailable
 from .http import get
+from .model import Entry, FetchResult, SourceSpec, SourceUnavailable
 
 __all__ = ["fetch_wordpress", "posts_endpoint"]
 
