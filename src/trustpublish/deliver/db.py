@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine, create_engine
 
-__all__ = ["metadata", "open_engine", "state_url"]
+if TYPE_CHECKING:
+    from ..workspace.project import Project
+
+__all__ = ["metadata", "open_engine", "open_state", "state_url"]
 
 #: One MetaData for every table; modules declare their tables on it.
 metadata = MetaData()
@@ -52,3 +55,9 @@ def open_engine(url: str, *, create: bool = True) -> Engine:
                     raise
         metadata.create_all(engine)
     return engine
+
+
+def open_state(project: "Project") -> Engine:
+    """The state database of ``project`` (``state.url``, env, or SQLite in state/)."""
+    configured = (project.config.raw.get("state") or {}).get("url")
+    return open_engine(state_url(project.state_dir, configured))

@@ -213,14 +213,6 @@ class Subscribers:
                                 .where(subscribers.c.email.in_(wanted), _receives(channel)))
             return {r.email for r in rows}
 
-    def is_active(self, email: str, channel: str) -> bool:
-        return bool(self.receiving([email], channel))
-
-    def is_suppressed(self, email: str) -> bool:
-        with self.engine.connect() as conn:
-            return conn.execute(select(suppressions.c.email).where(
-                suppressions.c.email == email.strip().lower())).first() is not None
-
     def count(self) -> int:
         from sqlalchemy import func
 
