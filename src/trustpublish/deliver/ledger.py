@@ -1,4 +1,4 @@
-"""The delivery ledger (PRODUCT §9): what went where and when, recorded before it is attempted.
+"""The delivery ledger (``docs/delivery.md``): what went where and when, recorded before it is attempted.
 
 Two tables on the shared metadata:
 

@@ -1,4 +1,4 @@
-"""Subscribers of the email channels and the suppression list (PRODUCT §5, §9).
+"""Subscribers of the email channels and the suppression list (``docs/delivery.md``, ``docs/guarantees.md#unsubscribes``).
 
 A subscriber has an ``email`` (validated with email-validator, stored lower-case, so
 addresses compare case-insensitively), a ``name``, a ``status`` (``active``,
