@@ -35,6 +35,7 @@ from .ledger import DeliveryRecord, Ledger, SlotRecord
 from .plan_view import plan_with_state, recorded, slots_between
 from .recovery import recover_interrupted
 from .report import RunReport
+from .runs import Run
 from .send import Outcome, send_with_retries
 from .settings import RunSettings
 from .slot_taking import is_digest, take_due_slots
@@ -73,6 +74,8 @@ class DeliveryEngine:
         #: called after each delivering round with its report (the caller rebuilds the
         #: feeds when a feed channel got an entry: see trustpublish.actions.build)
         self.after_round = after_round
+        #: the id this engine claims deliveries under while it runs (trustpublish.deliver.runs)
+        self.run_id = ""
 
     # -- planning --------------------------------------------------------------------
     def slots(self, start: dt.datetime, end: dt.datetime) -> list[Slot]:
@@ -87,20 +90,39 @@ class DeliveryEngine:
 
     # -- running ---------------------------------------------------------------------
     def run_once(self, now: dt.datetime, *, dry_run: bool = False) -> RunReport:
+        """Recover, take the due slots, deliver. Any number of runs may overlap on one
+        state database: each claims what it sends (``docs/delivery.md``)."""
         report = RunReport()
-        if not dry_run:
-            recover_interrupted(self.ledger, self.config.channels, now, report)
-        take_due_slots(self.project, self.ledger, self.subscribers, self.entries, self.settings,
-                       now, report, dry_run)
         if dry_run:
+            take_due_slots(self.project, self.ledger, self.subscribers, self.entries,
+                           self.settings, now, report, dry_run)
             for row in self._pending(now):
                 report.lines.append(f"would send {row.item} to {row.channel}"
                                     + (f" ({row.recipient})" if row.recipient else ""))
                 report.counts["would send"] += 1
             return report
-        self._deliver(now, report)
+        with Run(self.ledger.engine) as run:
+            self.run_id = run.id
+            recover_interrupted(self.ledger, self.config.channels, now, report)
+            take_due_slots(self.project, self.ledger, self.subscribers, self.entries,
+                           self.settings, now, report, dry_run)
+            self._deliver(now, report)
+            # a run that died while this one was sending left its claims: take them over
+            if not self.stop.is_set() and recover_interrupted(self.ledger, self.config.channels,
+                                                              now, report):
+                self._deliver(now, report)
         if self.after_round is not None:
             self.after_round(now, report)
+        return report
+
+    def deliver_pending(self, now: dt.datetime) -> RunReport:
+        """Deliver what is due without taking new slots: a follower joining the leader's
+        fan-outs (see :mod:`trustpublish.deliver.scheduler`)."""
+        report = RunReport()
+        with Run(self.ledger.engine) as run:
+            self.run_id = run.id
+            recover_interrupted(self.ledger, self.config.channels, now, report)
+            self._deliver(now, report)
         return report
 
     def _pending(self, now: dt.datetime) -> list[DeliveryRecord]:
@@ -112,7 +134,9 @@ class DeliveryEngine:
         (see :func:`trustpublish.deliver.commands.record_publish`)."""
         slot_id = commands.record_publish(self.ledger, excerpt_id, channel, now)
         report = RunReport()
-        self._deliver(now, report, only={slot_id})
+        with Run(self.ledger.engine) as run:
+            self.run_id = run.id
+            self._deliver(now, report, only={slot_id})
         return report
 
     def retry(self, delivery_id: int, now: dt.datetime) -> DeliveryRecord:
@@ -171,7 +195,8 @@ class DeliveryEngine:
                         try:
                             delivery = self._build(row, slot, options, index, issues, now)
                         except PermanentFailure as exc:
-                            self._settle(row, Outcome("failed", error=exc.message), now, report)
+                            self._settle(row, Outcome("failed", error=exc.message), now, report,
+                                         claimed=False)
                             continue
                         if self._attempt(channel, row, delivery, now, report).credentials:
                             blocked.add(row.channel)
@@ -183,7 +208,7 @@ class DeliveryEngine:
                      error: str | None) -> None:
         for batch in self.ledger.iter_planned(slot.id, now):
             for row in batch:
-                self._settle(row, Outcome(state, error=error), now, report)
+                self._settle(row, Outcome(state, error=error), now, report, claimed=False)
 
     def _fan_out(self, slot: SlotRecord, options: Mapping[str, Any], index: Mapping[str, Any],
                  issues: "IssueCache", now: dt.datetime, report: RunReport) -> None:
@@ -200,7 +225,7 @@ class DeliveryEngine:
                rendered=rendered, issues=issues, now=now, settings=self.settings, rng=self.rng,
                sleep=self.sleep, stop=self.stop,
                open_channel=lambda opts: self._open_channel(slot.channel, opts),
-               report=report, progress=self.progress).run()
+               owner=self.run_id, report=report, progress=self.progress).run()
 
     def _build(self, row: DeliveryRecord, slot: SlotRecord, options: Mapping[str, Any],
                index: Mapping[str, Any], issues: "IssueCache", now: dt.datetime) -> "Delivery":
@@ -226,10 +251,11 @@ class DeliveryEngine:
         """One delivery through the retry policy, claimed before every try."""
         def claim() -> bool:
             return self.ledger.set_state(row.id, "sending", now=now, attempt=True,
-                                         only_from=["planned"])
+                                         only_from=["planned"], owner=self.run_id)
 
         def back_to_planned(error: str) -> None:
-            self.ledger.set_state(row.id, "planned", now=now, error=error)
+            self.ledger.set_state(row.id, "planned", now=now, error=error,
+                                  only_from=["sending"], owner=self.run_id)
 
         return send_with_retries(channel, delivery, tries_before=row.attempts,
                                  settings=self.settings, rng=self.rng, sleep=self.sleep, now=now,
@@ -237,10 +263,15 @@ class DeliveryEngine:
                                  before_try=claim, between_tries=back_to_planned)
 
     def _settle(self, row: DeliveryRecord, outcome: Outcome, now: dt.datetime,
-                report: RunReport) -> None:
+                report: RunReport, *, claimed: bool = True) -> None:
+        """Record ``outcome`` (compare-and-set: from ``sending`` claimed by this run, or
+        from ``planned`` for a row never claimed) and report it."""
         state = outcome.state
-        self.ledger.set_state(row.id, state, now=now, remote=outcome.remote, error=outcome.error,
-                              next_attempt_at=outcome.next_attempt_at)
+        if not self.ledger.set_state(row.id, state, now=now, remote=outcome.remote,
+                                     error=outcome.error, next_attempt_at=outcome.next_attempt_at,
+                                     only_from=["sending"] if claimed else ["planned"],
+                                     owner=self.run_id if claimed else None):
+            return  # another run settled or took it: it reports it
         if outcome.deferred:
             report.counts["deferred"] += 1
             report.lines.append(f"deferred #{row.id} {row.item} to {row.channel}: "

@@ -4,10 +4,12 @@ Contract (``docs/delivery.md``, "Fan-out"):
 
 * The issue is rendered and inlined **once** (``IssueCache.rendered``); each
   recipient's message is filled from it by the workers.
-* The slot's ``planned`` rows are read in batches (keyset pagination). For each
-  batch the subscriber store is asked, at send time, who still receives the
-  channel: the others are settled ``skipped`` (unsubscribed). The rest are
-  claimed ``planned → sending`` in one commit, then handed in chunks to
+* The slot's due ``planned`` rows are claimed in batches (``planned → sending`` for
+  this run, one statement: :meth:`~trustpublish.deliver.ledger.Ledger.claim_batch`),
+  so several runs, on one machine or several, share one fan-out without sending a
+  row twice. For each batch the subscriber store is asked, at send time, who still
+  receives the channel: the others are settled ``skipped`` (unsubscribed). The
+  rest are handed in chunks to
   ``connections`` workers (channel option, default 3; :mod:`trustpublish.deliver.workers`),
   each holding one SMTP connection and settling every message in its own commit
   before it sends the next. Memory is bounded by the batch and the queue, not by
@@ -62,13 +64,14 @@ class Fanout:
                  options: Mapping[str, Any], rendered: Any, issues: "IssueCache",
                  now: dt.datetime, settings: "RunSettings", rng: random.Random,
                  sleep: Callable[[float], None], stop: Any,
-                 open_channel: Callable[[Mapping[str, Any]], "Channel"],
+                 open_channel: Callable[[Mapping[str, Any]], "Channel"], owner: str,
                  report: "RunReport", progress: Progress | None = None) -> None:
         self.ledger, self.subscribers, self.slot = ledger, subscribers, slot
         self.options = dict(options)
         self.rendered, self.issues, self.now = rendered, issues, now
         self.settings, self.rng, self.sleep, self.stop = settings, rng, sleep, stop
         self.open_channel, self.report, self.progress = open_channel, report, progress
+        self.owner = owner
         self.tally = Tally(report.lines)
         self.label = f"{slot.channel} {slot.item}"
         self.total = 0
@@ -91,7 +94,8 @@ class Fanout:
         options = dict(self.options)
         job = FanoutJob(ledger=self.ledger, slot=slot, options=options, rendered=self.rendered,
                         issues=self.issues, now=self.now, settings=self.settings, rng=self.rng,
-                        sleep=self.sleep, open_channel=lambda: self.open_channel(options))
+                        sleep=self.sleep, open_channel=lambda: self.open_channel(options),
+                        owner=self.owner)
         if real and n > 1 and self.total > CHUNK and can_fork():
             first.close()  # one process per connection: each opens its own
             return ProcessWorkers(job, self.tally, self.stop, n)
@@ -105,23 +109,20 @@ class Fanout:
         workers.start()
         self._tick()
         try:
-            for batch in ledger.iter_planned(slot.id, now, batch=BATCH):
-                if workers.abort.is_set() or self.stop.is_set():
+            while not (workers.abort.is_set() or self.stop.is_set()):
+                batch = ledger.claim_batch(slot.id, now, self.owner, limit=BATCH)
+                if not batch:
                     break
+                tally.claimed({row.id for row in batch})
                 emails = [r.recipient or "" for r in batch]
                 receiving = self.subscribers.receiving(emails, slot.channel)
                 names = self.subscribers.names(emails)
-                wanted = []
-                for row in batch:
-                    if (row.recipient or "").lower() in receiving:
-                        wanted.append(row.id)
-                    elif ledger.set_state(row.id, "skipped", now=now, only_from=["planned"],
-                                          error="unsubscribed"):
-                        tally.skipped("unsubscribed")
-                claimed = ledger.claim(wanted, now)
-                tally.claimed(claimed)
+                gone = {row.id for row in batch if (row.recipient or "").lower() not in receiving}
+                if gone:
+                    ledger.release(gone, now, self.owner, state="skipped", error="unsubscribed")
+                    tally.skipped(gone, "unsubscribed")
                 items = [(row, names.get((row.recipient or "").lower(), ""))
-                         for row in batch if row.id in claimed]
+                         for row in batch if row.id not in gone]
                 handed = True
                 for start in range(0, len(items), CHUNK):
                     if not workers.put(items[start:start + CHUNK], self._tick):
@@ -134,7 +135,7 @@ class Fanout:
             workers.finish(self._tick)
             left = tally.take_unsettled()
             if left:
-                ledger.release(left, now)
+                ledger.release(left, now, self.owner)
             self._tick()
         if self.stop.is_set() or (workers.abort.is_set() and left):
             self.report.lines.append("stopping: the rest is left for the next run")

@@ -1,6 +1,9 @@
 """Recovery of deliveries an interrupted run left in ``sending``.
 
-Contract (``docs/delivery.md``, "Claims and recovery"): a row left ``sending`` goes
+Contract (``docs/delivery.md``, "Claims and recovery"): only rows whose claiming run
+is dead (:func:`trustpublish.deliver.runs.dead_owners`) are touched; a live run's
+``sending`` rows are never taken from it. Each change is a compare-and-set on
+``sending`` and the dead owner. A row left ``sending`` goes
 back to ``planned`` (sent again) when a repeat is harmless or bounded: digest
 (email) channels, where a repeat is at most one message per open connection;
 idempotent channels, where the platform drops a repeated key; and channels without
@@ -33,16 +36,31 @@ def repeat_is_safe(row: DeliveryRecord, options: Mapping[str, Any]) -> bool:
 
 
 def recover_interrupted(ledger: Ledger, channels: Mapping[str, Mapping[str, Any]],
-                        now: dt.datetime, report: RunReport) -> None:
-    """Settle every ``sending`` row as described in the module docstring."""
-    for row in ledger.deliveries(states=["sending"]):
-        if repeat_is_safe(row, channels.get(row.channel, {})):
-            ledger.set_state(row.id, "planned", now=now, only_from=["sending"],
-                             error="an earlier run stopped while sending; sending again")
+                        now: dt.datetime, report: RunReport) -> int:
+    """Settle the ``sending`` rows of dead runs as described in the module docstring;
+    returns how many went back to ``planned``."""
+    from .runs import dead_owners
+
+    stuck = ledger.deliveries(states=["sending"])
+    if not stuck:
+        return 0
+    dead = dead_owners(ledger.engine, {row.claimed_by for row in stuck})
+    again = 0
+    for row in stuck:
+        if (row.claimed_by or None) not in dead:
             continue
-        ledger.set_state(row.id, "unknown", now=now, only_from=["sending"],
-                         error="the run stopped while sending; check the channel, then "
-                               f"`trustpublish resolve {row.id} --sent` or `--not-sent`")
+        if repeat_is_safe(row, channels.get(row.channel, {})):
+            if ledger.set_state(row.id, "planned", now=now, only_from=["sending"],
+                                owner=row.claimed_by,
+                                error="an earlier run stopped while sending; sending again"):
+                again += 1
+            continue
+        if not ledger.set_state(row.id, "unknown", now=now, only_from=["sending"],
+                                owner=row.claimed_by,
+                                error="the run stopped while sending; check the channel, then "
+                                      f"`trustpublish resolve {row.id} --sent` or `--not-sent`"):
+            continue
         report.counts["unknown"] += 1
         report.lines.append(f"unknown #{row.id} {row.item} to {row.channel}: interrupted "
                             "while sending")
+    return again

@@ -89,6 +89,7 @@ class FanoutJob:
     rng: random.Random
     sleep: Callable[[float], None]
     open_channel: Callable[[], "Channel"]
+    owner: str  # the run id the rows are claimed for (trustpublish.deliver.runs)
 
 
 @dataclass
@@ -96,6 +97,7 @@ class FanoutSummary:
     sent: int = 0
     unknown: int = 0
     deferred: int = 0
+    lost_claims: int = 0  # settled by someone else after a recovery took the row
     failed: Counter[str] = field(default_factory=Counter)  # reason → count
     skipped: Counter[str] = field(default_factory=Counter)
 
@@ -103,7 +105,9 @@ class FanoutSummary:
         head = (f"{label}: {self.sent} sent, {sum(self.failed.values())} failed, "
                 f"{sum(self.skipped.values())} skipped"
                 + (f", {self.unknown} unknown" if self.unknown else "")
-                + (f", {self.deferred} deferred" if self.deferred else ""))
+                + (f", {self.deferred} deferred" if self.deferred else "")
+                + (f", {self.lost_claims} taken over by another run" if self.lost_claims
+                   else ""))
         out = [head]
         out += [f"  failed ({n}): {reason}" for reason, n in self.failed.most_common(10)]
         out += [f"  skipped ({n}): {reason}" for reason, n in self.skipped.most_common(5)]
@@ -124,10 +128,11 @@ class Tally:
         with self._lock:
             self._unsettled |= ids
 
-    def skipped(self, reason: str) -> None:
+    def skipped(self, ids: set[int], reason: str) -> None:
         with self._lock:
-            self.summary.skipped[reason] += 1
-            self.done += 1
+            self._unsettled -= ids
+            self.summary.skipped[reason] += len(ids)
+            self.done += len(ids)
 
     def record(self, row_id: int, recipient: str | None, item: str, channel: str, state: str,
                error: str | None) -> None:
@@ -143,6 +148,8 @@ class Tally:
                 self._lines.append(f"unknown #{row_id} {item} to {channel} ({recipient}): {error}")
             elif state == "planned":
                 self.summary.deferred += 1
+            elif state == "lost claim":
+                self.summary.lost_claims += 1
 
     def take_unsettled(self) -> set[int]:
         """The claimed rows never settled (handed back to the producer to release)."""
@@ -207,7 +214,7 @@ class Workers(ABC):
 
     # -- every worker's loop -------------------------------------------------------
     def _serve(self, channel: "Channel", work: Any, stop: Any, lock: Any = None) -> None:
-        with self.job.ledger.settler(lock) as settler:
+        with self.job.ledger.settler(lock, owner=self.job.owner) as settler:
             while True:
                 chunk = work.get()
                 if chunk is None:
@@ -224,10 +231,11 @@ class Workers(ABC):
         try:
             delivery = job.issues.message(job.rendered, row.key, row.channel, job.options,
                                           row.item, row.recipient or "", name, job.slot.when)
+            # rows arrive claimed: ``attempts`` already counts the try about to be made
         except (PermanentFailure, ValueError) as exc:
             self._settle(settler, row, Outcome("failed", error=str(exc)))
             return
-        outcome = send_with_retries(channel, delivery, tries_before=row.attempts,
+        outcome = send_with_retries(channel, delivery, tries_before=row.attempts - 1,
                                     settings=job.settings, rng=job.rng, sleep=job.sleep,
                                     now=job.now,
                                     settle=lambda o: self._settle(settler, row, o))
@@ -237,9 +245,11 @@ class Workers(ABC):
     def _settle(self, settler: "Settler", row: "DeliveryRecord", outcome: Outcome) -> None:
         if outcome.state != "sent":
             self._before_refusal()
-        settler.set_state(row.id, outcome.state, now=self.job.now, remote=outcome.remote,
-                          error=outcome.error, next_attempt_at=outcome.next_attempt_at)
-        self._record(row, outcome.state, outcome.error)
+        if settler.set_state(row.id, outcome.state, now=self.job.now, remote=outcome.remote,
+                             error=outcome.error, next_attempt_at=outcome.next_attempt_at):
+            self._record(row, outcome.state, outcome.error)
+        else:  # no longer ours (taken over by recovery): that run reports it
+            self._record(row, "lost claim", outcome.error)
 
     def _before_refusal(self) -> None:
         """Called before a refusal is recorded (no-op for threads)."""
@@ -368,6 +378,9 @@ class ProcessWorkers(Workers):
                 p.join(0.25)
                 tick()
         self._collector.join()
+        # chunks nobody will take (the workers stopped early) must not hold up the exit:
+        # their rows are released by the producer
+        self._work.cancel_join_thread()
 
     # -- in the parent -------------------------------------------------------------
     def _collect(self) -> None:
