@@ -123,6 +123,8 @@ class DeliveryEngine:
             self.run_id = run.id
             recover_interrupted(self.ledger, self.config.channels, now, report)
             self._deliver(now, report)
+        if self.after_round is not None and report.sent_channels:
+            self.after_round(now, report)
         return report
 
     def _pending(self, now: dt.datetime) -> list[DeliveryRecord]:
