@@ -51,10 +51,20 @@ def resolve(ledger: Ledger, delivery_id: int, sent: bool, now: dt.datetime) -> D
     if row.state not in ("unknown", "sending"):
         raise TrustpublishError(f"delivery {delivery_id} is {row.state}, not unknown",
                                 hint="resolve is for deliveries whose outcome is unknown")
+    if row.state == "sending":
+        from .runs import describe_owner
+
+        holder = describe_owner(ledger.engine, row.claimed_by)
+        if holder is not None:
+            raise TrustpublishError(f"delivery {delivery_id} is being sent right now by "
+                                    f"{holder}",
+                                    hint="wait for that run to finish; `trustpublish status` "
+                                         "shows how it ended")
+    owner = row.claimed_by if row.state == "sending" else None
     if sent:
         ledger.set_state(delivery_id, "sent", now=now, remote=row.remote or "resolved by hand",
-                         error=None, only_from=[row.state])
+                         error=None, only_from=[row.state], owner=owner)
     else:
         ledger.set_state(delivery_id, "planned", now=now, error="resolved: not sent",
-                         only_from=[row.state])
+                         only_from=[row.state], owner=owner)
     return ledger.get(delivery_id)

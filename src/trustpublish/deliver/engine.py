@@ -30,6 +30,7 @@ from ..errors import PermanentFailure, TrustpublishError
 from ..plan.planner import PlannedDelivery, excerpt_index
 from ..plan.timetable import Entry, Slot, parse_timetable
 from . import commands
+from .breaker import CircuitBreaker
 from .db import open_state
 from .ledger import DeliveryRecord, Ledger, SlotRecord
 from .plan_view import plan_with_state, recorded, slots_between
@@ -167,13 +168,14 @@ class DeliveryEngine:
         issues = IssueCache(self.config.site, self.project.templates_dir, self.project.state_dir)
         channels: dict[str, Channel] = {}
         blocked: set[str] = set()
+        breaker = CircuitBreaker()
         try:
             for slot_id in slot_ids:
                 if self.stop.is_set():
                     report.lines.append("stopping: the rest is left for the next run")
                     break
                 slot = self.ledger.slot(slot_id)
-                if slot.channel in blocked:
+                if slot.channel in blocked or breaker.is_open(slot.channel):
                     continue
                 options = self.config.channels.get(slot.channel)
                 unapproved = [e for e in slot.excerpts
@@ -185,7 +187,7 @@ class DeliveryEngine:
                     self._settle_slot(slot, "skipped", now, report, reason)
                     continue
                 if is_digest(options) and slot.issue_number is not None:
-                    self._fan_out(slot, options, index, issues, now, report)
+                    self._fan_out(slot, options, index, issues, now, report, breaker)
                     continue
                 for batch in self.ledger.iter_planned(slot.id, now):
                     for row in batch:
@@ -200,8 +202,12 @@ class DeliveryEngine:
                             self._settle(row, Outcome("failed", error=exc.message), now, report,
                                          claimed=False)
                             continue
-                        if self._attempt(channel, row, delivery, now, report).credentials:
+                        outcome = self._attempt(channel, row, delivery, now, report, breaker)
+                        if outcome.credentials:
                             blocked.add(row.channel)
+                        elif outcome.unreachable:
+                            blocked.add(row.channel)
+                            self._hold(row.channel, outcome, now, report)
         finally:
             for channel in channels.values():
                 channel.close()
@@ -212,8 +218,18 @@ class DeliveryEngine:
             for row in batch:
                 self._settle(row, Outcome(state, error=error), now, report, claimed=False)
 
+    def _hold(self, channel: str, outcome: Outcome, now: dt.datetime, report: RunReport) -> None:
+        """The channel's circuit opened: all its due rows wait until the next attempt time."""
+        until = outcome.next_attempt_at or now + self.settings.max_backoff
+        held = self.ledger.hold_planned(None, channel, now, until=until,
+                                        error=outcome.error or "waiting")
+        report.counts["waiting"] += held
+        report.lines.append(f"{channel}: {outcome.error}; {held} more deliveries wait "
+                            "(a run after that time resumes them)")
+
     def _fan_out(self, slot: SlotRecord, options: Mapping[str, Any], index: Mapping[str, Any],
-                 issues: "IssueCache", now: dt.datetime, report: RunReport) -> None:
+                 issues: "IssueCache", now: dt.datetime, report: RunReport,
+                 breaker: CircuitBreaker) -> None:
         from .fanout import Fanout
 
         excerpts = [index[e][1] for e in slot.excerpts]
@@ -227,7 +243,7 @@ class DeliveryEngine:
                rendered=rendered, issues=issues, now=now, settings=self.settings, rng=self.rng,
                sleep=self.sleep, stop=self.stop,
                open_channel=lambda opts: self._open_channel(slot.channel, opts),
-               owner=self.run_id, report=report, progress=self.progress).run()
+               owner=self.run_id, breaker=breaker, report=report, progress=self.progress).run()
 
     def _build(self, row: DeliveryRecord, slot: SlotRecord, options: Mapping[str, Any],
                index: Mapping[str, Any], issues: "IssueCache", now: dt.datetime) -> "Delivery":
@@ -249,7 +265,7 @@ class DeliveryEngine:
         return delivery
 
     def _attempt(self, channel: "Channel", row: DeliveryRecord, delivery: "Delivery",
-                 now: dt.datetime, report: RunReport) -> Outcome:
+                 now: dt.datetime, report: RunReport, breaker: CircuitBreaker) -> Outcome:
         """One delivery through the retry policy, claimed before every try."""
         def claim() -> bool:
             return self.ledger.set_state(row.id, "sending", now=now, attempt=True,
@@ -262,7 +278,8 @@ class DeliveryEngine:
         return send_with_retries(channel, delivery, tries_before=row.attempts,
                                  settings=self.settings, rng=self.rng, sleep=self.sleep, now=now,
                                  settle=lambda o: self._settle(row, o, now, report),
-                                 before_try=claim, between_tries=back_to_planned)
+                                 before_try=claim, between_tries=back_to_planned,
+                                 breaker=breaker)
 
     def _settle(self, row: DeliveryRecord, outcome: Outcome, now: dt.datetime,
                 report: RunReport, *, claimed: bool = True) -> None:

@@ -45,6 +45,7 @@ from .workers import (
 
 if TYPE_CHECKING:
     from ..channels.base import Channel
+    from .breaker import CircuitBreaker
     from .issue_cache import IssueCache
     from .ledger import Ledger, SlotRecord
     from .report import RunReport
@@ -65,13 +66,14 @@ class Fanout:
                  now: dt.datetime, settings: "RunSettings", rng: random.Random,
                  sleep: Callable[[float], None], stop: Any,
                  open_channel: Callable[[Mapping[str, Any]], "Channel"], owner: str,
-                 report: "RunReport", progress: Progress | None = None) -> None:
+                 breaker: "CircuitBreaker", report: "RunReport",
+                 progress: Progress | None = None) -> None:
         self.ledger, self.subscribers, self.slot = ledger, subscribers, slot
         self.options = dict(options)
         self.rendered, self.issues, self.now = rendered, issues, now
         self.settings, self.rng, self.sleep, self.stop = settings, rng, sleep, stop
         self.open_channel, self.report, self.progress = open_channel, report, progress
-        self.owner = owner
+        self.owner, self.breaker = owner, breaker
         self.tally = Tally(report.lines)
         self.label = f"{slot.channel} {slot.item}"
         self.total = 0
@@ -95,7 +97,7 @@ class Fanout:
         job = FanoutJob(ledger=self.ledger, slot=slot, options=options, rendered=self.rendered,
                         issues=self.issues, now=self.now, settings=self.settings, rng=self.rng,
                         sleep=self.sleep, open_channel=lambda: self.open_channel(options),
-                        owner=self.owner)
+                        owner=self.owner, breaker=self.breaker)
         if real and n > 1 and self.total > CHUNK and can_fork():
             first.close()  # one process per connection: each opens its own
             return ProcessWorkers(job, self.tally, self.stop, n)
@@ -137,7 +139,9 @@ class Fanout:
             if left:
                 ledger.release(left, now, self.owner)
             self._tick()
-        if self.stop.is_set() or (workers.abort.is_set() and left):
+        if tally.unreachable:
+            self._hold(tally.unreachable)
+        elif self.stop.is_set() or (workers.abort.is_set() and left):
             self.report.lines.append("stopping: the rest is left for the next run")
         elif left:
             self.report.lines.append(f"{len(left)} claimed messages of {self.label} were not "
@@ -146,6 +150,16 @@ class Fanout:
         if workers.failure is not None:
             raise workers.failure
         return tally.summary
+
+    def _hold(self, reason: str) -> None:
+        """The circuit opened: every due row of the slot waits, with the reason."""
+        until = self.now + self.settings.max_backoff
+        held = self.ledger.hold_planned(self.slot.id, self.slot.channel, self.now,
+                                        until=until, error=reason)
+        self.breaker.failed(self.slot.channel)  # forked workers opened their own copies
+        self.report.counts["waiting"] += held
+        self.report.lines.append(f"{self.slot.channel}: {reason}; {held} messages wait "
+                                 "(a run after that time resumes them)")
 
     def _account(self) -> None:
         s, counts = self.tally.summary, self.report.counts

@@ -17,6 +17,12 @@ Contract, for one delivery already built:
   ``run.retry.attempts`` tries in all. A wait longer than ``run.retry.max_wait``
   is not slept: the row is settled ``planned`` with its next attempt time
   (``deferred``), for a later run. ``between_tries(error)`` is called before a sleep.
+* A failure to reach the platform is counted by the run's
+  :class:`~trustpublish.deliver.breaker.CircuitBreaker`; once the channel's circuit is
+  open, the delivery is settled ``planned`` with "waiting: server unreachable since …"
+  and a next attempt time ``run.retry.max_backoff`` later (``unreachable=True``), and
+  no more tries are made. A delivery whose circuit is already open is neither tried
+  nor settled (``unreachable=True``): the caller releases or holds it.
 * Any other exception (a bug, an interrupt mid-request) settles ``unknown`` and is
   re-raised.
 
@@ -39,8 +45,11 @@ from ..errors import (
     TrustpublishError,
 )
 
+from .breaker import unreachable, waiting_message
+
 if TYPE_CHECKING:
     from ..channels.base import Channel, Delivery
+    from .breaker import CircuitBreaker
     from .settings import RunSettings
 
 __all__ = ["Outcome", "send_with_retries", "CLAIMED_ELSEWHERE"]
@@ -59,6 +68,7 @@ class Outcome:
     next_attempt_at: dt.datetime | None = None
     credentials: bool = False  # the channel refused our credentials: stop using it
     retryable: bool = False  # a temporary failure (a later run may try again)
+    unreachable: bool = False  # the channel's circuit is open: stop using it this run
 
     @property
     def deferred(self) -> bool:
@@ -70,13 +80,19 @@ def send_with_retries(channel: "Channel", delivery: "Delivery", *, tries_before:
                       sleep: Callable[[float], None], now: dt.datetime,
                       settle: Callable[[Outcome], None],
                       before_try: Callable[[], bool] = lambda: True,
-                      between_tries: Callable[[str], None] = lambda error: None) -> Outcome:
+                      between_tries: Callable[[str], None] = lambda error: None,
+                      breaker: "CircuitBreaker | None" = None) -> Outcome:
     """Send ``delivery`` on ``channel`` with the retry policy above; returns the outcome.
 
     ``tries_before`` is the number of tries recorded before this call.
     """
     tries = tries_before
+    name = delivery.channel
+    hold_until = now + settings.max_backoff
     while True:
+        if breaker is not None and breaker.is_open(name):
+            return Outcome("planned", error=waiting_message(now, hold_until), retryable=True,
+                           next_attempt_at=hold_until, unreachable=True)
         if not before_try():
             return Outcome(CLAIMED_ELSEWHERE)
         tries += 1
@@ -88,6 +104,13 @@ def send_with_retries(channel: "Channel", delivery: "Delivery", *, tries_before:
         except CredentialsError as exc:
             outcome = Outcome("failed", error=exc.message, credentials=True)
         except DeliveryError as exc:
+            if breaker is not None and exc.retryable and unreachable(exc):
+                if breaker.failed(name):
+                    outcome = Outcome("planned", error=waiting_message(now, hold_until),
+                                      retryable=True, next_attempt_at=hold_until,
+                                      unreachable=True)
+                    settle(outcome)
+                    return outcome
             if not exc.retryable or tries >= settings.attempts:
                 outcome = Outcome("failed", error=exc.message)
             else:
@@ -108,5 +131,7 @@ def send_with_retries(channel: "Channel", delivery: "Delivery", *, tries_before:
             raise
         else:
             outcome = Outcome("sent", remote=result.display())
+            if breaker is not None:
+                breaker.succeeded(name)
         settle(outcome)
         return outcome

@@ -50,6 +50,7 @@ from .send import Outcome, send_with_retries
 
 if TYPE_CHECKING:
     from ..channels.base import Channel
+    from .breaker import CircuitBreaker
     from .issue_cache import IssueCache
     from .ledger import DeliveryRecord, Ledger, Settler, SlotRecord
     from .settings import RunSettings
@@ -90,6 +91,7 @@ class FanoutJob:
     sleep: Callable[[float], None]
     open_channel: Callable[[], "Channel"]
     owner: str  # the run id the rows are claimed for (trustpublish.deliver.runs)
+    breaker: "CircuitBreaker"  # this run's (a forked worker keeps its own copy)
 
 
 @dataclass
@@ -123,6 +125,8 @@ class Tally:
         self._lines = lines
         self._lock = threading.Lock()
         self._unsettled: set[int] = set()
+        #: the "waiting: server unreachable …" text once a worker's circuit opened
+        self.unreachable: str | None = None
 
     def claimed(self, ids: set[int]) -> None:
         with self._lock:
@@ -135,8 +139,10 @@ class Tally:
             self.done += len(ids)
 
     def record(self, row_id: int, recipient: str | None, item: str, channel: str, state: str,
-               error: str | None) -> None:
+               error: str | None, unreachable: bool = False) -> None:
         with self._lock:
+            if unreachable:
+                self.unreachable = error
             self._unsettled.discard(row_id)
             self.done += 1
             if state == "sent":
@@ -237,17 +243,17 @@ class Workers(ABC):
             return
         outcome = send_with_retries(channel, delivery, tries_before=row.attempts - 1,
                                     settings=job.settings, rng=job.rng, sleep=job.sleep,
-                                    now=job.now,
+                                    now=job.now, breaker=job.breaker,
                                     settle=lambda o: self._settle(settler, row, o))
-        if outcome.credentials:
-            self.abort.set()  # every other message would be refused the same way
+        if outcome.credentials or outcome.unreachable:
+            self.abort.set()  # every other message would be refused (or time out) the same way
 
     def _settle(self, settler: "Settler", row: "DeliveryRecord", outcome: Outcome) -> None:
         if outcome.state != "sent":
             self._before_refusal()
         if settler.set_state(row.id, outcome.state, now=self.job.now, remote=outcome.remote,
                              error=outcome.error, next_attempt_at=outcome.next_attempt_at):
-            self._record(row, outcome.state, outcome.error)
+            self._record(row, outcome.state, outcome.error, outcome.unreachable)
         else:  # no longer ours (taken over by recovery): that run reports it
             self._record(row, "lost claim", outcome.error)
 
@@ -255,7 +261,8 @@ class Workers(ABC):
         """Called before a refusal is recorded (no-op for threads)."""
 
     @abstractmethod
-    def _record(self, row: "DeliveryRecord", state: str, error: str | None) -> None:
+    def _record(self, row: "DeliveryRecord", state: str, error: str | None,
+                unreachable: bool = False) -> None:
         """Count one settled row."""
 
     def _flush(self) -> None:
@@ -302,8 +309,10 @@ class ThreadWorkers(Workers):
         finally:
             channel.close()
 
-    def _record(self, row: "DeliveryRecord", state: str, error: str | None) -> None:
-        self.tally.record(row.id, row.recipient, row.item, row.channel, state, error)
+    def _record(self, row: "DeliveryRecord", state: str, error: str | None,
+                unreachable: bool = False) -> None:
+        self.tally.record(row.id, row.recipient, row.item, row.channel, state, error,
+                          unreachable)
 
 
 class _ParentWatch:
@@ -436,8 +445,10 @@ class ProcessWorkers(Workers):
         if self._watch is not None:
             self._watch.is_set()
 
-    def _record(self, row: "DeliveryRecord", state: str, error: str | None) -> None:
-        self._outcomes.append((row.id, row.recipient, row.item, row.channel, state, error))
+    def _record(self, row: "DeliveryRecord", state: str, error: str | None,
+                unreachable: bool = False) -> None:
+        self._outcomes.append((row.id, row.recipient, row.item, row.channel, state, error,
+                               unreachable))
 
     def _flush(self) -> None:
         if self._outcomes:  # one report per chunk
