@@ -62,6 +62,11 @@ class CircuitBreaker:
                 self._open.add(channel)
             return channel in self._open
 
+    def open(self, channel: str) -> None:
+        """Open the channel's circuit (a forked worker opened its own copy)."""
+        with self._lock:
+            self._open.add(channel)
+
     def succeeded(self, channel: str) -> None:
         with self._lock:
             self._streak[channel] = 0

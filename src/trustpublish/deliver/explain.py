@@ -49,6 +49,10 @@ def _planned(row: DeliveryRecord, settings: RunSettings,
              now: dt.datetime) -> tuple[str, dt.datetime | None, str]:
     until = row.next_attempt_at if row.next_attempt_at and row.next_attempt_at > now else None
     error = row.error or ""
+    if error.startswith("waiting: server unreachable") and until is None:
+        return (error.split(";", 1)[0].removeprefix("waiting: ") + "; due again now", None,
+                "`trustpublish run --once` tries again (or the running scheduler within a "
+                "minute)")
     if error.startswith("waiting: server unreachable"):
         why = error.split(";", 1)[0].removeprefix("waiting: ")
         return (f"{why} (the run stopped trying this channel)", until,

@@ -156,7 +156,7 @@ class Fanout:
         until = self.now + self.settings.max_backoff
         held = self.ledger.hold_planned(self.slot.id, self.slot.channel, self.now,
                                         until=until, error=reason)
-        self.breaker.failed(self.slot.channel)  # forked workers opened their own copies
+        self.breaker.open(self.slot.channel)  # forked workers opened their own copies
         self.report.counts["waiting"] += held
         self.report.lines.append(f"{self.slot.channel}: {reason}; {held} messages wait "
                                  "(a run after that time resumes them)")
