@@ -320,3 +320,41 @@ def test_sigkill_of_one_runner_while_another_runs_loses_no_one(kind, servers, tm
     finally:
         found.on_message = None
         backend.close()
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_simultaneous_first_runs_on_an_empty_database_both_succeed(kind, servers, tmp_path):
+    """No tables yet: both create them and record the same slots at once; one set of rows."""
+    found, smtp_port, http_port = servers
+    _project(tmp_path, http_port)
+    env = _env(smtp_port, http_port, "")
+    admin = None
+    for n in range(3):
+        found.reset()
+        if kind == "sqlite":
+            url = f"sqlite:///{tmp_path / f'empty-{n}.db'}"
+        else:
+            from sqlalchemy import create_engine, text
+
+            try:
+                admin = admin or create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
+                with admin.connect() as conn:
+                    name = f"tp_first_{uuid.uuid4().hex[:10]}"
+                    conn.execute(text(f'CREATE DATABASE "{name}"'))
+            except Exception as exc:  # noqa: BLE001 - any failure means "no server"
+                if IN_CI:
+                    pytest.fail(f"PostgreSQL tests must run in CI: {exc}")
+                pytest.skip(f"no PostgreSQL server ({type(exc).__name__})")
+            url = ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+        procs = [_popen(tmp_path, {**env, "TRUSTPUBLISH_STATE_URL": url}) for _ in range(2)]
+        results = [p.communicate(timeout=300) for p in procs]
+        assert [p.returncode for p in procs] == [0, 0], [err[-3000:] for _, err in results]
+        with found.lock:
+            hook, disc = dict(found.hook), dict(found.disc)
+        assert len(hook) == POSTS * 2 and max(hook.values()) == 1
+        assert len(disc) == POSTS * 2 and max(disc.values()) == 1
+        if admin is not None:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    if admin is not None:
+        admin.dispose()
