@@ -48,7 +48,12 @@ class Run:
     """This process's run: ``with Run(db) as run:`` registers it and keeps it alive."""
 
     def __init__(self, db: Engine) -> None:
+        from .db import open_engine
+
         self.db = db
+        # the heartbeat thread has an engine of its own: a fan-out forks worker processes
+        # while it runs, and a child must never inherit a pool lock the thread was holding
+        self._beat_db = open_engine(db.url.render_as_string(hide_password=False), create=False)
         self.id = f"{_HOST[:40]}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
         self._stop = threading.Event()
         self._beat: threading.Thread | None = None
@@ -66,6 +71,7 @@ class Run:
         self._stop.set()
         if self._beat is not None:
             self._beat.join(5)
+        self._beat_db.dispose()
         try:
             with self.db.begin() as conn:
                 conn.execute(delete(runs).where(runs.c.id == self.id))
@@ -75,7 +81,7 @@ class Run:
     def _heartbeat(self) -> None:
         while not self._stop.wait(HEARTBEAT):
             try:
-                with self.db.begin() as conn:
+                with self._beat_db.begin() as conn:
                     conn.execute(update(runs).where(runs.c.id == self.id)
                                  .values(heartbeat_at=time.time()))
             except Exception:  # a busy or lost database: try again at the next beat
