@@ -60,10 +60,6 @@ class Delivery:
         """The first (or only) part."""
         return self.parts[0] if self.parts else ""
 
-    @property
-    def idempotency_key(self) -> str:
-        return self.id
-
 
 @dataclass(frozen=True)
 class Result:

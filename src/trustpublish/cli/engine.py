@@ -156,26 +156,32 @@ def _progress_bar(app: App) -> Iterator[Callable[[str, int, int], None] | None]:
 @click.command()
 @click.pass_obj
 def status(app: App) -> None:
-    """Summarise the ledger: counts by state, what needs attention, and the next slots."""
+    """Summarise the ledger: counts by state, why each delivery waits, and the next slots."""
+    from rich.markup import escape
+
+    from ..deliver.explain import explain
+
     engine = _engine(app)
     now = app.now()
     counts = engine.ledger.counts()
     attention = engine.ledger.deliveries(states=["unknown", "failed", "sending"])
+    waiting = explain(engine.ledger, engine.settings, now)
     upcoming = [p for p in engine.plan(now, now + dt.timedelta(days=14), now) if p.when >= now][:5]
     if app.as_json:
         app.print_json({"counts": counts,
                         "attention": [_row(r) for r in attention],
+                        "waiting": [w.as_dict() for w in waiting],
                         "next": [p.as_dict() for p in upcoming]})
         return
     summary = ", ".join(f"{n} {k}" for k, n in sorted(counts.items())) or "no deliveries yet"
     app.console.print(f"Deliveries: {summary}")
-    for r in attention:
-        app.console.print(f"  #{r.id} {_state(r.state)} {r.item} → {r.channel}"
-                          + (f" ({r.recipient})" if r.recipient else "")
-                          + (f": {r.error}" if r.error else ""), soft_wrap=True)
-    if attention:
-        app.console.print("  hint: `trustpublish retry ID` for failed; "
-                          "`trustpublish resolve ID --sent|--not-sent` for unknown")
+    for w in waiting:
+        what = f"{w.item} → {w.channel}" + (f" ({len(w.ids)} recipients)" if len(w.ids) > 1
+                                            else f" #{w.ids[0]}")
+        until = f"; next attempt after {_local(app, w.until)}" if w.until else ""
+        app.console.print(f"  {_state(w.state)} " + escape(f"{what}: {w.why}{until}"),
+                          soft_wrap=True)
+        app.console.print(f"    what to do: {w.action}", soft_wrap=True, markup=False)
     for p in upcoming:
         app.console.print(f"Next: {_local(app, p.when)}  {p.channel}  {p.item or '(nothing)'}")
 

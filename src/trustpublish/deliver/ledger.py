@@ -1,4 +1,4 @@
-"""The delivery ledger (PRODUCT §9): what went where and when, recorded before it is attempted.
+"""The delivery ledger (``docs/delivery.md``): what went where and when, recorded before it is attempted.
 
 Two tables on the shared metadata:
 
@@ -11,7 +11,12 @@ Two tables on the shared metadata:
   ``planned → sending → sent | failed | unknown``, or ``skipped``.
 
 A row is committed as ``sending`` before the attempt and settled after, so a crash
-leaves evidence. Timestamps are UTC ISO 8601 strings (sortable, exact in SQLite and
+leaves evidence. Claims are atomic and carry their owner (``claimed_by``, the run id of
+:mod:`trustpublish.deliver.runs`): a row moves ``planned → sending`` in one conditional
+UPDATE only one process can win (batches: ``FOR UPDATE SKIP LOCKED`` on PostgreSQL), and
+a settle is a compare-and-set on ``sending`` *and* the owner. Slots and deliveries are
+inserted with insert-or-ignore on their unique keys, so two runs that record the same
+slot at the same moment both succeed and make one set of rows. Timestamps are UTC ISO 8601 strings (sortable, exact in SQLite and
 PostgreSQL alike). ``tp_meta`` holds small engine values (the "looked until" horizon).
 """
 
@@ -80,6 +85,7 @@ deliveries = Table(
     Column("error", Text),
     Column("created_at", String(40), nullable=False),
     Column("updated_at", String(40), nullable=False),
+    Column("claimed_by", String(80)),  # the run that holds a ``sending`` row
 )
 
 meta = Table(
@@ -126,6 +132,7 @@ class DeliveryRecord:
     created_at: dt.datetime
     updated_at: dt.datetime
     when: dt.datetime | None = None
+    claimed_by: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {"id": self.id, "channel": self.channel, "item": self.item,
@@ -144,7 +151,7 @@ def _delivery(row: Any, when: str | None = None) -> DeliveryRecord:
                           row.state, row.attempts,
                           from_iso(row.next_attempt_at) if row.next_attempt_at else None,
                           row.remote, row.error, from_iso(row.created_at), from_iso(row.updated_at),
-                          from_iso(when) if when else None)
+                          from_iso(when) if when else None, row.claimed_by)
 
 
 class Ledger:
@@ -171,13 +178,20 @@ class Ledger:
         """Record a handled slot and its deliveries (``planned``) in one transaction.
 
         A missed or skipped slot gets one delivery row in that state, so history shows it.
+        Idempotent: when another process recorded the same (channel, instant) first, its
+        slot id is returned and nothing is added.
         """
         stamp = iso(now)
         with self.engine.begin() as conn:
-            slot_id = conn.execute(insert(slots).values(
+            new_id = conn.execute(_insert_ignore(conn, slots, ["channel", "when_utc"]).values(
                 channel=channel, when_utc=iso(when), entry=entry, item=item,
                 excerpts=json.dumps(list(excerpts)), issue_number=issue_number, state=state,
-                created_at=stamp)).inserted_primary_key[0]  # type: ignore[index]
+                created_at=stamp).returning(slots.c.id)).scalar()
+            if new_id is None:  # recorded by another run meanwhile: theirs stands
+                return int(conn.execute(select(slots.c.id).where(
+                    slots.c.channel == channel, slots.c.when_utc == iso(when))).scalar_one())
+            slot_id = new_id
+            add_rows = _insert_ignore(conn, deliveries, ["key"])
             key_item = item or f"slot@{iso(when)}"
             rows: list[dict[str, Any]] = []
             for r in recipients:  # streamed: a big list is inserted in chunks, one transaction
@@ -186,10 +200,10 @@ class Ledger:
                              "state": delivery_state, "attempts": 0,
                              "created_at": stamp, "updated_at": stamp})
                 if len(rows) >= _CHUNK:
-                    conn.execute(insert(deliveries), rows)
+                    conn.execute(add_rows, rows)
                     rows = []
             if rows:
-                conn.execute(insert(deliveries), rows)
+                conn.execute(add_rows, rows)
         return int(slot_id)
 
     def pending_slots(self, now: dt.datetime) -> list[int]:
@@ -227,7 +241,7 @@ class Ledger:
             yield rows
             last = rows[-1].id
 
-    def claim(self, ids: Sequence[int], now: dt.datetime) -> set[int]:
+    def claim(self, ids: Sequence[int], now: dt.datetime, owner: str | None = None) -> set[int]:
         """Move these ``planned`` rows to ``sending`` (one more attempt each) in one commit.
 
         A compare-and-set: returns the ids this call claimed (rows another worker took,
@@ -238,30 +252,85 @@ class Ledger:
         query = (update(deliveries)
                  .where(deliveries.c.id.in_(list(ids)), deliveries.c.state == "planned")
                  .values(state="sending", updated_at=iso(now), next_attempt_at=None,
-                         attempts=deliveries.c.attempts + 1)
+                         attempts=deliveries.c.attempts + 1, claimed_by=owner)
                  .returning(deliveries.c.id))
         with self.engine.begin() as conn:
             return {int(r[0]) for r in conn.execute(query)}
 
-    def release(self, ids: Iterable[int], now: dt.datetime) -> None:
-        """Claimed rows that were never attempted go back to ``planned`` (uncounted)."""
+    def claim_batch(self, slot_id: int, now: dt.datetime, owner: str, *,
+                    limit: int = 500) -> list[DeliveryRecord]:
+        """Claim up to ``limit`` of the slot's due ``planned`` rows for ``owner``, lowest
+        ids first, in one statement (rows locked by another claimer are skipped on
+        PostgreSQL: ``FOR UPDATE SKIP LOCKED``; SQLite runs one writer at a time).
+
+        Returns the claimed rows as they are after the claim (``attempts`` counts it)."""
+        pick = (select(deliveries.c.id)
+                .where(deliveries.c.slot_id == slot_id, deliveries.c.state == "planned",
+                       _due(now))
+                .order_by(deliveries.c.id).limit(limit)
+                .with_for_update(skip_locked=True))
+        query = (update(deliveries)
+                 .where(deliveries.c.id.in_(pick.scalar_subquery()),
+                        deliveries.c.state == "planned")
+                 .values(state="sending", updated_at=iso(now), next_attempt_at=None,
+                         attempts=deliveries.c.attempts + 1, claimed_by=owner)
+                 .returning(*deliveries.c))
+        with self.engine.begin() as conn:
+            rows = [_delivery(r) for r in conn.execute(query)]
+        return sorted(rows, key=lambda r: r.id)
+
+    def release(self, ids: Iterable[int], now: dt.datetime, owner: str | None = None, *,
+                state: str = "planned", error: str | None = None,
+                next_attempt_at: dt.datetime | None = None) -> int:
+        """Claimed rows that were never attempted go back to ``planned`` (uncounted), or to
+        ``state`` (``skipped`` for a recipient who left). Only rows still ``sending`` for
+        ``owner`` change; returns how many did."""
         wanted = list(ids)
+        changed = 0
+        values: dict[str, Any] = {"state": state, "updated_at": iso(now),
+                                  "attempts": deliveries.c.attempts - 1, "claimed_by": None,
+                                  "next_attempt_at": iso(next_attempt_at) if next_attempt_at
+                                  else None}
+        if error is not None:
+            values["error"] = error
         for start in range(0, len(wanted), _CHUNK):
             part = wanted[start:start + _CHUNK]
+            query = (update(deliveries)
+                     .where(deliveries.c.id.in_(part), deliveries.c.state == "sending")
+                     .values(**values))
+            if owner is not None:
+                query = query.where(deliveries.c.claimed_by == owner)
             with self.engine.begin() as conn:
-                conn.execute(update(deliveries)
-                             .where(deliveries.c.id.in_(part), deliveries.c.state == "sending")
-                             .values(state="planned", updated_at=iso(now),
-                                     attempts=deliveries.c.attempts - 1))
+                changed += conn.execute(query).rowcount
+        return changed
+
+    def hold_planned(self, slot_id: int | None, channel: str, now: dt.datetime, *,
+                     until: dt.datetime, error: str) -> int:
+        """Give the due ``planned`` rows of a channel (or of one of its slots) a next attempt
+        time and the reason they wait; returns how many (the circuit breaker's hold)."""
+        query = (update(deliveries)
+                 .where(deliveries.c.channel == channel, deliveries.c.state == "planned",
+                        _due(now))
+                 .values(next_attempt_at=iso(until), error=error, updated_at=iso(now)))
+        if slot_id is not None:
+            query = query.where(deliveries.c.slot_id == slot_id)
+        with self.engine.begin() as conn:
+            return int(conn.execute(query).rowcount)
 
     @contextmanager
-    def settler(self, lock: Any = None) -> Iterator["Settler"]:
+    def settler(self, lock: Any = None, owner: str | None = None) -> Iterator["Settler"]:
         """A connection kept open for many small commits (one per settled delivery).
 
         ``lock`` (for SQLite): a lock the settlers of several processes share, so they
         take turns instead of polling SQLite's busy handler; default one per ledger."""
         with self.engine.connect() as conn:
             sqlite = conn.dialect.name == "sqlite"
+            if conn.dialect.name == "postgresql":
+                # the same trade as SQLite's NORMAL below: a commit survives this process
+                # being killed (the server has it); only a crash of the database server
+                # itself can roll back the last few settles to ``sending`` (sent again)
+                conn.exec_driver_sql("SET synchronous_commit TO off")
+                conn.commit()
             if sqlite:
                 # WAL + NORMAL: each commit survives the process being killed (what the
                 # exactly-once guarantee is about) without an fsync per message; on power
@@ -269,10 +338,13 @@ class Ledger:
                 conn.exec_driver_sql("PRAGMA synchronous=NORMAL")
                 conn.commit()
             try:
-                yield Settler(conn, (lock or self._sqlite_writes) if sqlite else None)
+                yield Settler(conn, (lock or self._sqlite_writes) if sqlite else None, owner)
             finally:
                 if sqlite:
                     conn.exec_driver_sql("PRAGMA synchronous=FULL")
+                    conn.commit()
+                elif conn.dialect.name == "postgresql":
+                    conn.exec_driver_sql("SET synchronous_commit TO DEFAULT")
                     conn.commit()
 
     # -- deliveries ----------------------------------------------------------------
@@ -329,11 +401,13 @@ class Ledger:
     def set_state(self, delivery_id: int, state: str, *, now: dt.datetime,
                   remote: str | None = None, error: str | None = None,
                   next_attempt_at: dt.datetime | None = None, attempt: bool = False,
-                  only_from: Sequence[str] | None = None) -> bool:
+                  only_from: Sequence[str] | None = None, owner: str | None = None) -> bool:
         """Move a delivery to ``state`` (committed). ``attempt`` counts one more try.
 
         With ``only_from`` the change happens only when the row is in one of those
-        states (a compare-and-set, so two workers never claim the same row).
+        states (a compare-and-set, so two workers never claim the same row). With
+        ``owner``, a move to ``sending`` records it as the claimer, and any other move
+        happens only while the row is still claimed by ``owner``.
         """
         if state not in STATES:
             raise ValueError(state)
@@ -345,7 +419,10 @@ class Ledger:
             values["error"] = error
         if attempt:
             values["attempts"] = deliveries.c.attempts + 1
+        values["claimed_by"] = owner if state == "sending" else None
         query = update(deliveries).where(deliveries.c.id == delivery_id).values(**values)
+        if owner is not None and state != "sending":
+            query = query.where(deliveries.c.claimed_by == owner)
         if only_from:
             query = query.where(deliveries.c.state.in_(list(only_from)))
         with self.engine.begin() as conn:
@@ -359,7 +436,7 @@ class Ledger:
     def set_meta(self, key: str, value: str) -> None:
         with self.engine.begin() as conn:
             if conn.execute(update(meta).where(meta.c.key == key).values(value=value)).rowcount == 0:
-                conn.execute(insert(meta).values(key=key, value=value))
+                conn.execute(_insert_ignore(conn, meta, ["key"]).values(key=key, value=value))
 
 
 class Settler:
@@ -368,13 +445,15 @@ class Settler:
     The UPDATE is built once with bound parameters: a fan-out settles thousands of rows.
     """
 
-    _query = (update(deliveries).where(deliveries.c.id == bindparam("_id"))
-              .values(state=bindparam("_state"), updated_at=bindparam("_at"),
+    _query = (update(deliveries).where(deliveries.c.id == bindparam("_id"),
+                                       deliveries.c.state == bindparam("_from"),
+                                       deliveries.c.claimed_by == bindparam("_owner"))
+              .values(claimed_by=bindparam("_nobody"), state=bindparam("_state"), updated_at=bindparam("_at"),
                       error=bindparam("_error"), next_attempt_at=bindparam("_next"),
                       remote=func.coalesce(bindparam("_remote"), deliveries.c.remote)))
 
-    def __init__(self, conn: Any, lock: Any = None) -> None:
-        self.lock = lock
+    def __init__(self, conn: Any, lock: Any = None, owner: str | None = None) -> None:
+        self.lock, self.owner = lock, owner
         # The statement is compiled once and run on the driver connection directly:
         # SQLAlchemy's per-call overhead would cost more than the commit itself.
         compiled = self._query.compile(dialect=conn.dialect)
@@ -385,20 +464,37 @@ class Settler:
 
     def set_state(self, delivery_id: int, state: str, *, now: dt.datetime,
                   remote: str | None = None, error: str | None = None,
-                  next_attempt_at: dt.datetime | None = None) -> None:
+                  next_attempt_at: dt.datetime | None = None) -> bool:
+        """Settle a row this settler's owner claimed (compare-and-set); False when the row
+        is no longer ours (nothing changes then)."""
         if state not in STATES:
             raise ValueError(state)
         params: dict[str, Any] = {"_id": delivery_id, "_state": state, "_at": iso(now),
+                                  "_owner": self.owner, "_nobody": None, "_from": "sending",
                                   "_error": error, "_remote": remote,
                                   "_next": iso(next_attempt_at) if next_attempt_at else None}
         args = [params[k] for k in self.order] if self.order is not None else params
         if self.lock is None:
             self.cursor.execute(self.sql, args)
             self.raw.commit()
-            return
+            return bool(self.cursor.rowcount == 1)
         with self.lock:
             self.cursor.execute(self.sql, args)
             self.raw.commit()
+            return bool(self.cursor.rowcount == 1)
+
+
+def _insert_ignore(conn: Any, table: Table, unique: list[str]) -> Any:
+    """INSERT that does nothing when a row with the same ``unique`` columns exists."""
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(table).on_conflict_do_nothing(index_elements=unique)
+    if conn.dialect.name == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        return sqlite_insert(table).on_conflict_do_nothing(index_elements=unique)
+    return insert(table)  # pragma: no cover - only SQLite and PostgreSQL are supported
 
 
 def _due(now: dt.datetime) -> Any:

@@ -7,7 +7,14 @@ timetable entry (CronTrigger / DateTrigger in the site's timezone) plus a one-mi
 sweep that catches retries and the DST-shifted slots. ``coalesce=True``,
 ``max_instances=1`` and ``misfire_grace_time`` = ``run.grace``. SIGTERM and Ctrl-C stop
 the scheduler cleanly: the delivery in flight is settled, the rest waits for the
-next run.
+next run; the process exits 0 even when the signal arrives while APScheduler is
+removing a job that just fired.
+
+One process leads (:class:`~trustpublish.deliver.leader.SchedulerLease`). On SQLite a
+second ``run`` says that another is running and exits 0. On PostgreSQL a second ``run``
+(on this machine or another) follows: every few seconds it delivers what is due,
+claiming batches of a digest's recipients beside the leader, and it takes over the
+schedule when the leader is gone (``docs/delivery.md``, "Several processes").
 """
 
 from __future__ import annotations
@@ -62,15 +69,8 @@ def run_forever(project: "Project", *, clock: Callable[[], dt.datetime],
     ``before_round`` (e.g. syncing the sources) runs at each wake-up before the
     deliveries; its errors are printed, never raised.
     """
-    from apscheduler.events import EVENT_SCHEDULER_START
-    from apscheduler.executors.pool import ThreadPoolExecutor
-    from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
-    from apscheduler.schedulers.blocking import BlockingScheduler
-    from apscheduler.triggers.date import DateTrigger
-    from apscheduler.triggers.interval import IntervalTrigger
-
-    from ..plan.timetable import cron_trigger, parse_timetable, resolve_wall_time
     from .engine import RunSettings, open_state
+    from .leader import SchedulerLease
 
     config = project.config
     settings = RunSettings.from_raw(config.raw)
@@ -80,6 +80,74 @@ def run_forever(project: "Project", *, clock: Callable[[], dt.datetime],
     _AFTER[:] = [after_round] if after_round else []
     _BEFORE[:] = [before_round] if before_round else []
     _STOP.clear()
+    lease = SchedulerLease(db)
+    signal.signal(signal.SIGTERM, _stop_following)
+    signal.signal(signal.SIGINT, _stop_following)
+    if not lease.acquire():
+        if not lease.shared:
+            echo(f"Another `trustpublish run` ({lease.describe_holder()}) is already running "
+                 "for this state database; this one exits. Stop that one first to restart it.")
+            return
+        echo("Another `trustpublish run` leads the schedule; this process works beside it "
+             "(sharing the sends) and takes over if it stops.")
+        if not _follow(project, lease, clock, echo):
+            echo("Scheduler stopped.")
+            return
+        echo("The leader is gone: this process now runs the schedule.")
+    try:
+        _lead(project, db, settings, clock, echo)
+    finally:
+        lease.release()
+
+
+def _stop_following(signum: int, _frame: Any) -> None:
+    for echo in _ECHO:
+        echo(f"Received {signal.Signals(signum).name}: finishing the delivery in flight, "
+             "then stopping.")
+    _STOP.set()
+
+
+def _follow(project: "Project", lease: Any, clock: Callable[[], dt.datetime],
+            echo: Callable[[str], None]) -> bool:
+    """Deliver beside the leader until the lease is ours (True) or we are stopped (False)."""
+    from sqlalchemy.exc import OperationalError
+
+    from ..errors import TrustpublishError
+    from .engine import DeliveryEngine, open_state
+    from .leader import FOLLOW_EVERY
+
+    while not _STOP.is_set():
+        after = _AFTER[0](project) if _AFTER else None
+        engine = DeliveryEngine(project, open_state(project), stop=_STOP, after_round=after)
+        try:
+            report = engine.deliver_pending(clock())
+        except (TrustpublishError, OperationalError) as exc:  # tried again next round
+            echo(f"this round stopped: {getattr(exc, 'message', None) or type(exc).__name__}")
+            report = None
+        for line in report.lines if report else ():
+            echo(line)
+        if _STOP.wait(FOLLOW_EVERY):
+            return False
+        if lease.acquire():
+            return True
+    return False
+
+
+def _lead(project: "Project", db: Any, settings: Any, clock: Callable[[], dt.datetime],
+          echo: Callable[[str], None]) -> None:
+    """Run APScheduler until SIGTERM/SIGINT (this process holds the lease)."""
+    from apscheduler.events import EVENT_SCHEDULER_START
+    from apscheduler.executors.pool import ThreadPoolExecutor
+    from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+    from apscheduler.schedulers.blocking import BlockingScheduler
+    from apscheduler.triggers.date import DateTrigger
+    from apscheduler.triggers.interval import IntervalTrigger
+
+    from ..plan.timetable import cron_trigger, parse_timetable, resolve_wall_time
+
+    config = project.config
+    if _STOP.is_set():
+        return
     scheduler = BlockingScheduler(
         jobstores={"default": SQLAlchemyJobStore(engine=db, tablename="tp_apscheduler_jobs")},
         executors={"default": ThreadPoolExecutor(1)},
@@ -87,6 +155,7 @@ def run_forever(project: "Project", *, clock: Callable[[], dt.datetime],
                       "misfire_grace_time": int(settings.grace.total_seconds())},
         timezone=config.zone,
     )
+    started, finished = threading.Event(), threading.Event()
     args = [str(config.path)]
     scheduler.add_job("trustpublish.deliver.scheduler:wake", IntervalTrigger(minutes=1, timezone=config.zone),
                       args=args, id="sweep", replace_existing=True, next_run_time=clock())
@@ -122,6 +191,10 @@ def run_forever(project: "Project", *, clock: Callable[[], dt.datetime],
         def shutdown() -> None:
             # wait=False: the job thread sees _STOP after its current delivery and returns;
             # the interpreter joins it before exiting, so nothing is cut off mid-send.
+            # a signal that arrives before start() finished is acted on once it has
+            while not started.wait(0.05):
+                if finished.is_set():
+                    return
             try:
                 scheduler.shutdown(wait=False)
             except Exception:  # already stopped
@@ -134,5 +207,15 @@ def run_forever(project: "Project", *, clock: Callable[[], dt.datetime],
     echo(f"Scheduler running for {config.site.title} ({config.site.timezone}); "
          "Ctrl-C or SIGTERM stops it.")
     scheduler.add_listener(remove_stale, EVENT_SCHEDULER_START)  # jobs of removed entries
-    scheduler.start()
+    scheduler.add_listener(lambda _event: started.set(), EVENT_SCHEDULER_START)
+    try:
+        if not _STOP.is_set():
+            scheduler.start()
+    except Exception:
+        # shut down from the signal handler while APScheduler was still working (e.g.
+        # removing an `at:` job that had just fired): a clean stop, not a failure
+        if not _STOP.is_set():
+            raise
+    finally:
+        finished.set()
     echo("Scheduler stopped.")

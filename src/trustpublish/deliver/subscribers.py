@@ -1,4 +1,4 @@
-"""Subscribers of the email channels and the suppression list (PRODUCT §5, §9).
+"""Subscribers of the email channels and the suppression list (``docs/delivery.md``, ``docs/guarantees.md#unsubscribes``).
 
 A subscriber has an ``email`` (validated with email-validator, stored lower-case, so
 addresses compare case-insensitively), a ``name``, a ``status`` (``active``,
@@ -212,14 +212,6 @@ class Subscribers:
             rows = conn.execute(select(subscribers.c.email)
                                 .where(subscribers.c.email.in_(wanted), _receives(channel)))
             return {r.email for r in rows}
-
-    def is_active(self, email: str, channel: str) -> bool:
-        return bool(self.receiving([email], channel))
-
-    def is_suppressed(self, email: str) -> bool:
-        with self.engine.connect() as conn:
-            return conn.execute(select(suppressions.c.email).where(
-                suppressions.c.email == email.strip().lower())).first() is not None
 
     def count(self) -> int:
         from sqlalchemy import func

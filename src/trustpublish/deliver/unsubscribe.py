@@ -1,4 +1,4 @@
-"""Signed one-click unsubscribe tokens (PRODUCT §9, RFC 8058).
+"""Signed one-click unsubscribe tokens (``docs/guarantees.md#unsubscribes``, RFC 8058).
 
 A token names one subscriber address and one email channel, signed with HMAC
 (itsdangerous) under the project's secret key, so it cannot be guessed or
