@@ -169,3 +169,59 @@ def test_bounces_read_cli_cleans_the_list_from_a_maildir(project: Path) -> None:
     listed = run_cli("subscribers", "list", "--status", "active", cwd=project).out
     assert "stays@example.org" in listed
     assert "ben.nobody@gmail.com" not in listed and "gus.annoyed@yahoo.com" not in listed
+
+
+def test_digests_carry_a_verp_sender_and_a_bounce_to_it_names_its_row(tmp_path: Path) -> None:
+    import json
+
+    from aiosmtpd.controller import Controller
+    from support import free_port, make_project, run_cli
+
+    class Sink:
+        def __init__(self) -> None:
+            self.envelopes: dict[str, str] = {}
+
+        async def handle_DATA(self, server, session, envelope):  # noqa: N802
+            for rcpt in envelope.rcpt_tos:
+                self.envelopes[rcpt.lower()] = envelope.mail_from
+            return "250 2.0.0 Ok"
+
+    sink = Sink()
+    controller = Controller(sink, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    env = {"TRUSTPUBLISH_NEWSLETTER_SMTP_URL": f"smtp://127.0.0.1:{controller.port}"}
+    try:
+        make_project(tmp_path, """\
+site: {title: Clinic, url: "https://clinic.example/blog", timezone: America/Chicago,
+       postal_address: "1 Main St, Chicago, IL"}
+channels:
+  newsletter: {type: email, from: "Clinic <news@clinic.example>", excerpts_per_issue: 2}
+timetable:
+  - {channel: newsletter, cron: "0 9 * * TUE"}
+bounces: {return_path: bounces@clinic.example}
+""", posts=2)
+        (tmp_path / "subs.csv").write_text("email\n" + "".join(f"p{i}@example.org\n"
+                                                               for i in range(40)))
+        assert run_cli("subscribers", "import", "subs.csv", cwd=tmp_path).code == 0
+        result = run_cli("--now", "2026-12-01T09:02", "run", "--once", cwd=tmp_path, env=env)
+        assert result.code == 0, result.out + result.err
+    finally:
+        controller.stop()
+    history = json.loads(run_cli("--json", "history", "--limit", "100", cwd=tmp_path).out)
+    rows = {h["recipient"]: h["id"] for h in history}
+    assert len(sink.envelopes) == 40
+    for address, sender in sink.envelopes.items():
+        assert sender.startswith(f"bounces+d{rows[address]}.") and sender.endswith(
+            "@clinic.example")
+    # a bounce that names neither the Message-ID nor the recipient's last delivery reliably:
+    # only its VERP address says which row it is about
+    target = "p7@example.org"
+    dsn = (DATA / "postfix-dsn-hard.eml").read_bytes()
+    dsn = dsn.replace(b"bounces+d42.k7n3p2x9qa@harborview-counseling.example",
+                      sink.envelopes[target].encode()).replace(b"ana.gone@example.org",
+                                                               target.encode())
+    (tmp_path / "dsn.eml").write_bytes(dsn)
+    read = run_cli("--json", "bounces", "read", "dsn.eml", cwd=tmp_path)
+    assert read.code == 0, read.err
+    [outcome] = json.loads(read.out)["outcomes"]
+    assert outcome["delivery"] == rows[target] and outcome["suppressed"]

@@ -165,7 +165,8 @@ class DeliveryEngine:
             return
         privacy = rules_for(self.config)
         index = excerpt_index(self.project.posts, self.project.excerpts)
-        issues = IssueCache(self.config.site, self.project.templates_dir, self.project.state_dir)
+        issues = IssueCache(self.config.site, self.project.templates_dir, self.project.state_dir,
+                            (self.config.raw.get("bounces") or {}).get("return_path"))
         channels: dict[str, Channel] = {}
         blocked: set[str] = set()
         breaker = CircuitBreaker()
@@ -252,7 +253,7 @@ class DeliveryEngine:
             rendered = issues.rendered(row.channel, options, row.item, slot.issue_number or 1,
                                        excerpts, slot.when)
             return issues.message(rendered, row.key, row.channel, options, row.item,
-                                  row.recipient, "", slot.when)
+                                  row.recipient, "", slot.when, delivery_id=row.id)
         _post, excerpt = index[slot.excerpts[0]]
         from .compose import compose
 

@@ -27,11 +27,16 @@ class IssueCache:
     the same key ``trustpublish serve`` verifies with.
     """
 
-    def __init__(self, site: Any, templates: Any, state_dir: Path) -> None:
+    def __init__(self, site: Any, templates: Any, state_dir: Path,
+                 return_path: str | None = None) -> None:
         from .unsubscribe import TokenSigner, load_secret_key
 
         self.site, self.templates = site, templates
-        self.signer = TokenSigner(load_secret_key(state_dir))
+        key = load_secret_key(state_dir)
+        self.signer = TokenSigner(key)
+        #: ``bounces.return_path``: each message's envelope sender is a signed VERP address
+        #: naming its delivery row, so a bounce maps to one delivery (deliver/bounces.py)
+        self.return_path, self._verp_key = return_path, key
         self._rendered: dict[tuple[str, str], Any] = {}
 
     def rendered(self, channel: str, options: Mapping[str, Any], item: str, number: int,
@@ -46,13 +51,19 @@ class IssueCache:
         return self._rendered[key]
 
     def message(self, rendered: Any, key: str, channel: str, options: Mapping[str, Any],
-                item: str, email: str, name: str, now: dt.datetime) -> Delivery:
+                item: str, email: str, name: str, now: dt.datetime, *,
+                delivery_id: int | None = None) -> Delivery:
         from ..render.digest import Recipient
 
         url = unsubscribe_url(self.signer, rendered.issue.unsubscribe_base, channel, email)
         data = rendered.message_for(Recipient(email, name, url, ""), now=now)
+        sender = _sender(str(options.get("from", "")))
+        if self.return_path and delivery_id is not None:
+            from .bounces import verp_address
+
+            sender = verp_address(self.return_path, delivery_id, self._verp_key)
         return Delivery(id=key, channel=channel, item_id=item, kind="email", message=data,
-                        sender=_sender(str(options.get("from", ""))), recipient=email)
+                        sender=sender, recipient=email)
 
 
 @lru_cache(maxsize=8)

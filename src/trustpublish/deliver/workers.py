@@ -236,7 +236,8 @@ class Workers(ABC):
         job = self.job
         try:
             delivery = job.issues.message(job.rendered, row.key, row.channel, job.options,
-                                          row.item, row.recipient or "", name, job.slot.when)
+                                          row.item, row.recipient or "", name, job.slot.when,
+                                          delivery_id=row.id)
             # rows arrive claimed: ``attempts`` already counts the try about to be made
         except (PermanentFailure, ValueError) as exc:
             self._settle(settler, row, Outcome("failed", error=str(exc)))
