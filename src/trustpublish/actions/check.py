@@ -119,32 +119,27 @@ def check_config_only(config_path: Path) -> tuple["Project | None", list[Problem
         return None, [problem_from_error(exc)]
 
 
-#: channel types whose text is fitted (email and feeds have no text budget)
-SOCIAL_TYPES = ("mastodon", "bluesky", "linkedin", "facebook", "telegram", "discord", "slack",
-                "webhook")
-
-
 def budget_problems(project: "Project") -> list[Any]:
-    """A Problem for every approved excerpt that does not fit a configured social channel."""
+    """A Problem for every approved excerpt that does not fit a configured channel of kind
+    ``post`` (digests and feeds have no text budget), counted by the channel class's rules."""
     problems: list[Any] = []
-    social = {name: cfg for name, cfg in project.config.channels.items()
-              if cfg.get("type") in SOCIAL_TYPES}
+    social = project.channels_of_kind("post")
+    rules = {name: project.text_rules(name) for name in social}
     for post in project.posts:
         if not post.approved:
             continue
         targets = [n for n in social if post.channels is None or n in post.channels]
         for excerpt in project.excerpts(post):
             for name in targets:
-                fitted = fit_excerpt(excerpt, name, social[name], tags=post.tags,
-                                     templates=project.templates_dir,
-                                     state_dir=project.state_dir)
+                fitted = fit_excerpt(excerpt, name, social[name], rules=rules[name],
+                                     tags=post.tags, templates=project.templates_dir)
                 if not fitted.fits:
                     worst = max(fitted.counts)
                     problems.append(Problem(
                         "Too long", f"excerpt {excerpt.id} is {worst} {fitted.counted_as} for "
                         f"channel {name} (limit {fitted.limit}) even after cutting",
                         str(post.source), None,
-                        f"shorten templates/social/{social[name]['type']}.txt.j2 or the tags"))
+                        f"shorten templates/{rules[name].templates[0]} or the tags"))
     return problems
 
 

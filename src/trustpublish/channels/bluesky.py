@@ -28,7 +28,7 @@ from typing import Any
 import requests
 
 from ..errors import CredentialsError
-from ..render.social import BUDGETS, bluesky_facets, short_link
+from ..render.social import Budget, bluesky_facets, graphemes, short_link
 from .api import ApiChannel, local_image
 from .base import Delivery, Result
 from .ids import tid_from
@@ -67,11 +67,25 @@ def post_record(delivery: Delivery, index: int, text: str, created_at: str, *,
 class BlueskyChannel(ApiChannel):
     type = "bluesky"
     idempotent = True
-    budget = BUDGETS["bluesky"]
+    budget = Budget(300, "graphemes", supports_threads=True)
     env_vars = ("APP_PASSWORD",)
     token_var = "APP_PASSWORD"
     base_key = "service"
     default_base = "https://bsky.social"
+
+    @classmethod
+    def count(cls, text: str) -> int:
+        return graphemes(text)
+
+    @classmethod
+    def shown_link(cls, link: str) -> str:
+        """Host + path without the scheme, cut with an ellipsis; the facet keeps the URI."""
+        return short_link(link)
+
+    @classmethod
+    def facets(cls, text: str, links: Mapping[str, str]) -> tuple[dict[str, Any], ...]:
+        """Link and tag facets in UTF-8 byte offsets."""
+        return bluesky_facets(text, links)
 
     def __init__(self, name: str, config: Mapping[str, Any], *, root: Path | None = None) -> None:
         super().__init__(name, config, root=root)

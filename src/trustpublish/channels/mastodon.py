@@ -14,25 +14,32 @@ instance's idempotency window returns the first status instead of a duplicate.
 
 :meth:`MastodonChannel.fetch_limits` reads ``GET /api/v2/instance`` and caches
 ``configuration.statuses.max_characters`` / ``characters_reserved_per_url`` in
-``state/channels/`` for :func:`trustpublish.render.social.mastodon_limits`.
+``state/channels/``; :func:`mastodon_limits` reads that cache when text is fitted
+(:meth:`MastodonChannel.text_rules`). Text is counted in graphemes with every URL
+as ``characters_reserved_per_url`` characters.
 """
 
 from __future__ import annotations
 
 import json
 import mimetypes
+import re
 import time
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from ..errors import ConfigError, RetryableFailure
 from ..files import write_atomic
-from ..render.social import BUDGETS, mastodon_cache_path
+from ..render.social import Budget, TextRules, count_urls_as
 from .api import ApiChannel, local_image
 from .base import Delivery, Result
 
-__all__ = ["MastodonChannel"]
+__all__ = ["MastodonChannel", "mastodon_limits", "mastodon_cache_path"]
+
+DEFAULT_LIMIT, DEFAULT_URL_LENGTH = 500, 23
 
 VISIBILITIES = ("public", "unlisted", "private", "direct")
 
@@ -56,12 +63,52 @@ def _status(delivery: Delivery, text: str, visibility: str) -> dict[str, Any]:
     return body
 
 
+def mastodon_cache_path(state_dir: Path, instance: str) -> Path:
+    """Where the limits of ``instance`` are cached."""
+    host = re.sub(r"[^A-Za-z0-9.-]+", "_", urlsplit(instance).netloc or instance)
+    return state_dir / "channels" / f"mastodon-{host}.json"
+
+
+def mastodon_limits(config: Mapping[str, Any], state_dir: Path | None) -> tuple[int, int]:
+    """(max_characters, characters_reserved_per_url): config, else the cached instance,
+    else 500/23."""
+    limit, per_url = DEFAULT_LIMIT, DEFAULT_URL_LENGTH
+    instance = str(config.get("instance", ""))
+    if state_dir is not None and instance:
+        path = mastodon_cache_path(state_dir, instance)
+        try:
+            cached = json.loads(path.read_text(encoding="utf-8"))
+            limit = int(cached.get("max_characters", limit))
+            per_url = int(cached.get("characters_reserved_per_url", per_url))
+        except (OSError, ValueError, TypeError, AttributeError):
+            pass
+    return int(config.get("max_characters", limit)), per_url
+
+
 class MastodonChannel(ApiChannel):
     type = "mastodon"
     idempotent = True
-    budget = BUDGETS["mastodon"]
+    budget = Budget(DEFAULT_LIMIT, "graphemes", url_length=DEFAULT_URL_LENGTH,
+                    supports_threads=True)
     env_vars = ("TOKEN",)
     base_key = "instance"
+
+    @classmethod
+    def count(cls, text: str) -> int:
+        return count_urls_as(text, DEFAULT_URL_LENGTH)
+
+    @classmethod
+    def configured_limit(cls, name: str, config: Mapping[str, Any],
+                         state_dir: Path | None = None) -> int | None:
+        return mastodon_limits(config, state_dir)[0]
+
+    @classmethod
+    def text_rules(cls, name: str, config: Mapping[str, Any],
+                   state_dir: Path | None = None) -> TextRules:
+        """The base rules, counting URLs as the instance's ``characters_reserved_per_url``."""
+        rules = super().text_rules(name, config, state_dir)
+        per_url = mastodon_limits(config, state_dir)[1]
+        return replace(rules, count=lambda text: count_urls_as(text, per_url))
 
     def __init__(self, name: str, config: Mapping[str, Any], *, root: Path | None = None) -> None:
         super().__init__(name, config, root=root)

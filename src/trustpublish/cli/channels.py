@@ -22,13 +22,12 @@ __all__ = ["publish"]
 @click.pass_obj
 def publish(app: App, excerpt_id: str, channel_name: str) -> None:
     """Send EXCERPT_ID (post-slug/section, see `trustpublish split`) to CHANNEL now."""
-    from ..actions.check import SOCIAL_TYPES
     from ..deliver.compose import channel_config, compose
     from ..errors import TrustpublishError
 
     project = app.project
     config = channel_config(project, channel_name)
-    if config.get("type") not in SOCIAL_TYPES:
+    if project.channel_kind(channel_name) != "post":
         raise TrustpublishError(
             f"channel {channel_name!r} is of type {config.get('type')!r}, which sends whole "
             "issues, not single excerpts",

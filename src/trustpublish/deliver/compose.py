@@ -1,6 +1,7 @@
 """Turning (excerpt, channel) into a :class:`~trustpublish.channels.base.Delivery`.
 
-:func:`compose` fits the excerpt to the channel (:func:`trustpublish.render.social.fit_excerpt`)
+:func:`compose` fits the excerpt to the channel (:func:`trustpublish.render.social.fit_excerpt`
+with the rules of the channel's class)
 and fills the delivery with the deterministic id
 ``delivery_id(channel, excerpt.id)``, the UTM link, title, teaser, the post's image
 and language. Pure: reads only the project's already loaded data and the Mastodon
@@ -50,8 +51,8 @@ def compose(project: "Project", excerpt: "Excerpt", name: str, *, key: str | Non
     """
     config = channel_config(project, name)
     post = post_of(project, excerpt)
-    fitted = fit_excerpt(excerpt, name, config, tags=post.tags,
-                         templates=project.templates_dir, state_dir=project.state_dir)
+    fitted = fit_excerpt(excerpt, name, config, rules=project.text_rules(name), tags=post.tags,
+                         templates=project.templates_dir)
     delivery = Delivery(
         id=key or delivery_id(name, excerpt.id), channel=name, item_id=excerpt.id, kind="post",
         parts=fitted.parts, link=fitted.link, title=excerpt.title, summary=excerpt.teaser,

@@ -159,7 +159,8 @@ class DeliveryEngine:
         recorded = [Recorded(r.channel, r.when, r.item, r.excerpts,
                              states.get((r.channel, r.when), r.state), r.issue_number) for r in recorded]
         slots = self.slots(min(start, now), end)
-        return [p for p in plan(slots, queue, self.config.channels, recorded) if p.when >= start]
+        return [p for p in plan(slots, queue, self.config.channels, recorded,
+                                kinds=self.project.channel_kinds()) if p.when >= start]
 
     def _states_by_slot(self) -> dict[tuple[str, dt.datetime], str]:
         """Summary state of each recorded slot from its deliveries (worst first)."""
@@ -242,7 +243,8 @@ class DeliveryEngine:
         privacy = rules_for(self.config)
         queue = candidates(self.project.posts, self.project.excerpts,
                            lambda post: publishable(post, privacy))
-        for planned in plan(live, queue, self.config.channels, recorded):
+        for planned in plan(live, queue, self.config.channels, recorded,
+                            kinds=self.project.channel_kinds()):
             if planned.state == "empty":
                 continue
             if planned.state == "skipped":
