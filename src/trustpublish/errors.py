@@ -169,3 +169,26 @@ class RetryableFailure(DeliveryError):
 
 
 __all__.append("RetryableFailure")
+
+
+class ThreadBroken(DeliveryError):
+    """A thread stopped partway: the platform holds parts ``1..len(live)`` of ``total``.
+
+    ``live`` are the platform's references to those parts (ids, or uri + cid), kept in
+    the ledger so a later run resumes at the first missing part (docs/channels.md).
+    ``cause`` is the error of the part that failed.
+    """
+
+    kind = "Partly delivered"
+
+    def __init__(self, cause: DeliveryError, *, live: "list[dict[str, str]]", total: int,
+                 channel: str | None = None) -> None:
+        self.cause, self.live, self.total = cause, [dict(ref) for ref in live], total
+        said = cause.message
+        if cause.channel and said.startswith(f"{cause.channel}: "):
+            said = said[len(cause.channel) + 2:]
+        super().__init__(f"parts 1-{len(live)} of {total} are live; part {len(live) + 1} "
+                         f"failed: {said}", channel=channel, hint=cause.hint)
+
+
+__all__.append("ThreadBroken")

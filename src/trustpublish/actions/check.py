@@ -82,6 +82,29 @@ def check_privacy(project: "Project") -> Iterable[Problem]:
                 f"`privacy_ok: [\"{finding.key}\"]` to the front matter")
 
 
+def check_post_images(project: "Project") -> Iterable[Problem]:
+    """A post's local ``image:`` (not a URL) must be a file: adapters upload it."""
+    import re
+
+    from ..channels.api import image_candidates
+
+    for post in project.posts:
+        if not post.approved or not post.image:
+            continue
+        candidates = image_candidates(project.root, post.image)
+        if not candidates or any(c.is_file() for c in candidates):
+            continue
+        try:
+            source = post.source.read_text(encoding="utf-8")
+            match = re.search(r"^\s*image\s*:", source, re.MULTILINE)
+            line = source.count("\n", 0, match.start()) + 1 if match else 1
+        except OSError:
+            line = 1
+        yield Problem("Content error", f"image: {post.image!r} is not a file (looked in "
+                      f"{', '.join(str(c) for c in candidates[:2])})", str(post.source), line,
+                      "put the picture there, or give its full https:// address")
+
+
 def check_post_channels(project: "Project") -> Iterable[Problem]:
     """A post's ``channels:`` names only channels defined in schedule.yaml."""
     return post_channel_problems(project)
@@ -89,7 +112,7 @@ def check_post_channels(project: "Project") -> Iterable[Problem]:
 
 CHECKS: list[Callable[["Project"], Iterable[Problem]]] = [check_posts, check_excerpts,
                                                           check_privacy, check_channel_budgets,
-                                                          check_post_channels]
+                                                          check_post_channels, check_post_images]
 
 
 def run_checks(project: "Project") -> list[Problem]:

@@ -23,6 +23,7 @@ Secrets are never put in exceptions, results or logs.
 
 from __future__ import annotations
 
+import json
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -32,7 +33,28 @@ from typing import Any, ClassVar, Literal
 from ..errors import ConfigError
 from ..render.social import Budget, TextRules
 
-__all__ = ["Delivery", "Result", "Channel", "Budget", "TextRules", "KINDS"]
+__all__ = ["Delivery", "Result", "Channel", "Budget", "TextRules", "KINDS", "THREAD_LIVE",
+           "thread_progress", "thread_progress_text"]
+
+#: ``Delivery.extra`` key: the platform's references to the parts of a thread that are
+#: already live (from an earlier, broken attempt); the adapter resumes after them
+THREAD_LIVE = "thread_live"
+
+
+def thread_progress_text(live: "list[dict[str, str]]") -> str:
+    """How the live parts of a broken thread are kept in the ledger (``remote``)."""
+    return json.dumps({THREAD_LIVE: live}, separators=(",", ":"))
+
+
+def thread_progress(remote: str | None) -> "list[dict[str, str]]":
+    """The live parts recorded by :func:`thread_progress_text`, or [] for anything else."""
+    if not remote or not remote.startswith("{"):
+        return []
+    try:
+        live = json.loads(remote).get(THREAD_LIVE)
+    except (ValueError, AttributeError):
+        return []
+    return [dict(ref) for ref in live] if isinstance(live, list) else []
 
 #: what a channel sends (``Channel.kind``)
 KINDS = ("post", "digest", "feed")
@@ -156,6 +178,12 @@ class Channel(ABC):
         if "max_characters" in config:
             return int(config["max_characters"])
         return cls.budget.limit
+
+    @classmethod
+    def refresh_limits(cls, name: str, config: Mapping[str, Any], state_dir: Path) -> None:
+        """Ask the platform for its current limits and cache them in ``state_dir`` (called
+        before text is fitted for a real send; a no-op unless the platform has per-server
+        limits, like Mastodon). Failures are silent: the cached or default limit is used."""
 
     @classmethod
     def text_rules(cls, name: str, config: Mapping[str, Any],

@@ -17,17 +17,21 @@ reply or a dropped connection is :class:`RetryableFailure`; a 5xx reply is
 :class:`CredentialsError`. Once the DATA command was sent, a dropped connection is
 :class:`OutcomeUnknown` (the server may have accepted the message); an explicit 4xx
 or 5xx reply to the data is still a clean refusal.
+
+The ``Date:`` header is stamped with the moment the message is handed to the server
+(:func:`~trustpublish.render.digest.message.stamp_date`), not the slot's time.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import smtplib
 import socket
 import ssl
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from email.parser import BytesHeaderParser
 from pathlib import Path
 from typing import Any
@@ -41,6 +45,7 @@ from ..errors import (
     PermanentFailure,
     RetryableFailure,
 )
+from ..render.digest.message import stamp_date
 from .base import Budget, Channel, Delivery, Result
 from .http import is_loopback
 
@@ -227,6 +232,8 @@ class SmtpChannel(Channel):
             raise PermanentFailure("an email delivery needs message bytes, a sender and a "
                                    "recipient", channel=self.name)
         self._pace()
+        delivery = replace(delivery, message=stamp_date(delivery.message,
+                                                        dt.datetime.now(dt.timezone.utc)))
         if self._conn is None:
             self._conn = self._connect()
         conn = self._conn

@@ -42,6 +42,7 @@ from ..errors import (
     PermanentFailure,
     RateLimited,
     StateError,
+    ThreadBroken,
     TrustpublishError,
 )
 from ..plan.planner import PlannedDelivery, Recorded, candidates, excerpt_index, plan
@@ -100,7 +101,7 @@ class RunReport:
 
     @property
     def ok(self) -> bool:
-        return not (self.counts["failed"] or self.counts["unknown"])
+        return not (self.counts["failed"] or self.counts["unknown"] or self.counts["partial"])
 
 
 def open_channel_for(project: "Project", name: str, options: Mapping[str, Any]) -> "Channel":
@@ -164,7 +165,7 @@ class DeliveryEngine:
 
     def _states_by_slot(self) -> dict[tuple[str, dt.datetime], str]:
         """Summary state of each recorded slot from its deliveries (worst first)."""
-        order = ("unknown", "failed", "sending", "planned", "missed", "skipped", "sent")
+        order = ("unknown", "failed", "partial", "sending", "planned", "missed", "skipped", "sent")
         return {key: min(states, key=order.index)
                 for key, states in self.ledger.slot_states().items()}
 
@@ -173,6 +174,7 @@ class DeliveryEngine:
         report = RunReport()
         if not dry_run:
             self._recover(now, report)
+            self._resume_partial(now)
         self._take_due_slots(now, report, dry_run)
         if dry_run:
             for row in self._pending(now):
@@ -212,6 +214,13 @@ class DeliveryEngine:
                 report.counts["unknown"] += 1
                 report.lines.append(f"unknown #{row.id} {row.item} to {row.channel}: interrupted "
                                     "while sending")
+
+    def _resume_partial(self, now: dt.datetime) -> None:
+        """Threads that broke partway go back to ``planned``, keeping their live parts
+        (``remote``): the adapter resumes at the first missing part."""
+        for row in self.ledger.deliveries(states=["partial"]):
+            self.ledger.set_state(row.id, "planned", now=now, only_from=["partial"],
+                                  error=f"resuming a thread: {row.error or ''}")
 
     def _take_due_slots(self, now: dt.datetime, report: RunReport, dry_run: bool) -> None:
         grace = max([self.settings.grace] + [e.grace for e in self.entries if e.grace])
@@ -401,9 +410,12 @@ class DeliveryEngine:
         _post, excerpt = index[slot.excerpts[0]]
         from .compose import compose
 
+        from ..channels.base import THREAD_LIVE, thread_progress
+
         delivery, fitted = compose(self.project, excerpt, row.channel, key=row.key,
                                    created_at=now.astimezone(UTC).isoformat(timespec="milliseconds")
-                                   .replace("+00:00", "Z"))
+                                   .replace("+00:00", "Z"), planned_at=iso(row.created_at),
+                                   **{THREAD_LIVE: thread_progress(row.remote)})
         if not fitted.fits:
             raise PermanentFailure(f"{excerpt.id} does not fit {row.channel} even after cutting "
                                    "(see `trustpublish check`)", channel=row.channel)
@@ -420,6 +432,11 @@ class DeliveryEngine:
             attempts += 1
             try:
                 result = channel.publish(delivery)
+            except ThreadBroken as exc:  # the live parts are kept; a later run resumes
+                from ..channels.base import thread_progress_text
+
+                return self._settle(row, "partial", now, report,
+                                    remote=thread_progress_text(exc.live), error=exc.message)
             except OutcomeUnknown as exc:
                 return self._settle(row, "unknown", now, report, error=exc.message)
             except CredentialsError as exc:

@@ -235,18 +235,25 @@ class _Renderer:
         return self.rules.limit is None or counted <= self.rules.limit
 
 
-def _cut(sentence: str, fits_words: Any) -> str:
-    """The longest word-boundary prefix of ``sentence`` + ellipsis for which ``fits_words`` holds."""
+_LEADING_PUNCTUATION = regex.compile(r"^[\s,;:.!?…\-–—)\]}]+")
+
+
+def _cut(sentence: str, fits_words: Any) -> tuple[str, str]:
+    """The longest word-boundary prefix of ``sentence`` + ellipsis for which ``fits_words``
+    holds, and the rest of the sentence (for the next part of a thread). The rest never
+    starts with punctuation left over from the cut (a comma, a dash, a closing bracket)."""
     words = sentence.split(" ")
-    lo, hi, best = 1, len(words), ""
+    lo, hi, best, used = 1, len(words), "", 0
     while lo <= hi:
         mid = (lo + hi) // 2
         candidate = " ".join(words[:mid]).rstrip(",;:—-") + ELLIPSIS
         if fits_words(candidate):
-            best, lo = candidate, mid + 1
+            best, used, lo = candidate, mid, mid + 1
         else:
             hi = mid - 1
-    if not best:  # one overlong word: cut by graphemes
+    if best:
+        rest = " ".join(words[used:])
+    else:  # one overlong word: cut by graphemes
         clusters = _GRAPHEME.findall(words[0])
         lo, hi = 0, len(clusters)
         while lo < hi:
@@ -256,7 +263,8 @@ def _cut(sentence: str, fits_words: Any) -> str:
             else:
                 hi = mid - 1
         best = "".join(clusters[:lo]) + ELLIPSIS
-    return best
+        rest = " ".join(["".join(clusters[lo:]), *words[1:]])
+    return best, _LEADING_PUNCTUATION.sub("", rest)
 
 
 def _single(render: _Renderer, sentences: list[str]) -> tuple[list[str], list[int], bool]:
@@ -271,7 +279,7 @@ def _single(render: _Renderer, sentences: list[str]) -> tuple[list[str], list[in
             hi = mid - 1
     if best is not None:
         return [best[0]], [best[1]], False
-    cut = _cut(sentences[0], lambda t: render.fits(render(t, 1, 1)[1]))
+    cut, _rest = _cut(sentences[0], lambda t: render.fits(render(t, 1, 1)[1]))
     out, counted = render(cut, 1, 1)
     return [out], [counted], True
 
@@ -291,10 +299,13 @@ def _thread(render: _Renderer, sentences: list[str]) -> tuple[list[str], list[in
                 elif group:
                     break
                 else:  # one sentence longer than a part: split it across parts
-                    head = _cut(queue[0], lambda t, p=part: render.fits(render(t, p, total)[1]))
-                    rest = queue[0][len(head) - len(ELLIPSIS):].lstrip()
+                    head, rest = _cut(queue[0],
+                                      lambda t, p=part: render.fits(render(t, p, total)[1]))
                     group.append(head)
-                    queue[0] = rest
+                    if rest:
+                        queue[0] = rest
+                    else:
+                        queue.pop(0)
                     truncated = True
                     break
             groups.append(group)
