@@ -89,7 +89,9 @@ timetable:
     assert first.code == 1 and "Traceback" not in first.err, first.out + first.err
     [row] = json.loads(run_cli("--json", "history", cwd=site, env=env).out)
     assert row["state"] == "partial"
-    assert "sky: parts 1-2 of" in row["error"] and "sky: sky:" not in row["error"]
+    assert row["error"].startswith("Partly delivered: parts 1-2 of")
+    assert "sky:" not in row["error"]                   # the channel is not repeated
+    assert "Partly delivered" in first.out + first.err
     assert [w["rkey"] for w in pds.writes()] == sorted(w["rkey"] for w in pds.writes())
     assert len(pds.writes()) == 2
     status = run_cli("status", cwd=site, env=env)
@@ -329,3 +331,32 @@ timetable:
     sent = email.utils.parsedate_to_datetime(message["Date"])
     assert before <= sent <= after                       # not the slot (2026-03-02 09:00)
     assert len(message.get_all("Date")) == 1
+
+
+# -- error labels and exit codes ------------------------------------------------------------------
+@pytest.mark.parametrize("status, label, state", [
+    (401, "Credentials error", "failed"), (422, "Delivery failed", "failed"),
+    (500, "Outcome unknown", "unknown")])
+def test_errors_carry_the_readme_label_and_exit_code_without_doubled_prefixes(
+        tmp_path, httpserver, status, label, state):
+    httpserver.expect_request("/rest/posts", method="POST").respond_with_json(
+        {"message": "the platform said no"}, status=status)
+    make_project(tmp_path, SITE + f"""\
+channels:
+  li: {{type: linkedin, author: "urn:li:organization:1",
+        api_base: "{httpserver.url_for('/').rstrip('/')}"}}
+timetable:
+  - {{channel: li, at: "2026-03-02T09:00"}}
+""", posts=2)
+    env = {"TRUSTPUBLISH_LI_TOKEN": "li-token-123456"}
+    done = run_cli("publish", "post-001/first-part", "--channel", "li", cwd=tmp_path, env=env)
+    assert done.code == 5, done.err                      # README: a delivery error stopped it
+    assert done.err.startswith(f"{label}: delivery #1 to li is {state}: ")
+    assert "the platform said no" in done.err and "li: li:" not in done.err
+    assert f"{label}: {label}" not in done.err
+    run = run_cli("--now", "2026-03-02T09:01:00Z", "run", "--once", cwd=tmp_path, env=env)
+    assert run.code == 1                                 # README: a delivery failed (run)
+    assert f"{state} #2 post-000/first-part to li: {label}: " in run.out, run.out + run.err
+    assert "li: li:" not in run.out
+    rows = json.loads(run_cli("--json", "history", cwd=tmp_path, env=env).out)
+    assert {r["error"].split(": ")[0] for r in rows} == {label}

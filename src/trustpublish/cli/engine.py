@@ -153,7 +153,8 @@ def status(app: App) -> None:
                           + (f": {r.error}" if r.error else ""), soft_wrap=True)
     if attention:
         app.console.print("  hint: `trustpublish retry ID` for failed; "
-                          "`trustpublish resolve ID --sent|--not-sent` for unknown")
+                          "`trustpublish resolve ID --sent|--not-sent` for unknown; "
+                          "partial threads resume by themselves on the next run")
     for p in upcoming:
         app.console.print(f"Next: {_local(app, p.when)}  {p.channel}  {p.item or '(nothing)'}")
 
