@@ -170,11 +170,12 @@ def forgetful(httpserver, monkeypatch):
     return inst
 
 
-def masto_delivery(planned_ago: dt.timedelta, parts=("Trust & care (1/2)\n\nhttps://c.example/a",
-                                                     "More words (2/2)")) -> Delivery:
+def masto_delivery(planned_ago: dt.timedelta, attempts: int = 1,
+                   parts=("Trust & care (1/2)\n\nhttps://c.example/a",
+                          "More words (2/2)")) -> Delivery:
     planned = dt.datetime.now(dt.timezone.utc) - planned_ago
     return Delivery(id="d1", channel="masto", item_id="p/x", parts=tuple(parts),
-                    extra={"planned_at": planned.isoformat()})
+                    extra={"planned_at": planned.isoformat(), "attempts": attempts})
 
 
 def test_mastodon_resend_after_the_key_window_finds_the_posted_thread(forgetful, httpserver,
@@ -200,6 +201,9 @@ def test_mastodon_resend_is_unknown_when_the_account_cannot_be_read(forgetful, h
     with open_channel("masto", cfg, root=tmp_path) as channel:  # within the window: no lookup
         channel.publish(masto_delivery(dt.timedelta(minutes=5)))
     assert len(forgetful.statuses) == 2
+    with open_channel("masto", cfg, root=tmp_path) as channel:  # never tried: no lookup
+        channel.publish(masto_delivery(dt.timedelta(hours=3), attempts=0))
+    assert len(forgetful.statuses) == 4
 
 
 def test_mastodon_limit_is_read_from_the_instance_and_cached_for_fitting(httpserver, tmp_path):

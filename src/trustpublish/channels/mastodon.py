@@ -12,9 +12,9 @@ polled at ``GET /api/v1/media/:id`` until processed. ``Idempotency-Key`` is the
 delivery id (``-2``, ``-3``... for later parts), so a repeated request within the
 instance's idempotency window returns the first status instead of a duplicate.
 
-Mastodon keeps those keys for about an hour. A delivery first planned longer ago than
-:data:`IDEMPOTENCY_WINDOW` (``extra["planned_at"]``, from the ledger) may be a re-send
-whose key has expired: before posting a part, the adapter reads the account's recent
+Mastodon keeps those keys for about an hour. A delivery tried before
+(``extra["attempts"]``) and first planned longer ago than :data:`IDEMPOTENCY_WINDOW`
+(``extra["planned_at"]``, from the ledger) may be a re-send whose key has expired: before posting a part, the adapter reads the account's recent
 statuses and takes a status with the same text as already posted. When they cannot be
 read, it raises :class:`~trustpublish.errors.OutcomeUnknown` (the delivery becomes
 ``unknown``) rather than risk a duplicate. A thread that breaks after its first part
@@ -71,8 +71,12 @@ def _plain(text: str) -> str:
 
 
 def _maybe_resent(delivery: Delivery, now: dt.datetime) -> bool:
+    """Tried before (``extra["attempts"]``, from the ledger; unknown counts as tried) and
+    planned longer ago than the instance keeps Idempotency-Keys."""
     planned = delivery.extra.get("planned_at")
-    return bool(planned) and now - dt.datetime.fromisoformat(str(planned)) > IDEMPOTENCY_WINDOW
+    tried = int(delivery.extra.get("attempts", 1)) > 0
+    return tried and bool(planned) and \
+        now - dt.datetime.fromisoformat(str(planned)) > IDEMPOTENCY_WINDOW
 
 VISIBILITIES = ("public", "unlisted", "private", "direct")
 

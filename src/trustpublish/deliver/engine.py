@@ -415,6 +415,7 @@ class DeliveryEngine:
         delivery, fitted = compose(self.project, excerpt, row.channel, key=row.key,
                                    created_at=now.astimezone(UTC).isoformat(timespec="milliseconds")
                                    .replace("+00:00", "Z"), planned_at=iso(row.created_at),
+                                   attempts=row.attempts,
                                    **{THREAD_LIVE: thread_progress(row.remote)})
         if not fitted.fits:
             raise PermanentFailure(f"{excerpt.id} does not fit {row.channel} even after cutting "
