@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from trustpublish.channels.fitting import count, fit_text
 from trustpublish.render.social import (
     ELLIPSIS,
     bluesky_facets,
-    count,
-    fit_text,
     graphemes,
     hashtags_from,
     linkedin_escape,

@@ -11,7 +11,7 @@ from trustpublish.channels.base import Delivery
 from trustpublish.channels.mastodon import MastodonChannel
 from trustpublish.channels.registry import open_channel
 from trustpublish.errors import CredentialsError, PermanentFailure, RateLimited, RetryableFailure
-from trustpublish.render.social import mastodon_limits
+from trustpublish.channels.mastodon import mastodon_limits
 
 TOKEN = "mastodon-token-abc123"
 

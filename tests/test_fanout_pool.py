@@ -58,7 +58,8 @@ def test_fanout_uses_a_small_pool_and_summarises_failures_by_reason(tmp_path):
     assert 1 < len(sink.sessions) <= 3  # a pool of reused connections, not one per message
     out = result.stdout
     assert f"newsletter newsletter-0001: {N - 3} sent, 3 failed, 0 skipped" in out
-    assert ("failed (3): newsletter: the mail server answered 550 5.1.1 mailbox unavailable "
+    # the README's label starts the reason; the channel is not repeated (issue 13)
+    assert ("failed (3): Delivery failed: the mail server answered 550 5.1.1 mailbox unavailable "
             "while naming the recipient") in out
     assert "Done: 3 failed, 597 sent\n" in out
     assert "━" not in result.stderr  # no progress bar when stderr is not a terminal

@@ -121,15 +121,25 @@ class StateError(TrustpublishError):
 
 
 class DeliveryError(TrustpublishError):
-    """A channel could not deliver. ``retryable`` tells the engine whether to try again."""
+    """A channel could not deliver. ``retryable`` tells the engine whether to try again.
+
+    ``message`` starts with the README's label (``kind``: "Credentials error: ...") and
+    is what the ledger keeps and ``run``, ``status`` and ``history`` show, next to the
+    channel's name; ``reason`` is the text alone. The channel (``channel``) is not
+    repeated inside the message. ``kind=`` relabels a generic error (used when the
+    label comes from the ledger).
+    """
 
     kind = "Delivery error"
     retryable = False
 
-    def __init__(self, message: str, *, channel: str | None = None, hint: str | None = None):
+    def __init__(self, message: str, *, channel: str | None = None, hint: str | None = None,
+                 kind: str | None = None):
         self.channel = channel
-        prefix = f"{channel}: " if channel else ""
-        super().__init__(f"{prefix}{message}", hint=hint)
+        if kind:
+            self.kind = kind
+        self.reason = message
+        super().__init__(f"{self.kind}: {message}", hint=hint)
 
 
 class RateLimited(DeliveryError):
@@ -169,3 +179,24 @@ class RetryableFailure(DeliveryError):
 
 
 __all__.append("RetryableFailure")
+
+
+class ThreadBroken(DeliveryError):
+    """A thread stopped partway: the platform holds parts ``1..len(live)`` of ``total``.
+
+    ``live`` are the platform's references to those parts (ids, or uri + cid), kept in
+    the ledger so a later run resumes at the first missing part (docs/channels.md).
+    ``cause`` is the error of the part that failed.
+    """
+
+    kind = "Partly delivered"
+
+    def __init__(self, cause: DeliveryError, *, live: "list[dict[str, str]]", total: int,
+                 channel: str | None = None) -> None:
+        self.cause, self.live, self.total = cause, [dict(ref) for ref in live], total
+        super().__init__(f"parts 1-{len(live)} of {total} are live; part {len(live) + 1} "
+                         f"failed ({cause.kind.lower()}): {cause.reason}; the next run "
+                         "resumes it", channel=channel, hint=cause.hint)
+
+
+__all__.append("ThreadBroken")

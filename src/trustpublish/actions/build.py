@@ -45,7 +45,7 @@ def refresh_feeds(project: "Project") -> "Callable[[dt.datetime, Any], None]":
     (a channel of kind ``feed``) got an entry in that round."""
 
     def after_round(now: dt.datetime, report: Any) -> None:
-        feeds = {n for n, o in project.config.channels.items() if o.get("type") == "feed"}
+        feeds = set(project.channels_of_kind("feed"))
         if not feeds & report.sent_channels:
             return
         written = build_all(project, now, only=["feeds"]).get("feeds", [])

@@ -105,6 +105,29 @@ def check_privacy(project: "Project") -> Iterable[Problem]:
                 f"`privacy_ok: [\"{finding.key}\"]` to the front matter")
 
 
+def check_post_images(project: "Project") -> Iterable[Problem]:
+    """A post's local ``image:`` (not a URL) must be a file: adapters upload it."""
+    import re
+
+    from ..channels.api import image_candidates
+
+    for post in project.posts:
+        if not post.approved or not post.image:
+            continue
+        candidates = image_candidates(project.root, post.image)
+        if not candidates or any(c.is_file() for c in candidates):
+            continue
+        try:
+            source = post.source.read_text(encoding="utf-8")
+            match = re.search(r"^\s*image\s*:", source, re.MULTILINE)
+            line = source.count("\n", 0, match.start()) + 1 if match else 1
+        except OSError:
+            line = 1
+        yield Problem("Content error", f"image: {post.image!r} is not a file (looked in "
+                      f"{', '.join(str(c) for c in candidates[:2])})", str(post.source), line,
+                      "put the picture there, or give its full https:// address")
+
+
 def check_post_channels(project: "Project") -> Iterable[Problem]:
     """A post's ``channels:`` names only channels defined in schedule.yaml."""
     return post_channel_problems(project)
@@ -126,7 +149,8 @@ def check_dkim(project: "Project") -> Iterable[Problem]:
 CHECKS: list[Callable[["Project"], Iterable[Problem]]] = [check_posts, check_notes,
                                                           check_excerpts,
                                                           check_privacy, check_channel_budgets,
-                                                          check_post_channels, check_dkim]
+                                                          check_post_channels, check_dkim,
+                                                          check_post_images]
 
 
 def run_checks(project: "Project") -> list[Problem]:
@@ -156,32 +180,27 @@ def check_config_only(config_path: Path) -> tuple["Project | None", list[Problem
         return None, [problem_from_error(exc)]
 
 
-#: channel types whose text is fitted (email and feeds have no text budget)
-SOCIAL_TYPES = ("mastodon", "bluesky", "linkedin", "facebook", "telegram", "discord", "slack",
-                "webhook")
-
-
 def budget_problems(project: "Project") -> list[Any]:
-    """A Problem for every approved excerpt that does not fit a configured social channel."""
+    """A Problem for every approved excerpt that does not fit a configured channel of kind
+    ``post`` (digests and feeds have no text budget), counted by the channel class's rules."""
     problems: list[Any] = []
-    social = {name: cfg for name, cfg in project.config.channels.items()
-              if cfg.get("type") in SOCIAL_TYPES}
+    social = project.channels_of_kind("post")
+    rules = {name: project.text_rules(name) for name in social}
     for post in project.posts:
         if not post.approved:
             continue
         targets = [n for n in social if post.channels is None or n in post.channels]
         for excerpt in project.excerpts(post):
             for name in targets:
-                fitted = fit_excerpt(excerpt, name, social[name], tags=post.tags,
-                                     templates=project.templates_dir,
-                                     state_dir=project.state_dir)
+                fitted = fit_excerpt(excerpt, name, social[name], rules=rules[name],
+                                     tags=post.tags, templates=project.templates_dir)
                 if not fitted.fits:
                     worst = max(fitted.counts)
                     problems.append(Problem(
                         "Too long", f"excerpt {excerpt.id} is {worst} {fitted.counted_as} for "
                         f"channel {name} (limit {fitted.limit}) even after cutting",
                         str(post.source), None,
-                        f"shorten templates/social/{social[name]['type']}.txt.j2 or the tags"))
+                        f"shorten templates/{rules[name].templates[0]} or the tags"))
     return problems
 
 

@@ -26,9 +26,8 @@ if TYPE_CHECKING:
 __all__ = ["build", "email_channels", "next_issue", "build_previews"]
 
 def email_channels(project: "Project") -> dict[str, dict[str, Any]]:
-    """The channels of ``type: email``, in schedule.yaml order."""
-    return {name: cfg for name, cfg in project.config.channels.items()
-            if cfg.get("type") == "email"}
+    """The digest channels (kind ``digest``, e.g. ``type: email``), in schedule.yaml order."""
+    return project.channels_of_kind("digest")
 
 
 def next_issue(project: "Project", name: str, config: dict[str, Any],

@@ -140,9 +140,7 @@ def build_feeds(project: "Project", now: dt.datetime) -> list[Path]:
     feeds.append((_FeedWriter(out_dir, base, main_info, limit), main_items, ""))
 
     by_slug = {p.slug: p for p in project.posts}
-    for name, options in sorted(config.channels.items()):
-        if options.get("type") != "feed":
-            continue
+    for name, options in sorted(project.channels_of_kind("feed").items()):
         slotted = timetable_slots(name, config.timetable, config.channels, project.posts,
                                   project.excerpts, config.zone, now,
                                   lambda post: publishable(post, privacy))

@@ -28,8 +28,10 @@ def build_preview_site(project: "Project", now: dt.datetime) -> list[Path]:
     planned = DeliveryEngine(project, open_state(project)).plan(
         now, now + dt.timedelta(days=PREVIEW_DAYS), now)
     index = excerpt_index(project.posts, project.excerpts)
+    kinds = project.channel_kinds()
+    rules = {name: project.text_rules(name) for name, kind in kinds.items() if kind != "digest"}
     cards, pages = preview_cards(planned, index, config.channels, config.site, config.zone,
-                                 templates=project.templates_dir, state_dir=project.state_dir)
+                                 templates=project.templates_dir, kinds=kinds, rules=rules)
     emails = []
     for name, html in pages.items():
         page = out / name

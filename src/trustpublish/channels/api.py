@@ -18,7 +18,7 @@ from ..errors import ConfigError
 from .base import Channel
 from .http import HttpClient, check_base_url, timeout_from
 
-__all__ = ["ApiChannel", "WebhookUrlChannel", "local_image"]
+__all__ = ["ApiChannel", "WebhookUrlChannel", "local_image", "image_candidates"]
 
 
 class ApiChannel(Channel):
@@ -79,13 +79,20 @@ class WebhookUrlChannel(ApiChannel):
         self.http.add_secret(self.target.rsplit("/", 1)[-1])
 
 
+def image_candidates(root: Path | None, image: str) -> list[Path]:
+    """Where a local ``image:`` may be: under the project folder, under ``posts/``, or as
+    given (absolute, or relative to the current folder). A URL has no candidates."""
+    if "://" in image:
+        return []
+    path = Path(image)
+    out = [root / image.lstrip("/"), root / "posts" / image.lstrip("/")] \
+        if not path.is_absolute() and root is not None else []
+    return [*out, path]
+
+
 def local_image(root: Path | None, image: str | None) -> Path | None:
     """The post image as a local file (relative to the project), or None for URLs/missing."""
-    if not image or "://" in image:
-        return None
-    path = Path(image)
-    if not path.is_absolute() and root is not None:
-        for candidate in (root / image.lstrip("/"), root / "posts" / image.lstrip("/")):
-            if candidate.is_file():
-                return candidate
-    return path if path.is_file() else None
+    for candidate in image_candidates(root, image or ""):
+        if candidate.is_file():
+            return candidate
+    return None

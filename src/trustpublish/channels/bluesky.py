@@ -8,9 +8,10 @@ https://bsky.social), ``thread``. Environment: ``TRUSTPUBLISH_<NAME>_APP_PASSWOR
   call answers ``ExpiredToken``, refreshed with ``com.atproto.server.refreshSession``
   (the refresh JWT as bearer) and the call repeated once.
 * Each part is written with ``com.atproto.repo.putRecord`` to collection
-  ``app.bsky.feed.post`` under a record key derived from the delivery id
-  (:func:`~trustpublish.channels.ids.tid_from`): a repeated write lands on the
-  same record, so a retry can never make a second post. Later parts are replies
+  ``app.bsky.feed.post`` under a record key that is a TID of the delivery's creation
+  time in the ledger (:func:`~trustpublish.channels.ids.tid_for`): sortable and near
+  the post's time, yet the same on every re-send, so a repeated write lands on the
+  same record and a retry can never make a second post. Later parts are replies
   (``reply.root`` / ``reply.parent`` with uri + cid).
 * Text carries link and tag facets in UTF-8 byte offsets; the first part embeds an
   ``app.bsky.embed.external`` card (link, title, summary) whose ``thumb`` is the post
@@ -27,11 +28,11 @@ from typing import Any
 
 import requests
 
-from ..errors import CredentialsError
-from ..render.social import BUDGETS, bluesky_facets, short_link
+from ..errors import CredentialsError, DeliveryError, ThreadBroken
+from ..render.social import Budget, bluesky_facets, graphemes, short_link
 from .api import ApiChannel, local_image
-from .base import Delivery, Result
-from .ids import tid_from
+from .base import THREAD_LIVE, Delivery, Result
+from .ids import tid_for, tid_from
 
 __all__ = ["BlueskyChannel", "post_record"]
 
@@ -39,6 +40,11 @@ COLLECTION = "app.bsky.feed.post"
 
 
 def _rkey(delivery: Delivery, index: int) -> str:
+    """The record key of part ``index``: a TID of the delivery's stored creation time
+    (``extra["planned_at"]``, from the ledger), the same on every re-send."""
+    planned = delivery.extra.get("planned_at")
+    if planned:
+        return tid_for(delivery.id, dt.datetime.fromisoformat(str(planned)), index)
     return tid_from(delivery.id if index == 0 else f"{delivery.id}#{index + 1}")
 
 
@@ -67,11 +73,25 @@ def post_record(delivery: Delivery, index: int, text: str, created_at: str, *,
 class BlueskyChannel(ApiChannel):
     type = "bluesky"
     idempotent = True
-    budget = BUDGETS["bluesky"]
+    budget = Budget(300, "graphemes", supports_threads=True)
     env_vars = ("APP_PASSWORD",)
     token_var = "APP_PASSWORD"
     base_key = "service"
     default_base = "https://bsky.social"
+
+    @classmethod
+    def count(cls, text: str) -> int:
+        return graphemes(text)
+
+    @classmethod
+    def shown_link(cls, link: str) -> str:
+        """Host + path without the scheme, cut with an ellipsis; the facet keeps the URI."""
+        return short_link(link)
+
+    @classmethod
+    def facets(cls, text: str, links: Mapping[str, str]) -> tuple[dict[str, Any], ...]:
+        """Link and tag facets in UTF-8 byte offsets."""
+        return bluesky_facets(text, links)
 
     def __init__(self, name: str, config: Mapping[str, Any], *, root: Path | None = None) -> None:
         super().__init__(name, config, root=root)
@@ -159,20 +179,25 @@ class BlueskyChannel(ApiChannel):
     def publish(self, delivery: Delivery) -> Result:
         created = str(delivery.extra.get("created_at") or dt.datetime.now(dt.timezone.utc)
                       .isoformat(timespec="milliseconds").replace("+00:00", "Z"))
-        thumb = self._thumb(delivery) if delivery.link else None
-        root: dict[str, str] | None = None
-        parent: dict[str, str] | None = None
+        parts = delivery.parts or (delivery.text,)
+        live: list[dict[str, str]] = list(delivery.extra.get(THREAD_LIVE) or [])[:len(parts)]
+        thumb = self._thumb(delivery) if delivery.link and not live else None
         first_rkey = _rkey(delivery, 0)
-        for i, part in enumerate(delivery.parts or (delivery.text,)):
-            reply = {"root": root, "parent": parent} if root and parent else None
+        for i, part in enumerate(parts):
+            if i < len(live):  # already live from an earlier attempt: resume after it
+                continue
+            reply = {"root": live[0], "parent": live[-1]} if live else None
             record = post_record(delivery, i, part, created, thumb=thumb, reply=reply)
-            data = self._call("/xrpc/com.atproto.repo.putRecord", json={
-                "repo": (self.session or {}).get("did") or self._did(),
-                "collection": COLLECTION, "rkey": _rkey(delivery, i), "record": record}).json()
-            ref = {"uri": data["uri"], "cid": data["cid"]}
-            root = root or ref
-            parent = ref
-        assert root is not None
+            try:
+                data = self._call("/xrpc/com.atproto.repo.putRecord", json={
+                    "repo": (self.session or {}).get("did") or self._did(),
+                    "collection": COLLECTION, "rkey": _rkey(delivery, i), "record": record}).json()
+            except DeliveryError as exc:
+                if live:
+                    raise ThreadBroken(exc, live=live, total=len(parts), channel=self.name) from None
+                raise
+            live.append({"uri": data["uri"], "cid": data["cid"]})
+        root = live[0]
         return Result(remote_id=root["uri"],
                       url=f"https://bsky.app/profile/{self.handle}/post/{first_rkey}",
                       detail={"cid": root["cid"], "parts": len(delivery.parts) or 1})

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..env import env_name
-from ..render.social import BUDGETS
+from ..render.social import Budget, utf16_len
 from .api import WebhookUrlChannel
 from .base import Delivery, Result
 
@@ -31,7 +31,11 @@ def _body(config: Mapping[str, Any], delivery: Delivery) -> dict[str, Any]:
 class DiscordChannel(WebhookUrlChannel):
     type = "discord"
     idempotent = False
-    budget = BUDGETS["discord"]
+    budget = Budget(2000, "utf16")
+
+    @classmethod
+    def count(cls, text: str) -> int:
+        return utf16_len(text)
 
     @classmethod
     def base_url(cls, name: str, config: Mapping[str, Any]) -> str:

@@ -22,7 +22,7 @@ from typing import Any
 import requests
 
 from ..errors import CredentialsError, DeliveryError, RateLimited
-from ..render.social import BUDGETS
+from ..render.social import Budget
 from .api import ApiChannel
 from .base import Delivery, Result
 
@@ -59,7 +59,7 @@ def _regain_seconds(response: requests.Response) -> float:
 class FacebookChannel(ApiChannel):
     type = "facebook"
     idempotent = False
-    budget = BUDGETS["facebook"]
+    budget = Budget(63206, "characters")
     env_vars = ("PAGE_TOKEN",)
     token_var = "PAGE_TOKEN"
     default_base = "https://graph.facebook.com"

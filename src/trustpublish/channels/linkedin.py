@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError
-from ..render.social import BUDGETS
+from ..render.social import Budget, linkedin_escape
 from .api import ApiChannel
 from .base import Delivery, Result
 
@@ -50,9 +50,14 @@ def _body(author: str, delivery: Delivery) -> dict[str, Any]:
 class LinkedInChannel(ApiChannel):
     type = "linkedin"
     idempotent = False
-    budget = BUDGETS["linkedin"]
+    budget = Budget(3000, "characters")  # characters after escaping
     env_vars = ("TOKEN",)
     default_base = "https://api.linkedin.com"
+
+    @classmethod
+    def platform_text(cls, text: str) -> str:
+        """Reserved characters escaped, ``#Tag`` as a hashtag (the ``commentary`` format)."""
+        return linkedin_escape(text)
 
     @classmethod
     def _author(cls, name: str, config: Mapping[str, Any]) -> str:

@@ -38,6 +38,7 @@ class OutboxChannel(Channel):
         self.real = real
         self.folder = folder or (root or Path.cwd()) / "outbox" / name
         self.budget = real.budget if real else Channel.budget  # type: ignore[misc]
+        self.kind = real.kind if real else Channel.kind  # type: ignore[misc]
 
     def publish(self, delivery: Delivery) -> Result:
         name = _safe_name(delivery.id)

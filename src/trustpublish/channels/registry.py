@@ -1,43 +1,36 @@
-"""Adapters by ``type:`` name, extensible through the ``trustpublish.channels`` entry points.
+"""Adapters by ``type:`` name, from the ``trustpublish.channels`` entry points.
 
-Built-in adapters are listed in ``BUILTIN`` as ``"module:Class"`` and imported on
-first use; third-party packages add theirs with::
+Every adapter, built-in or plugin, is registered the same way, as an entry point
+whose name is the ``type:`` used in schedule.yaml (see pyproject.toml and
+docs/channels.md)::
 
     [project.entry-points."trustpublish.channels"]
     mychannel = "mypackage.channel:MyChannel"
 
 Every class is checked to be a :class:`~trustpublish.channels.base.Channel`
-subclass. An unknown type is a ConfigError that lists the known ones.
+subclass with a known ``kind``. An unknown type is a ConfigError that lists the
+known ones. The outbox is not an entry point: it is this registry's wrapper for a
+channel whose credentials are missing, and the ``outbox`` type names it directly.
+
+This is the one module that resolves type names; everything else asks the class
+(``kind``, ``budget``, ``text_rules``...).
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError
-from .base import Channel
+from .base import KINDS, Channel
+from .outbox import OutboxChannel
 
-__all__ = ["BUILTIN", "known_types", "channel_class", "open_channel"]
-
-BUILTIN: dict[str, str] = {
-    "outbox": "trustpublish.channels.outbox:OutboxChannel",
-    "feed": "trustpublish.channels.feed:FeedChannel",
-    "email": "trustpublish.channels.smtp:SmtpChannel",
-    "webhook": "trustpublish.channels.webhook:WebhookChannel",
-    "mastodon": "trustpublish.channels.mastodon:MastodonChannel",
-    "bluesky": "trustpublish.channels.bluesky:BlueskyChannel",
-    "linkedin": "trustpublish.channels.linkedin:LinkedInChannel",
-    "facebook": "trustpublish.channels.facebook:FacebookChannel",
-    "telegram": "trustpublish.channels.telegram:TelegramChannel",
-    "discord": "trustpublish.channels.discord:DiscordChannel",
-    "slack": "trustpublish.channels.slack:SlackChannel",
-}
+__all__ = ["ENTRY_POINT_GROUP", "known_types", "channel_class", "class_of", "open_channel"]
 
 ENTRY_POINT_GROUP = "trustpublish.channels"
+OUTBOX = OutboxChannel.type
 
 
 @lru_cache(maxsize=1)
@@ -48,28 +41,41 @@ def _entry_points() -> dict[str, Any]:
 
 
 def known_types() -> list[str]:
-    """Every type name: built-in and installed plugins."""
-    return sorted(set(BUILTIN) | set(_entry_points()))
+    """Every type name: the installed entry points (built-in and plugins) and ``outbox``."""
+    return sorted({*_entry_points(), OUTBOX})
+
+
+@lru_cache(maxsize=None)
+def _load(type_name: str) -> Any:
+    return OutboxChannel if type_name == OUTBOX else _entry_points()[type_name].load()
 
 
 def channel_class(type_name: str, *, key_path: str | None = None) -> type[Channel]:
     """The adapter class for ``type_name``; ConfigError listing known types otherwise."""
-    if type_name in BUILTIN:
-        module, attr = BUILTIN[type_name].split(":")
-        cls = getattr(importlib.import_module(module), attr)
-    elif type_name in _entry_points():
-        cls = _entry_points()[type_name].load()
-    else:
+    if type_name != OUTBOX and type_name not in _entry_points():
         import difflib
 
         guess = difflib.get_close_matches(type_name, known_types(), n=1)
         hint = f"did you mean `{guess[0]}`? " if guess else ""
+        if not _entry_points():
+            hint = ("no channel entry points are installed: reinstall trustpublish "
+                    "(`pip install -e .`); ")
         raise ConfigError(f"unknown channel type {type_name!r}", key_path=key_path,
                           hint=f"{hint}known types: {', '.join(known_types())}")
+    cls = _load(type_name)
     if not (isinstance(cls, type) and issubclass(cls, Channel)):
         raise ConfigError(f"channel type {type_name!r} does not name a Channel subclass",
-                          key_path=key_path)
+                          key_path=key_path, hint=f"its entry point is "
+                          f"{_entry_points()[type_name].value}; see docs/channels.md")
+    if cls.kind not in KINDS:
+        raise ConfigError(f"channel type {type_name!r} has kind {cls.kind!r}",
+                          key_path=key_path, hint=f"a kind is one of {', '.join(KINDS)}")
     return cls
+
+
+def class_of(name: str, config: Mapping[str, Any]) -> type[Channel]:
+    """The adapter class of channel ``name`` configured by ``config`` (its ``type:``)."""
+    return channel_class(str(config.get("type", "")), key_path=f"channels.{name}.type")
 
 
 def open_channel(name: str, config: Mapping[str, Any], *, root: Path,
@@ -80,10 +86,8 @@ def open_channel(name: str, config: Mapping[str, Any], *, root: Path,
     instead: an :class:`~trustpublish.channels.outbox.OutboxChannel` that writes
     exactly what would be sent to ``outbox/<name>/``.
     """
-    cls = channel_class(str(config.get("type", "")), key_path=f"channels.{name}.type")
-    if cls.type != "outbox" and not cls.credentials_present(name):
-        from .outbox import OutboxChannel
-
+    cls = class_of(name, config)
+    if cls is not OutboxChannel and not cls.credentials_present(name):
         return OutboxChannel(name, config, root=root, real=cls,
                              folder=(outbox_dir or root / "outbox") / name)
     return cls(name, config, root=root)

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..env import env_name
-from ..render.social import BUDGETS
+from ..render.social import Budget, slack_escape
 from .api import WebhookUrlChannel
 from .base import Delivery, Result
 
@@ -30,7 +30,11 @@ def _body(delivery: Delivery) -> dict[str, Any]:
 class SlackChannel(WebhookUrlChannel):
     type = "slack"
     idempotent = False
-    budget = BUDGETS["slack"]
+    budget = Budget(3000, "characters")  # characters after escaping, one section block
+
+    @classmethod
+    def platform_text(cls, text: str) -> str:
+        return slack_escape(text)
 
     @classmethod
     def base_url(cls, name: str, config: Mapping[str, Any]) -> str:

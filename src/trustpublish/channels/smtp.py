@@ -19,10 +19,14 @@ reply or a dropped connection is :class:`RetryableFailure`; a 5xx reply is
 :class:`CredentialsError`. Once the DATA command was sent, a dropped connection is
 :class:`OutcomeUnknown` (the server may have accepted the message); an explicit 4xx
 or 5xx reply to the data is still a clean refusal.
+
+The ``Date:`` header is stamped with the moment the message is handed to the server
+(:func:`~trustpublish.render.digest.message.stamp_date`), not the slot's time.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import smtplib
 import socket
@@ -43,6 +47,7 @@ from ..errors import (
     PermanentFailure,
     RetryableFailure,
 )
+from ..render.digest.message import stamp_date
 from .base import Budget, Channel, Delivery, Result
 from .dkim import signer_for
 from .http import is_loopback
@@ -233,6 +238,8 @@ class SmtpChannel(Channel):
         if self.dkim is not None:
             delivery = replace(delivery, message=self.dkim.sign(delivery.message))
         self._pace()
+        delivery = replace(delivery, message=stamp_date(delivery.message,
+                                                        dt.datetime.now(dt.timezone.utc)))
         if self._conn is None:
             self._conn = self._connect()
         conn = self._conn

@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from ..render.social import BUDGETS
+from ..render.social import Budget, entity_utf16_len, telegram_escape
 from .api import ApiChannel
 from .base import Delivery, Result
 
@@ -35,10 +35,18 @@ def _body(chat: str, delivery: Delivery) -> dict[str, Any]:
 class TelegramChannel(ApiChannel):
     type = "telegram"
     idempotent = False
-    budget = BUDGETS["telegram"]
+    budget = Budget(4096, "utf16")  # UTF-16 code units after entity parsing
     env_vars = ("BOT_TOKEN",)
     token_var = "BOT_TOKEN"
     default_base = "https://api.telegram.org"
+
+    @classmethod
+    def count(cls, text: str) -> int:
+        return entity_utf16_len(text)
+
+    @classmethod
+    def platform_text(cls, text: str) -> str:
+        return telegram_escape(text)
 
     def __init__(self, name: str, config: Mapping[str, Any], *, root: Path | None = None) -> None:
         super().__init__(name, config, root=root)

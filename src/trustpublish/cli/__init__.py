@@ -55,7 +55,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
 EXIT_CODES = {
     "ConfigError": 3, "ContentError": 4, "RenderError": 4, "StateError": 6,
     "DeliveryError": 5, "RateLimited": 5, "CredentialsError": 5, "PermanentFailure": 5,
-    "OutcomeUnknown": 5, "RetryableFailure": 5, "TrustpublishError": 1,
+    "OutcomeUnknown": 5, "RetryableFailure": 5, "ThreadBroken": 5, "TrustpublishError": 1,
 }
 
 
@@ -136,7 +136,8 @@ def main(argv: list[str] | None = None) -> Any:
         exc.show()
         sys.exit(exc.exit_code)
     except TrustpublishError as exc:
-        click.echo(f"{exc.kind}: {exc.message}", err=True)
+        labelled = exc.message.startswith(f"{exc.kind}: ")
+        click.echo(exc.message if labelled else f"{exc.kind}: {exc.message}", err=True)
         if exc.hint:
             click.echo(f"  hint: {exc.hint}", err=True)
         sys.exit(_exit_code(exc))

@@ -9,6 +9,8 @@ printed. ``--dry-run`` prints the fitted text and sends nothing.
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from .app import App
@@ -22,13 +24,12 @@ __all__ = ["publish"]
 @click.pass_obj
 def publish(app: App, excerpt_id: str, channel_name: str) -> None:
     """Send EXCERPT_ID (post-slug/section, see `trustpublish split`) to CHANNEL now."""
-    from ..actions.check import SOCIAL_TYPES
     from ..deliver.compose import channel_config, compose
     from ..errors import TrustpublishError
 
     project = app.project
     config = channel_config(project, channel_name)
-    if config.get("type") not in SOCIAL_TYPES:
+    if project.channel_kind(channel_name) != "post":
         raise TrustpublishError(
             f"channel {channel_name!r} is of type {config.get('type')!r}, which sends whole "
             "issues, not single excerpts",
@@ -57,9 +58,30 @@ def publish(app: App, excerpt_id: str, channel_name: str) -> None:
             click.echo(f"No credentials for {channel_name}: wrote {record.remote}", err=True)
         click.echo(record.remote or "sent")
     if record.state != "sent":
-        raise TrustpublishError(f"delivery #{record.id} is {record.state}: {record.error or ''}",
-                                hint="`trustpublish history` shows it; `retry` or `resolve` it")
+        raise _not_sent(record, channel_name)
     del report
+
+
+def _not_sent(record: Any, channel: str) -> Exception:
+    """The error for a delivery ``publish`` could not complete: the README's label of what
+    happened (kept at the start of the ledger's error), exit code 5."""
+    from .. import errors
+
+    labels = {cls.kind for cls in (errors.DeliveryError, errors.RateLimited,
+                                   errors.CredentialsError, errors.PermanentFailure,
+                                   errors.OutcomeUnknown, errors.RetryableFailure,
+                                   errors.ThreadBroken)}
+    label, _, reason = (record.error or "").partition(": ")
+    if label not in labels:
+        label, reason = errors.DeliveryError.kind, record.error or record.state
+    hints = {"unknown": f"look at {channel}, then `trustpublish resolve {record.id} --sent` or "
+                        "`--not-sent`",
+             "failed": f"fix what it says, then `trustpublish retry {record.id}`",
+             "partial": "the next `trustpublish run` resumes the thread at the first missing part",
+             "planned": "the next `trustpublish run` tries it again"}
+    return errors.DeliveryError(f"delivery #{record.id} to {channel} is {record.state}: {reason}",
+                         kind=label, hint=hints.get(record.state, "`trustpublish history` "
+                                                                  "shows it"))
 
 
 def _show(app: App, parts: tuple[str, ...], counts: tuple[int, ...], limit: int | None,

@@ -18,7 +18,8 @@ if TYPE_CHECKING:
     from ..deliver.engine import DeliveryEngine
 
 STATE_COLOURS = {"sent": "green", "planned": "cyan", "sending": "yellow", "failed": "red",
-                 "unknown": "magenta", "missed": "red", "skipped": "dim", "empty": "dim"}
+                 "unknown": "magenta", "missed": "red", "skipped": "dim", "empty": "dim",
+                 "partial": "yellow"}
 
 
 def _engine(app: App, **kwargs: Any) -> "DeliveryEngine":
@@ -164,7 +165,7 @@ def status(app: App) -> None:
     engine = _engine(app)
     now = app.now()
     counts = engine.ledger.counts()
-    attention = engine.ledger.deliveries(states=["unknown", "failed", "sending"])
+    attention = engine.ledger.deliveries(states=["unknown", "failed", "partial", "sending"])
     waiting = explain(engine.ledger, engine.settings, now)
     upcoming = [p for p in engine.plan(now, now + dt.timedelta(days=14), now) if p.when >= now][:5]
     if app.as_json:

@@ -1,10 +1,12 @@
 """Turning (excerpt, channel) into a :class:`~trustpublish.channels.base.Delivery`.
 
-:func:`compose` fits the excerpt to the channel (:func:`trustpublish.render.social.fit_excerpt`)
+:func:`compose` fits the excerpt to the channel (:func:`trustpublish.render.social.fit_excerpt`
+with the rules of the channel's class)
 and fills the delivery with the deterministic id
 ``delivery_id(channel, excerpt.id)``, the UTM link, title, teaser, the post's image
-and language. Pure: reads only the project's already loaded data and the Mastodon
-limits cache.
+and language. When the channel's credentials are set (a real send), the channel class
+may first refresh its cached limits from the platform (Mastodon's ``/api/v2/instance``,
+at most daily); otherwise it reads only the project's loaded data and that cache.
 """
 
 from __future__ import annotations
@@ -50,8 +52,11 @@ def compose(project: "Project", excerpt: "Excerpt", name: str, *, key: str | Non
     """
     config = channel_config(project, name)
     post = post_of(project, excerpt)
-    fitted = fit_excerpt(excerpt, name, config, tags=post.tags,
-                         templates=project.templates_dir, state_dir=project.state_dir)
+    cls = project.channel_class(name)
+    if cls.credentials_present(name):  # a real send: let the platform say its limits
+        cls.refresh_limits(name, config, project.state_dir)
+    fitted = fit_excerpt(excerpt, name, config, rules=project.text_rules(name), tags=post.tags,
+                         templates=project.templates_dir)
     delivery = Delivery(
         id=key or delivery_id(name, excerpt.id), channel=name, item_id=excerpt.id, kind="post",
         parts=fitted.parts, link=fitted.link, title=excerpt.title, summary=excerpt.teaser,

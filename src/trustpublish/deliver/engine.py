@@ -32,9 +32,9 @@ from ..plan.timetable import Entry, Slot, parse_timetable
 from . import commands
 from .breaker import CircuitBreaker
 from .db import open_state
-from .ledger import DeliveryRecord, Ledger, SlotRecord
+from .ledger import DeliveryRecord, Ledger, SlotRecord, iso
 from .plan_view import plan_with_state, recorded, slots_between
-from .recovery import recover_interrupted
+from .recovery import recover_interrupted, resume_partial_threads
 from .report import RunReport
 from .runs import Run
 from .send import Outcome, send_with_retries
@@ -105,6 +105,7 @@ class DeliveryEngine:
         with Run(self.ledger.engine) as run:
             self.run_id = run.id
             recover_interrupted(self.ledger, self.config.channels, now, report)
+            resume_partial_threads(self.ledger, now)
             take_due_slots(self.project, self.ledger, self.subscribers, self.entries,
                            self.settings, now, report, dry_run)
             self._deliver(now, report)
@@ -257,9 +258,13 @@ class DeliveryEngine:
         _post, excerpt = index[slot.excerpts[0]]
         from .compose import compose
 
+        from ..channels.base import THREAD_LIVE, thread_progress
+
         delivery, fitted = compose(self.project, excerpt, row.channel, key=row.key,
                                    created_at=now.astimezone(UTC).isoformat(timespec="milliseconds")
-                                   .replace("+00:00", "Z"))
+                                   .replace("+00:00", "Z"), planned_at=iso(row.created_at),
+                                   attempts=row.attempts,
+                                   **{THREAD_LIVE: thread_progress(row.remote)})
         if not fitted.fits:
             raise PermanentFailure(f"{excerpt.id} does not fit {row.channel} even after cutting "
                                    "(see `trustpublish check`)", channel=row.channel)

@@ -8,7 +8,9 @@ Two tables on the shared metadata:
   A slot is recorded once (unique key), so a restart re-uses the same assignment.
 * ``tp_deliveries`` — one row per delivery (for email: per recipient) with a
   deterministic ``key`` (the idempotency key) and a state:
-  ``planned → sending → sent | failed | unknown``, or ``skipped``.
+  ``planned → sending → sent | failed | unknown``, or ``skipped``; a thread that
+  broke partway is ``partial`` (its live parts kept in ``remote``) until a later run
+  resumes it.
 
 A row is committed as ``sending`` before the attempt and settled after, so a crash
 leaves evidence. Claims are atomic and carry their owner (``claimed_by``, the run id of
@@ -54,7 +56,7 @@ _CHUNK = 1000
 
 __all__ = ["Ledger", "Settler", "SlotRecord", "DeliveryRecord", "STATES", "iso", "from_iso"]
 
-STATES = ("planned", "sending", "sent", "failed", "unknown", "missed", "skipped")
+STATES = ("planned", "sending", "sent", "partial", "failed", "unknown", "missed", "skipped")
 
 slots = Table(
     "tp_slots", metadata,

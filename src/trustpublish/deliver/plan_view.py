@@ -21,7 +21,8 @@ if TYPE_CHECKING:
 __all__ = ["recorded", "slots_between", "plan_with_state", "SUMMARY_ORDER"]
 
 #: delivery states of one slot, worst first: the slot shows the first one present
-SUMMARY_ORDER = ("unknown", "failed", "sending", "planned", "missed", "skipped", "sent")
+SUMMARY_ORDER = ("unknown", "failed", "partial", "sending", "planned", "missed", "skipped",
+                 "sent")
 
 
 def _slot_state(slot: SlotRecord) -> str:
@@ -52,4 +53,5 @@ def plan_with_state(project: "Project", ledger: Ledger, entries: list[Entry],
                      states.get((r.channel, r.when), r.state), r.issue_number)
             for r in recorded(ledger)]
     slots = slots_between(project, entries, min(start, now), end)
-    return [p for p in plan(slots, queue, project.config.channels, done) if p.when >= start]
+    return [p for p in plan(slots, queue, project.config.channels, done,
+                                kinds=project.channel_kinds()) if p.when >= start]

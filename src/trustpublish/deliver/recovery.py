@@ -21,7 +21,7 @@ from ..errors import ConfigError
 from .ledger import DeliveryRecord, Ledger
 from .report import RunReport
 
-__all__ = ["recover_interrupted", "repeat_is_safe"]
+__all__ = ["recover_interrupted", "repeat_is_safe", "resume_partial_threads"]
 
 
 def repeat_is_safe(row: DeliveryRecord, options: Mapping[str, Any]) -> bool:
@@ -64,3 +64,13 @@ def recover_interrupted(ledger: Ledger, channels: Mapping[str, Mapping[str, Any]
         report.lines.append(f"unknown #{row.id} {row.item} to {row.channel}: interrupted "
                             "while sending")
     return again
+
+
+def resume_partial_threads(ledger: Ledger, now: dt.datetime) -> int:
+    """Threads that broke partway go back to ``planned``, keeping their live parts in
+    ``remote``: the adapter resumes at the first missing part. Returns how many."""
+    resumed = 0
+    for row in ledger.deliveries(states=["partial"]):
+        resumed += ledger.set_state(row.id, "planned", now=now, only_from=["partial"],
+                                    error=f"resuming a thread: {row.error or ''}")
+    return resumed

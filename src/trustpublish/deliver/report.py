@@ -22,4 +22,4 @@ class RunReport:
 
     @property
     def ok(self) -> bool:
-        return not (self.counts["failed"] or self.counts["unknown"])
+        return not (self.counts["failed"] or self.counts["unknown"] or self.counts["partial"])

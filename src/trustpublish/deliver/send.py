@@ -42,6 +42,7 @@ from ..errors import (
     DeliveryError,
     OutcomeUnknown,
     RateLimited,
+    ThreadBroken,
     TrustpublishError,
 )
 
@@ -99,6 +100,10 @@ def send_with_retries(channel: "Channel", delivery: "Delivery", *, tries_before:
         outcome: Outcome
         try:
             result = channel.publish(delivery)
+        except ThreadBroken as exc:  # the live parts are kept; a later run resumes
+            from ..channels.base import thread_progress_text
+
+            outcome = Outcome("partial", remote=thread_progress_text(exc.live), error=exc.message)
         except OutcomeUnknown as exc:
             outcome = Outcome("unknown", error=exc.message)
         except CredentialsError as exc:

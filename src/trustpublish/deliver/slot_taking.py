@@ -91,7 +91,8 @@ def take_due_slots(project: "Project", ledger: Ledger, subscribers: Subscribers,
     live = [s for s in fresh if s not in missed]
     privacy = rules_for(config)
     queue = candidates(project.posts, project.excerpts, lambda post: publishable(post, privacy))
-    for planned in plan(live, queue, config.channels, done):
+    for planned in plan(live, queue, config.channels, done,
+                        kinds=project.channel_kinds()):
         if planned.state == "empty":
             continue
         if planned.state == "skipped":

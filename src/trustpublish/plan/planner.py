@@ -5,8 +5,10 @@ Each channel has its own queue: the excerpts of approved posts, in post order
 channels a post names in ``channels:`` (when it names any). A slot takes the next
 excerpt(s) of its channel's queue whose post may be published at the slot's time
 (``publish_after``); an excerpt that must wait keeps its place for later slots.
-An email slot takes ``excerpts_per_issue`` excerpts (default 2) and becomes one
-digest issue, numbered per channel; other channels take one excerpt. A slot the ledger already recorded keeps what it recorded, so a
+A slot of a ``digest`` channel (email) takes ``excerpts_per_issue`` excerpts
+(default 2) and becomes one digest issue, numbered per channel; other channels take
+one excerpt. What kind each channel is (``post``, ``digest``, ``feed``) is given as
+data by the caller, from the channel classes (docs/channels.md). A slot the ledger already recorded keeps what it recorded, so a
 restart never reassigns; excerpts taken by a recorded slot (unless it was missed)
 leave the queue. A slot that finds nothing to send is planned as ``empty``.
 """
@@ -80,16 +82,20 @@ def issue_item(channel: str, number: int) -> str:
     return issue_id(channel, number)
 
 
-def take_count(options: Mapping[str, Any], name: str = "") -> int:
-    """Excerpts a slot takes: ``excerpts_per_issue`` (default 2) for email, else 1."""
-    if options.get("type") == "email":
+def take_count(options: Mapping[str, Any], name: str = "", kind: str = "post") -> int:
+    """Excerpts a slot takes: ``excerpts_per_issue`` (default 2) for a digest, else 1."""
+    if kind == "digest":
         return excerpts_per_issue(name, options)
     return 1
 
 
 def plan(slots: Sequence[Slot], queue: Sequence[Candidate], channels: Mapping[str, Mapping[str, Any]],
-         recorded: Sequence[Recorded] = ()) -> list[PlannedDelivery]:
-    """The plan for ``slots`` (sorted by time); recorded slots keep their recorded item and state."""
+         recorded: Sequence[Recorded] = (), *, kinds: Mapping[str, str]) -> list[PlannedDelivery]:
+    """The plan for ``slots`` (sorted by time); recorded slots keep their recorded item and state.
+
+    ``kinds`` maps channel names to their kind (``Project.channel_kinds()``); a channel
+    missing from it is a ``post`` channel.
+    """
     by_slot = {(r.channel, r.when): r for r in recorded}
     issues: dict[str, int] = {}
     consumed: dict[str, set[str]] = {}
@@ -116,7 +122,8 @@ def plan(slots: Sequence[Slot], queue: Sequence[Candidate], channels: Mapping[st
                             and (c.channels is None or name in c.channels)]
         waiting = queues[name]
         taken: list[Candidate] = []
-        want = take_count(options, name)
+        kind = kinds.get(name, "post")
+        want = take_count(options, name, kind)
         for candidate in waiting:
             if candidate.publish_after is None or candidate.publish_after <= slot.when:
                 taken.append(candidate)
@@ -129,7 +136,7 @@ def plan(slots: Sequence[Slot], queue: Sequence[Candidate], channels: Mapping[st
         queues[name] = [c for c in waiting if c.excerpt_id not in taken_ids]
         ids = tuple(c.excerpt_id for c in taken)
         number = None
-        if options.get("type") == "email":
+        if kind == "digest":
             number = issues.get(name, 0) + 1
             issues[name] = number
             item = issue_item(name, number)

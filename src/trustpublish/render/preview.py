@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 from ..content.model import Excerpt, Post, Site
 from ..plan.planner import PlannedDelivery
 from .digest import compose_issue, preview_recipient, render_issue
-from .social import fit_excerpt
+from .social import TextRules, fit_excerpt
 from .templating import render
 
 __all__ = ["Card", "preview_cards", "preview_page", "PREVIEW_DAYS"]
@@ -56,22 +56,25 @@ class Card:
 def preview_cards(planned: Sequence[PlannedDelivery],
                   index: Mapping[str, tuple[Post, Excerpt]],
                   channels: Mapping[str, Mapping[str, Any]], site: Site, zone: ZoneInfo, *,
-                  templates: Path | None, state_dir: Path | None
-                  ) -> tuple[list[Card], dict[str, str]]:
+                  templates: Path | None, kinds: Mapping[str, str],
+                  rules: Mapping[str, TextRules]) -> tuple[list[Card], dict[str, str]]:
     """The cards of the planned deliveries that send something, and the digest pages
-    they frame (``email/<issue-id>.html`` → HTML)."""
+    they frame (``email/<issue-id>.html`` → HTML).
+
+    ``kinds`` maps channel names to kinds: a ``digest`` channel's card frames the
+    rendered issue; the others show the text fitted with ``rules[channel]``.
+    """
     cards: list[Card] = []
     pages: dict[str, str] = {}
     for planned in planned:
         if not planned.excerpts:
             continue
         options = channels.get(planned.channel, {})
-        kind = str(options.get("type", ""))
-        card = Card(when=planned.when.astimezone(zone), channel=planned.channel, type=kind,
-                    item=planned.item, state=planned.state)
+        card = Card(when=planned.when.astimezone(zone), channel=planned.channel,
+                    type=str(options.get("type", "")), item=planned.item, state=planned.state)
         pairs = [index[e] for e in planned.excerpts if e in index]
         card.excerpt_titles = [excerpt.title for _, excerpt in pairs]
-        if kind == "email":
+        if kinds.get(planned.channel) == "digest":
             issue = compose_issue(site, planned.channel, dict(options), [e for _, e in pairs],
                                   number=planned.issue_number or 1, now=planned.when)
             rendered = render_issue(issue, templates)
@@ -81,8 +84,8 @@ def preview_cards(planned: Sequence[PlannedDelivery],
             card.subject, card.title = issue.subject, issue.subject
         else:
             post, excerpt = pairs[0]
-            fitted = fit_excerpt(excerpt, planned.channel, options, tags=post.tags,
-                                 templates=templates, state_dir=state_dir)
+            fitted = fit_excerpt(excerpt, planned.channel, options,
+                                 rules=rules[planned.channel], tags=post.tags, templates=templates)
             card.title = excerpt.title
             card.parts = list(zip(fitted.parts, fitted.counts))
             card.limit, card.counted_as, card.fits = fitted.limit, fitted.counted_as, fitted.fits

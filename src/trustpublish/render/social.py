@@ -1,33 +1,29 @@
-"""Fitting an excerpt to a channel's budget, counted the way that platform counts (PRODUCT §4, §7).
+"""Fitting an excerpt to a channel's budget, counted the way that platform counts.
 
 :func:`fit_excerpt` renders ``templates/social/<type>.txt.j2`` (the project's copy
 first) with the longest run of whole sentences that fits, plus the UTM link and
 hashtags from the post's tags; when not even the first sentence fits, that
 sentence is cut at a word boundary with an ellipsis. With ``thread: true``
-(Mastodon, Bluesky) every sentence is used and the text is split into numbered
-parts ``(1/n)``. The result, :class:`FittedText`, has the parts, their counts, the
-limit, and for Bluesky the link and tag facets (UTF-8 byte offsets).
+(channels whose platform has replies) every sentence is used and the text is split
+into numbered parts ``(1/n)``. The result, :class:`FittedText`, has the parts, their
+counts, the limit, and the link and tag facets when the channel asks for them.
 
-How each type counts (:func:`count`):
+What differs between channels — the limit, how text is counted, escaping, how the
+link is shown, facets, thread support — arrives as a :class:`TextRules` value built
+by the channel class (``Channel.text_rules``, see docs/channels.md). This module
+never looks at a channel's type and never reads files other than templates.
 
-* mastodon — grapheme clusters, every URL as ``characters_reserved_per_url`` (23);
-  the limit is the instance's ``max_characters`` (cached in ``state/``, default 500);
-* bluesky — grapheme clusters, 300; the link is shown shortened, with a facet;
-* linkedin — characters after escaping ``\\ | { } @ [ ] ( ) < > # * _ ~``, 3000;
-* telegram — UTF-16 code units of the text after HTML entity parsing, 4096;
-* discord — UTF-16 code units, 2000; slack — characters after ``& < >``
-  escaping, 3000 (one section block); facebook — characters, 63,206.
-
-Pure: no network, no clock. Mastodon limits come from :func:`mastodon_limits`,
-which only reads the cache file the Mastodon adapter writes.
+The pure text helpers the channel classes build their rules from live here too:
+:func:`graphemes`, :func:`utf16_len`, :func:`count_urls_as`, :func:`entity_utf16_len`,
+:func:`linkedin_escape`, :func:`slack_escape`, :func:`telegram_escape`,
+:func:`short_link`, :func:`bluesky_facets`, :func:`hashtags_from`.
 """
 
 from __future__ import annotations
 
 import html
-import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,13 +33,14 @@ import regex
 
 from ..content.model import Excerpt
 from ..content.text import normalize_space, split_sentences
-from ..errors import ConfigError
 
-__all__ = ["Budget", "FittedText", "fit_excerpt", "fit_text", "count", "graphemes", "utf16_len",
-           "BUDGETS", "linkedin_escape", "bluesky_facets", "hashtags_from", "mastodon_limits",
-           "mastodon_cache_path", "ELLIPSIS"]
+__all__ = ["Budget", "TextRules", "FittedText", "fit_excerpt", "fit_text", "graphemes",
+           "utf16_len", "count_urls_as", "entity_utf16_len", "linkedin_escape", "slack_escape",
+           "telegram_escape", "short_link", "bluesky_facets", "hashtags_from", "ELLIPSIS",
+           "MAX_THREAD_PARTS"]
 
 ELLIPSIS = "…"
+MAX_THREAD_PARTS = 10
 
 
 @dataclass(frozen=True)
@@ -51,21 +48,37 @@ class Budget:
     """How much text a channel takes and how it is counted (docs/channels.md)."""
 
     limit: int | None  # None: no practical limit
-    counted_as: str = "characters"  # "characters", "graphemes", "bytes", ...
+    counted_as: str = "characters"  # "characters", "graphemes", "utf16", ...
     url_length: int | None = None  # a URL counts as this many (Mastodon: 23)
     supports_threads: bool = False
-MAX_THREAD_PARTS = 10
 
-BUDGETS: dict[str, Budget] = {
-    "mastodon": Budget(500, "graphemes", url_length=23, supports_threads=True),
-    "bluesky": Budget(300, "graphemes", supports_threads=True),
-    "linkedin": Budget(3000, "characters"),
-    "facebook": Budget(63206, "characters"),
-    "telegram": Budget(4096, "utf16"),
-    "discord": Budget(2000, "utf16"),
-    "slack": Budget(3000, "characters"),
-    "webhook": Budget(None, "characters"),
-}
+
+def _same(text: str) -> str:
+    return text
+
+
+@dataclass(frozen=True)
+class TextRules:
+    """How one configured channel takes text; built by its channel class (docs/channels.md).
+
+    ``count`` measures text as it will be sent (after ``escape``) the way the platform
+    does; ``limit`` is the most it takes (None: no limit); ``escape`` turns rendered
+    text into the platform's form; ``shorten_link`` is how the link is shown in the
+    text; ``facets`` (text, {shown: uri}) gives the rich-text annotations of a part, or
+    None when the platform has none; ``thread`` splits long text into numbered replies;
+    ``templates`` are the template names tried in order (the channel's ``template:``
+    key comes first).
+    """
+
+    limit: int | None
+    counted_as: str = "characters"
+    count: Callable[[str], int] = len
+    escape: Callable[[str], str] = _same
+    shorten_link: Callable[[str], str] = _same
+    facets: Callable[[str, Mapping[str, str]], tuple[dict[str, Any], ...]] | None = None
+    thread: bool = False
+    templates: tuple[str, ...] = ("social/default.txt.j2",)
+
 
 _URL = re.compile(r"https?://[^\s<>\"]+")
 _GRAPHEME = regex.compile(r"\X")
@@ -102,20 +115,18 @@ def graphemes(text: str) -> int:
 
 
 def utf16_len(text: str) -> int:
+    """UTF-16 code units (what Discord and Telegram count)."""
     return len(text.encode("utf-16-le")) // 2
 
 
-def count(type_name: str, text: str, *, url_length: int | None = None) -> int:
-    """``text`` (as it will be sent) counted the way platform ``type_name`` counts."""
-    if type_name == "mastodon":
-        return graphemes(_URL.sub("x" * (url_length or 23), text))
-    if type_name == "bluesky":
-        return graphemes(text)
-    if type_name in ("telegram",):
-        return utf16_len(html.unescape(re.sub(r"<[^>]+>", "", text)))
-    if type_name == "discord":
-        return utf16_len(text)
-    return len(text)
+def count_urls_as(text: str, url_length: int) -> int:
+    """Graphemes, with every URL counted as ``url_length`` (Mastodon)."""
+    return graphemes(_URL.sub("x" * url_length, text))
+
+
+def entity_utf16_len(text: str) -> int:
+    """UTF-16 code units of HTML text after tags are dropped and entities parsed (Telegram)."""
+    return utf16_len(html.unescape(re.sub(r"<[^>]+>", "", text)))
 
 
 # -- platform text forms ------------------------------------------------------------------
@@ -142,8 +153,14 @@ def _linkedin_plain(text: str) -> str:
     return "".join(pieces)
 
 
-def _slack_escape(text: str) -> str:
+def slack_escape(text: str) -> str:
+    """Slack mrkdwn: ``& < >`` become entities."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def telegram_escape(text: str) -> str:
+    """Telegram ``parse_mode: HTML``: ``& < >`` become entities (quotes stay)."""
+    return html.escape(text, quote=False)
 
 
 def short_link(url: str, max_chars: int = 32) -> str:
@@ -189,52 +206,7 @@ def hashtags_from(tags: Sequence[str]) -> list[str]:
     return list(seen.values())
 
 
-# -- Mastodon instance limits ---------------------------------------------------------------
-def mastodon_cache_path(state_dir: Path, instance: str) -> Path:
-    host = re.sub(r"[^A-Za-z0-9.-]+", "_", urlsplit(instance).netloc or instance)
-    return state_dir / "channels" / f"mastodon-{host}.json"
-
-
-def mastodon_limits(config: Mapping[str, Any], state_dir: Path | None) -> tuple[int, int]:
-    """(max_characters, characters_reserved_per_url): config, else the cached instance, else 500/23."""
-    limit, per_url = 500, 23
-    instance = str(config.get("instance", ""))
-    if state_dir is not None and instance:
-        path = mastodon_cache_path(state_dir, instance)
-        try:
-            cached = json.loads(path.read_text(encoding="utf-8"))
-            limit = int(cached.get("max_characters", limit))
-            per_url = int(cached.get("characters_reserved_per_url", per_url))
-        except (OSError, ValueError, TypeError, AttributeError):
-            pass
-    return int(config.get("max_characters", limit)), per_url
-
-
 # -- fitting ------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class _Rules:
-    type: str
-    limit: int | None
-    counted_as: str
-    url_length: int | None
-    thread: bool
-
-
-def _rules(type_name: str, name: str, config: Mapping[str, Any],
-           state_dir: Path | None) -> _Rules:
-    budget = BUDGETS.get(type_name, Budget(None))
-    limit, url_length = budget.limit, budget.url_length
-    if type_name == "mastodon":
-        limit, url_length = mastodon_limits(config, state_dir)
-    elif "max_characters" in config:
-        limit = int(config["max_characters"])
-    thread = bool(config.get("thread", False))
-    if thread and not budget.supports_threads:
-        raise ConfigError(f"thread mode is only available for mastodon and bluesky, "
-                          f"not {type_name}", key_path=f"channels.{name}.thread")
-    return _Rules(type_name, limit, budget.counted_as, url_length, thread)
-
-
 def _sentences(excerpt: Excerpt) -> list[str]:
     paragraphs = [b.text for b in excerpt.blocks if b.kind in ("paragraph", "list", "quote")]
     source = paragraphs or [excerpt.text]
@@ -247,8 +219,8 @@ def _sentences(excerpt: Excerpt) -> list[str]:
 class _Renderer:
     """Renders the channel's template and puts the text in the platform's form."""
 
-    def __init__(self, rules: _Rules, context: dict[str, Any], templates: Path | None,
-                 template: str | list[str]) -> None:
+    def __init__(self, rules: TextRules, context: dict[str, Any], templates: Path | None,
+                 template: list[str]) -> None:
         self.rules, self.context, self.templates, self.template = rules, context, templates, template
 
     def __call__(self, text: str, part: int, total: int) -> tuple[str, int]:
@@ -256,32 +228,32 @@ class _Renderer:
 
         raw = render(self.template, {**self.context, "text": text, "part": part, "total": total},
                      templates=self.templates)
-        out = re.sub(r"\n{3,}", "\n\n", raw).strip()
-        kind = self.rules.type
-        if kind == "linkedin":
-            out = linkedin_escape(out)
-        elif kind == "telegram":
-            out = html.escape(out, quote=False)
-        elif kind == "slack":
-            out = _slack_escape(out)
-        return out, count(kind, out, url_length=self.rules.url_length)
+        out = self.rules.escape(re.sub(r"\n{3,}", "\n\n", raw).strip())
+        return out, self.rules.count(out)
 
     def fits(self, counted: int) -> bool:
         return self.rules.limit is None or counted <= self.rules.limit
 
 
-def _cut(sentence: str, fits_words: Any) -> str:
-    """The longest word-boundary prefix of ``sentence`` + ellipsis for which ``fits_words`` holds."""
+_LEADING_PUNCTUATION = regex.compile(r"^[\s,;:.!?…\-–—)\]}]+")
+
+
+def _cut(sentence: str, fits_words: Any) -> tuple[str, str]:
+    """The longest word-boundary prefix of ``sentence`` + ellipsis for which ``fits_words``
+    holds, and the rest of the sentence (for the next part of a thread). The rest never
+    starts with punctuation left over from the cut (a comma, a dash, a closing bracket)."""
     words = sentence.split(" ")
-    lo, hi, best = 1, len(words), ""
+    lo, hi, best, used = 1, len(words), "", 0
     while lo <= hi:
         mid = (lo + hi) // 2
         candidate = " ".join(words[:mid]).rstrip(",;:—-") + ELLIPSIS
         if fits_words(candidate):
-            best, lo = candidate, mid + 1
+            best, used, lo = candidate, mid, mid + 1
         else:
             hi = mid - 1
-    if not best:  # one overlong word: cut by graphemes
+    if best:
+        rest = " ".join(words[used:])
+    else:  # one overlong word: cut by graphemes
         clusters = _GRAPHEME.findall(words[0])
         lo, hi = 0, len(clusters)
         while lo < hi:
@@ -291,7 +263,8 @@ def _cut(sentence: str, fits_words: Any) -> str:
             else:
                 hi = mid - 1
         best = "".join(clusters[:lo]) + ELLIPSIS
-    return best
+        rest = " ".join(["".join(clusters[lo:]), *words[1:]])
+    return best, _LEADING_PUNCTUATION.sub("", rest)
 
 
 def _single(render: _Renderer, sentences: list[str]) -> tuple[list[str], list[int], bool]:
@@ -306,7 +279,7 @@ def _single(render: _Renderer, sentences: list[str]) -> tuple[list[str], list[in
             hi = mid - 1
     if best is not None:
         return [best[0]], [best[1]], False
-    cut = _cut(sentences[0], lambda t: render.fits(render(t, 1, 1)[1]))
+    cut, _rest = _cut(sentences[0], lambda t: render.fits(render(t, 1, 1)[1]))
     out, counted = render(cut, 1, 1)
     return [out], [counted], True
 
@@ -326,10 +299,13 @@ def _thread(render: _Renderer, sentences: list[str]) -> tuple[list[str], list[in
                 elif group:
                     break
                 else:  # one sentence longer than a part: split it across parts
-                    head = _cut(queue[0], lambda t, p=part: render.fits(render(t, p, total)[1]))
-                    rest = queue[0][len(head) - len(ELLIPSIS):].lstrip()
+                    head, rest = _cut(queue[0],
+                                      lambda t, p=part: render.fits(render(t, p, total)[1]))
                     group.append(head)
-                    queue[0] = rest
+                    if rest:
+                        queue[0] = rest
+                    else:
+                        queue.pop(0)
                     truncated = True
                     break
             groups.append(group)
@@ -341,19 +317,21 @@ def _thread(render: _Renderer, sentences: list[str]) -> tuple[list[str], list[in
     return [r[0] for r in rendered], [r[1] for r in rendered], truncated
 
 
-def fit_text(sentences: Sequence[str], type_name: str, channel_name: str,
+def fit_text(sentences: Sequence[str], rules: TextRules, channel_name: str,
              channel_config: Mapping[str, Any], *, link: str, title: str = "",
-             tags: Sequence[str] = (), templates: Path | None = None,
-             state_dir: Path | None = None) -> FittedText:
-    """Fit ``sentences`` + ``link`` + hashtags to one channel (see module docstring)."""
-    rules = _rules(type_name, channel_name, channel_config, state_dir)
-    shown = short_link(link) if type_name == "bluesky" else link
+             tags: Sequence[str] = (), templates: Path | None = None) -> FittedText:
+    """Fit ``sentences`` + ``link`` + hashtags to one channel (see module docstring).
+
+    ``rules`` come from the channel's class; ``channel_config`` gives the
+    channel-independent keys ``hashtags`` and ``template``.
+    """
+    shown = rules.shorten_link(link)
     use_tags = channel_config.get("hashtags", True)
     extra_tags = use_tags if isinstance(use_tags, list) else []
     hashtags = hashtags_from([*tags, *extra_tags]) if use_tags is not False else []
     context = {"link": shown, "hashtags": hashtags, "title": title, "channel": channel_name}
     template = ([str(channel_config["template"])] if channel_config.get("template")
-                else [f"social/{type_name}.txt.j2", "social/default.txt.j2"])
+                else list(rules.templates))
     render = _Renderer(rules, context, templates, template)
     sentences = [s for s in sentences if s] or [title]
     if rules.thread:
@@ -361,17 +339,17 @@ def fit_text(sentences: Sequence[str], type_name: str, channel_name: str,
     else:
         parts, counts, truncated = _single(render, list(sentences))
     facets: tuple[tuple[dict[str, Any], ...], ...] = ()
-    if type_name == "bluesky":
-        facets = tuple(bluesky_facets(p, {shown: link}) for p in parts)
+    if rules.facets is not None:
+        facets = tuple(rules.facets(p, {shown: link}) for p in parts)
+        facets = facets if any(facets) else ()
     return FittedText(parts=tuple(parts), counts=tuple(counts), limit=rules.limit,
                       counted_as=rules.counted_as, facets=facets, truncated=truncated, link=link)
 
 
 def fit_excerpt(excerpt: Excerpt, channel_name: str, channel_config: Mapping[str, Any], *,
-                tags: Sequence[str] = (), templates: Path | None = None,
-                state_dir: Path | None = None) -> FittedText:
+                rules: TextRules, tags: Sequence[str] = (),
+                templates: Path | None = None) -> FittedText:
     """The text of ``excerpt`` for channel ``channel_name`` (for the planner and publish)."""
-    type_name = str(channel_config.get("type", ""))
-    return fit_text(_sentences(excerpt), type_name, channel_name, channel_config,
+    return fit_text(_sentences(excerpt), rules, channel_name, channel_config,
                     link=excerpt.link(channel_name), title=excerpt.title, tags=tags,
-                    templates=templates, state_dir=state_dir)
+                    templates=templates)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from ..content.model import Excerpt, Post
 from ..content.readers import ReadResult, read_posts
@@ -17,6 +18,10 @@ from ..errors import ContentError, TrustpublishError
 from ..files import digest
 from ..plan.config import CONFIG_NAME, Config, load_config
 from .cache import ContentCache
+
+if TYPE_CHECKING:
+    from ..channels.base import Channel
+    from ..render.social import TextRules
 
 __all__ = ["Project", "find_config"]
 
@@ -67,6 +72,38 @@ class Project:
     @property
     def outbox_dir(self) -> Path:
         return self.config.path_of("outbox", "outbox")
+
+    # -- channels: behaviour comes from the channel class (docs/channels.md) -----------
+    def channel_class(self, name: str) -> "type[Channel]":
+        """The adapter class of channel ``name`` (by its ``type:``); a type that is not
+        installed or not a valid adapter is a ConfigError naming schedule.yaml and line."""
+        from ..channels.registry import channel_class
+        from ..errors import ConfigError
+
+        type_name = str(self.config.channels.get(name, {}).get("type", ""))
+        try:
+            return channel_class(type_name)
+        except ConfigError as exc:
+            raise self.config.error(f"channels.{name}.type", exc.message, exc.hint) from None
+
+    def channel_kind(self, name: str) -> str:
+        """``post``, ``digest`` or ``feed``: what channel ``name`` sends."""
+        return self.channel_class(name).kind
+
+    def channel_kinds(self) -> dict[str, str]:
+        """Channel name → kind, for every configured channel (the planner's input)."""
+        return {name: self.channel_kind(name) for name in self.config.channels}
+
+    def channels_of_kind(self, kind: str) -> dict[str, dict[str, Any]]:
+        """The configured channels of ``kind``, in schedule.yaml order."""
+        return {name: cfg for name, cfg in self.config.channels.items()
+                if self.channel_kind(name) == kind}
+
+    def text_rules(self, name: str) -> "TextRules":
+        """How channel ``name`` takes text (its class's rules, limits cached in state/)."""
+        from ..channels.fitting import text_rules
+
+        return text_rules(name, self.config.channels.get(name, {}), self.state_dir)
 
     @cached_property
     def cache(self) -> ContentCache:

@@ -28,7 +28,7 @@ from functools import lru_cache
 from ...errors import ConfigError
 from .compose import DigestIssue, Recipient
 
-__all__ = ["build_message", "message_id"]
+__all__ = ["build_message", "message_id", "stamp_date"]
 
 
 def _key(issue_id: str, email: str) -> str:
@@ -99,6 +99,19 @@ def build_encoded_message(issue: DigestIssue, recipient: Recipient, *, html_qp: 
 
 
 _PLAIN = re.compile(r"[A-Za-z0-9 !#$%&'*+/=?^_`{|}~.-]*( <[!-~]+>)?|[!-~]+")
+
+
+_DATE = re.compile(rb"^Date:[^\r\n]*\r\n(?:[ \t][^\r\n]*\r\n)*", re.MULTILINE | re.IGNORECASE)
+
+
+def stamp_date(message: bytes, when: dt.datetime) -> bytes:
+    """``message`` with its ``Date:`` header set to ``when`` (to the second): the mail
+    adapter stamps the moment it sends, whatever time the message was built for."""
+    end = message.find(b"\r\n\r\n")
+    cut = end + 2 if end >= 0 else len(message)
+    header = _date_header(when.replace(microsecond=0))
+    head, count = _DATE.subn(lambda _m: header, message[:cut], count=1)
+    return (head if count else header + head) + message[cut:]
 
 
 @lru_cache(maxsize=8)

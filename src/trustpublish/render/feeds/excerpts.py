@@ -67,6 +67,7 @@ def timetable_slots(channel: str, timetable: Sequence[Mapping[str, Any]],
     entries = [e for e in parse_timetable(timetable, list(channels)) if e.channel == channel]
     slots = expand(entries, zone, start, now + dt.timedelta(microseconds=1))
     by_id = {e.id: e for p in posts for e in excerpts_of(p)}
-    planned = plan(slots, candidates(posts, excerpts_of, allowed), channels)
+    planned = plan(slots, candidates(posts, excerpts_of, allowed), channels,
+                   kinds={channel: "feed"})
     return [(d.when.astimezone(zone), by_id[d.excerpts[0]]) for d in planned
             if d.channel == channel and d.excerpts]

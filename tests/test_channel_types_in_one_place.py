@@ -1,0 +1,80 @@
+"""Behaviour is chosen by the channel class, never by comparing ``type:`` names.
+
+Walks the syntax tree of every module and lists each comparison that involves a
+channel's ``type`` (``cfg.get("type")``, ``cfg["type"]``, ``x.type``) or a literal
+channel type name. Only the registry may resolve type names (docs/channels.md).
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from trustpublish.channels.registry import known_types
+
+PACKAGE = Path(__file__).resolve().parent.parent / "src" / "trustpublish"
+ALLOWED = {"channels/registry.py"}
+#: modules being split on another branch (deliver/ concurrency work); they still test
+#: `type == "email"` and are to switch to `Project.channel_kind()` there
+PENDING = {"deliver/engine.py", "deliver/fanout.py", "deliver/workers.py"}
+
+
+def _is_type_access(node: ast.AST) -> bool:
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+            and node.func.attr == "get" and node.args \
+            and isinstance(node.args[0], ast.Constant) and node.args[0].value == "type":
+        return True
+    if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant) \
+            and node.slice.value == "type":
+        return True
+    return isinstance(node, ast.Attribute) and node.attr == "type"
+
+
+def _names_a_type(node: ast.AST) -> bool:
+    """An expression that holds a type name: ``kind``, ``type_name``, ``options.get(...)``..."""
+    for sub in ast.walk(node):
+        name = sub.id if isinstance(sub, ast.Name) else sub.attr if isinstance(
+            sub, ast.Attribute) else ""
+        if "type" in name.lower() or "kind" in name.lower():
+            return True
+    return False
+
+
+def _type_comparisons(source: str, types: set[str]) -> list[int]:
+    lines = []
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.Compare):
+            continue
+        operands = [node.left, *node.comparators]
+        literal = [o for o in operands if isinstance(o, ast.Constant) and o.value in types
+                   or isinstance(o, (ast.Tuple, ast.List, ast.Set)) and any(
+                       isinstance(e, ast.Constant) and e.value in types for e in o.elts)]
+        others = [o for o in operands if o not in literal]
+        if (literal and any(_names_a_type(o) for o in others)) \
+                or any(_is_type_access(o) for o in operands):
+            lines.append(node.lineno)
+    return lines
+
+
+def test_the_walk_finds_a_type_comparison():
+    types = set(known_types())
+    assert _type_comparisons('if cfg.get("type") == "email": pass', types) == [1]
+    assert _type_comparisons('x = kind in ("mastodon", "bluesky")', types) == [1]
+    assert _type_comparisons('safe = kind == "email" or cls.idempotent', types) == [1]
+    assert _type_comparisons('ok = tok.type != "image"', types) == [1]
+    assert _type_comparisons('if kind == "digest": pass', types) == []
+    assert _type_comparisons('if "email" not in fields: pass', types) == []  # a CSV column
+
+
+def test_no_module_outside_the_registry_compares_channel_type_names():
+    types = set(known_types()) - {"feed"}  # "feed" is also a kind: checked through .type below
+    found = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        rel = path.relative_to(PACKAGE).as_posix()
+        if rel in ALLOWED | PENDING:
+            continue
+        for line in _type_comparisons(path.read_text(encoding="utf-8"), types):
+            found.append(f"{rel}:{line}")
+    # content/markup.py compares markdown-it token types (tok.type), not channel types
+    found = [f for f in found if not f.startswith("content/markup.py:")]
+    assert found == []
