@@ -118,8 +118,9 @@ def publish_card(project: "Project", excerpt_id: str, channel: str, now: dt.date
     options = project.config.channels.get(channel)
     if options is None:
         raise TrustpublishError(f"no channel {channel!r} in schedule.yaml")
-    if options.get("type") in ("email", "feed"):
-        raise TrustpublishError(f"{channel} is a {options.get('type')} channel",
+    kind = project.channel_kind(channel)
+    if kind != "post":
+        raise TrustpublishError(f"{channel} sends {kind}s, not single posts",
                                 hint="publish now is for social and webhook channels")
     project.excerpt(excerpt_id)  # a clear error for an unknown id
     planned = PlannedDelivery(when=now, channel=channel, item=excerpt_id, state="planned",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -31,10 +32,7 @@ def sync(app: App, only: str | None) -> None:
     overwritten. A source that is down is a warning: the exit code stays 0.
     """
     from ..actions.sync import sync_sources
-    from ..plan.config import load_config
-    from ..workspace.project import find_config
-
-    config = load_config(Path(app.config_path) if app.config_path else find_config())
+    config = _config(app)
     if not config.raw.get("sources"):
         app.info("No sources: add `sources:` to schedule.yaml (see the README, Sync).")
         return
@@ -48,16 +46,24 @@ def sync(app: App, only: str | None) -> None:
     app.info(("Dry run: " if app.dry_run else "Sync: ") + summary)
 
 
+def _config(app: App) -> Any:
+    """schedule.yaml alone (the posts are read after the sync), with the installed channel
+    types so a plugin's ``type:`` is valid here too."""
+    from ..channels.registry import known_types
+    from ..plan.config import load_config
+    from ..workspace.project import find_config
+
+    return load_config(Path(app.config_path) if app.config_path else find_config(),
+                       channel_types=known_types())
+
+
 def sync_before_round(app: App) -> None:
     """The hook ``run`` calls before each round: sync when schedule.yaml lists sources.
 
     Never stops the round: a source problem is printed as a warning.
     """
     from ..actions.sync import sync_sources
-    from ..plan.config import load_config
-    from ..workspace.project import find_config
-
-    config = load_config(Path(app.config_path) if app.config_path else find_config())
+    config = _config(app)
     if not config.raw.get("sources"):
         return
     report = sync_sources(config, dry_run=app.dry_run)

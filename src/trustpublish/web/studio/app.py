@@ -351,8 +351,7 @@ class Studio:
     def page_post(self, request: Request, session: Session, slug: str) -> Response:
         project = self._project()
         view = review.post_view(project, slug)
-        social = [name for name, o in project.config.channels.items()
-                  if o.get("type") not in ("email", "feed")]
+        social = list(project.channels_of_kind("post"))
         return self._render("post.html.j2", request, session, v=view, social=social,
                             channels=list(project.config.channels))
 
