@@ -225,3 +225,7 @@ bounces: {return_path: bounces@clinic.example}
     assert read.code == 0, read.err
     [outcome] = json.loads(read.out)["outcomes"]
     assert outcome["delivery"] == rows[target] and outcome["suppressed"]
+    status = json.loads(run_cli("--json", "status", cwd=tmp_path).out)
+    assert status["bounces"] == {"newsletter-0001": {"bounced": 1, "complaints": 0}}
+    shown = run_cli("history", cwd=tmp_path).out + run_cli("status", cwd=tmp_path).out
+    assert shown.count("Bounces: newsletter-0001: 1 bounced, 0 complaints") == 2

@@ -168,14 +168,17 @@ def status(app: App) -> None:
     attention = engine.ledger.deliveries(states=["unknown", "failed", "partial", "sending"])
     waiting = explain(engine.ledger, engine.settings, now)
     upcoming = [p for p in engine.plan(now, now + dt.timedelta(days=14), now) if p.when >= now][:5]
+    bounced = _bounces(engine)
     if app.as_json:
         app.print_json({"counts": counts,
                         "attention": [_row(r) for r in attention],
                         "waiting": [w.as_dict() for w in waiting],
-                        "next": [p.as_dict() for p in upcoming]})
+                        "next": [p.as_dict() for p in upcoming],
+                        "bounces": bounced})
         return
     summary = ", ".join(f"{n} {k}" for k, n in sorted(counts.items())) or "no deliveries yet"
     app.console.print(f"Deliveries: {summary}")
+    _print_bounces(app, bounced)
     for w in waiting:
         what = f"{w.item} → {w.channel}" + (f" ({len(w.ids)} recipients)" if len(w.ids) > 1
                                             else f" #{w.ids[0]}")
@@ -185,6 +188,19 @@ def status(app: App) -> None:
         app.console.print(f"    what to do: {w.action}", soft_wrap=True, markup=False)
     for p in upcoming:
         app.console.print(f"Next: {_local(app, p.when)}  {p.channel}  {p.item or '(nothing)'}")
+
+
+def _bounces(engine: Any) -> dict[str, dict[str, int]]:
+    """Issue → bounce and complaint counts (``trustpublish bounces read|fetch`` records them)."""
+    from ..deliver.bounces import Bounces
+
+    return Bounces(engine.ledger.engine, b"").counts_by_item()
+
+
+def _print_bounces(app: App, bounced: dict[str, dict[str, int]]) -> None:
+    for item, n in sorted(bounced.items()):
+        app.console.print(f"Bounces: {item}: {n['bounced']} bounced, {n['complaints']} "
+                          f"complaint{'s' * (n['complaints'] != 1)}", markup=False)
 
 
 def _row(r: Any) -> dict[str, Any]:
@@ -222,6 +238,7 @@ def history(app: App, channel: str | None, states: tuple[str, ...], limit: int) 
         table.add_row(*cells, _state(r.state), str(r.attempts),
                       remote if r.state == "sent" else (r.error or ""))
     app.console.print(table)
+    _print_bounces(app, _bounces(engine))
 
 
 @click.command()
