@@ -1,0 +1,66 @@
+"""Phone numbers, found the way telephony software finds them (Google's libphonenumber).
+
+:func:`find_phones` uses ``phonenumbers.PhoneNumberMatcher`` with the ``POSSIBLE``
+leniency, so every format counts: ``+13125550187``, ``(312) 555-0187``,
+``312.555.0187``, ten bare digits, a seven-digit local ``555-0187`` and numbers of
+other countries written with ``+``. Toll-free and short service numbers (crisis
+lines such as 988 or 1-800-273-8255) are public by nature and are not findings.
+Keys are E.164 (``phone:+13125550187``), so one number matches in any format.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import phonenumbers
+from phonenumbers import Leniency, PhoneNumberFormat, PhoneNumberMatcher, PhoneNumberType
+
+from .finding import HIGH, MEDIUM, Hit
+
+__all__ = ["find_phones", "phone_key", "DEFAULT_REGION"]
+
+DEFAULT_REGION = "US"
+_PUBLIC_TYPES = {PhoneNumberType.TOLL_FREE, PhoneNumberType.SHARED_COST,
+                 PhoneNumberType.PREMIUM_RATE}
+_DIGITS = re.compile(r"\d")
+# An SSN written 3-2-4 is an id-number, never a phone
+_SSN_SHAPE = re.compile(r"^\d{3}([\s.-])\d{2}\1\d{4}$")
+_LOCAL_SHAPE = re.compile(r"^\d{3}[\s.-]\d{4}$")
+# a book, paper or case reference right before the digits
+_REFERENCE = re.compile(r"\b(?:ISBN(?:-1[03])?|ISSN|doi|PMID|arXiv)\b\W*$", re.IGNORECASE)
+
+
+def _e164(number: phonenumbers.PhoneNumber) -> str:
+    return phonenumbers.format_number(number, PhoneNumberFormat.E164)
+
+
+def phone_key(text: str, region: str = DEFAULT_REGION) -> str | None:
+    """``phone:+E164`` for a phone number written in any format, or None."""
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_possible_number(number):
+        return None
+    return f"phone:{_e164(number)}"
+
+
+def find_phones(text: str, region: str = DEFAULT_REGION) -> Iterator[Hit]:
+    """Every personal phone number in ``text`` (skips texts with fewer than 7 digits)."""
+    if len(_DIGITS.findall(text)) < 7:
+        return
+    for match in PhoneNumberMatcher(text, region, leniency=Leniency.POSSIBLE):
+        raw = match.raw_string
+        if _SSN_SHAPE.match(raw):
+            continue
+        number = match.number
+        if phonenumbers.number_type(number) in _PUBLIC_TYPES:
+            continue
+        valid = phonenumbers.is_valid_number(number)
+        if not valid and not _LOCAL_SHAPE.match(raw):
+            continue  # e.g. an ISBN-10 or a range of years: only "555-0187" counts unparsed
+        if _REFERENCE.search(text, max(0, match.start - 12), match.start):
+            continue
+        yield Hit("phone", match.start, match.end, raw, f"phone:{_e164(number)}",
+                  HIGH if valid else MEDIUM)
