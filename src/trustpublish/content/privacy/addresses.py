@@ -20,7 +20,8 @@ from .finding import HIGH, MEDIUM, Hit
 
 __all__ = ["find_addresses", "address_key"]
 
-_CANDIDATE = re.compile(r"(?<![\w.,/-])\d{1,6}[A-Za-z]?(?:\s+[^\s]+){1,6}")
+# every number followed by words, overlapping ("In 2024, 1200 Lakeshore Ave" has two)
+_CANDIDATE = re.compile(r"(?<![\w.,/-])(?=(\d{1,6}[A-Za-z]?(?:\s+\S+){2,6}))")
 _POBOX = re.compile(r"\b(?:P\.?\s?O\.?\s*Box|Post\s+Office\s+Box)\s*#?\s*(\d{1,6})\b",
                     re.IGNORECASE)
 _DIRECTIONS = {"north": "n", "south": "s", "east": "e", "west": "w", "northeast": "ne",
@@ -37,24 +38,29 @@ def _norm(word: str) -> str:
 
 
 def _parse(text: str) -> tuple[list[tuple[str, str]], int] | None:
-    """Labelled tokens from the house number to the street type, and that prefix's length."""
-    try:
-        tokens = usaddress.parse(text)
-    except Exception:  # noqa: BLE001 - the parser's own errors mean "not an address"
-        return None
-    if not tokens or tokens[0][1] != "AddressNumber":
-        return None
-    wanted = []
-    for token, label in tokens[1:]:
-        if label in ("StreetNamePreDirectional", "StreetNamePreType", "StreetName",
-                     "StreetNamePreModifier"):
-            wanted.append((token, label))
+    """Labelled tokens from the house number to the street type, and how many there are.
+
+    Only prefixes that end in a street type (St, Ave, Road...) are given to the
+    parser, shortest first, so words after the address cannot confuse it.
+    """
+    words = text.split()
+    for end in range(2, len(words)):
+        if not _STREET_TYPES.match(_norm(words[end])):
             continue
-        if label == "StreetNamePostType" and _STREET_TYPES.match(_norm(token)):
-            wanted.append((token, label))
-            return [tokens[0], *wanted], len(wanted) + 1
-        break
+        try:
+            tokens = usaddress.parse(" ".join(words[:end + 1]))
+        except Exception:  # noqa: BLE001 - the parser's own errors mean "not an address"
+            continue
+        labels = [label for _, label in tokens]
+        if (len(tokens) == end + 1 and labels[0] == "AddressNumber"
+                and labels[-1] == "StreetNamePostType" and "StreetName" in labels
+                and all(label in _STREET_PARTS for label in labels[1:-1])):
+            return tokens, end + 1
     return None
+
+
+_STREET_PARTS = frozenset({"StreetNamePreDirectional", "StreetNamePreType", "StreetName",
+                           "StreetNamePreModifier"})
 
 
 def address_key(text: str) -> str | None:
@@ -63,7 +69,7 @@ def address_key(text: str) -> str | None:
     if box:
         return f"address:po box {box.group(1)}"
     for match in _CANDIDATE.finditer(text):
-        parsed = _parse(match.group(0))
+        parsed = _parse(match.group(1))
         if parsed:
             return _key(parsed[0])
     return None
@@ -91,11 +97,11 @@ def find_addresses(text: str) -> Iterator[Hit]:
         yield Hit("address", match.start(), match.end(), match.group(0),
                   f"address:po box {match.group(1)}", HIGH)
     for match in _CANDIDATE.finditer(text):
-        parsed = _parse(match.group(0))
+        parsed = _parse(match.group(1))
         if not parsed:
             continue
         tokens, count = parsed
-        words = match.group(0).split()
+        words = match.group(1).split()
         shown = " ".join(words[:count]).rstrip(",;")
         name_words = [t for t, label in tokens[1:] if label != "StreetNamePostType"]
         capitalised = all(w[:1].isupper() or w[:1].isdigit() for w in name_words)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import regex
 
 __all__ = ["HEALTH", "ROLE_BEFORE", "ROLE_AFTER", "STAFF_BEFORE", "CITATION", "NOT_PERSON",
-           "COMMON_WORDS", "TITLES_PRIVATE", "TITLES_PROFESSIONAL", "PARTICLES"]
+           "COMMON_WORDS", "FUNCTION_WORDS", "TITLES_PRIVATE", "TITLES_PROFESSIONAL", "PARTICLES"]
 
 HEALTH = regex.compile(
     r"\b(?:diagnos\w*|medicat\w*|meds|sessions?|therap\w*|relaps\w*|disorders?|depress\w*|"
@@ -54,12 +54,12 @@ STAFF_BEFORE = regex.compile(
 CITATION = regex.compile(
     r"\b(?:according\s+to|wrote|writes|written\s+by|write|author\w*|books?|novel|memoir|"
     r"studies|study|studied|research\w*|coined|developed|pioneer\w*|founder\s+of|father\s+of|"
-    r"mother\s+of|argues|argued|describes|described|explains|explained|theory|theories|"
+    r"mother\s+of|argues|describes|explains|theory|theories|roots|history|legacy|lessons|"
     r"published|et\s+al|TED|podcast|quote[sd]?|quoting|famously|model|framework|approach|"
     r"method|scale|inventory|questionnaire|work\s+of|lecture|keynote|interview(?:ed)?|"
     r"psychologist|psychiatrist|professor|researcher|scientist|neuroscientist|"
-    r"poet|philosopher|essay|article|journal|paper|edition|isbn|suggests|suggested|observed|"
-    r"noted|reminds|reminded\s+us|put\s+it|once\s+said|taught|teaches|popularized|"
+    r"poet|philosopher|essay|article|journal|paper|edition|isbn|suggests|"
+    r"reminds|put\s+it|once\s+said|taught\s+us|teaches|popularized|"
     r"created|introduced|proposed|documented|famous|classic|bestsell\w*|"
     r"Nobel|Pulitzer|actor|actress|singer|athlete|Olympi\w*|president|senator|"
     r"prince|princess|celebrit\w*|musician|rapper|swimmer|gymnast)\b"
@@ -82,6 +82,17 @@ TITLES_PROFESSIONAL = regex.compile(
     r"\b(?:Dr|Doctor|Prof|Professor|Rev|Reverend|Sen|Senator|Rep|Gov|Pres|Sir|Dame|Lord|"
     r"Lady|Saint|St|Pope|Judge|Justice|Coach|Captain|Capt|Gen|Col|Sgt)\.?\s+$")
 PARTICLES = frozenset("van der den de la le du von di da del della dos das bin ibn al el st".split())
+
+#: words that start a sentence but never a name ("The Martin Luther King Jr. Day")
+FUNCTION_WORDS = frozenset("""
+a about above after again against all also am an and any are as at be because been before
+being below between both but by can could did do does doing down during each even ever every
+few for from further had has have having he her here hers herself him himself his how i if in
+into is it its itself just me more most my myself no nor not now of off on once only or other
+our ours out over own same she should so some such than that the their theirs them then there
+these they this those through to too under until up very was we were what when where which
+while who whom why with would you your yours yourself dear hello hi thanks meet join
+""".split())
 
 #: common English words (and places, months, holidays) that are also first names: a lone
 #: capitalised one is read as a word, not a person; in a full name it still counts

@@ -28,7 +28,7 @@ from collections.abc import Collection, Iterator
 import regex
 
 from .finding import HIGH, MEDIUM, Hit
-from .lexicon import (CITATION, COMMON_WORDS, HEALTH, NOT_PERSON, PARTICLES, ROLE_AFTER,
+from .lexicon import (CITATION, COMMON_WORDS, FUNCTION_WORDS, HEALTH, NOT_PERSON, PARTICLES, ROLE_AFTER,
                       ROLE_BEFORE, STAFF_BEFORE, TITLES_PRIVATE, TITLES_PROFESSIONAL)
 
 __all__ = ["find_names", "name_key", "first_names"]
@@ -40,6 +40,10 @@ _RUN = regex.compile(
 _SENTENCE_END = regex.compile(
     r"(?<!\b(?:Dr|Mr|Mrs|Ms|Mx|Prof|St|Jr|Sr|vs|etc|e\.g|i\.e|No|\p{Lu}))[.!?…]+[\"'”’)\]]*"
     r"(?:\s+|$)|\n\s*\n|\n(?=\s*[-*#>|]|\s*\d+[.)]\s)")
+
+
+_POSSESSIVE = regex.compile(r"['’]s$")
+_AFTER_RUN = regex.compile(r"\.?(?:\s+(?:Jr|Sr|II|III)\.?,?)?\s+(\p{Lu}\p{Ll}+)")
 
 
 def name_key(name: str) -> str:
@@ -72,13 +76,17 @@ def _title_case(sentence: str) -> bool:
 
 def _persons(run: str) -> Iterator[tuple[int, int, str]]:
     """(start, end, shape) of person-looking parts of a capitalised run; shape full/single."""
-    tokens = [(m.start(), m.end(), m.group(0)) for m in regex.finditer(r"\S+", run)]
+    tokens = [(m.start(), m.end() - (2 if _POSSESSIVE.search(m.group(0)) else 0),
+               _POSSESSIVE.sub("", m.group(0))) for m in regex.finditer(r"\S+", run)]
     names = first_names()
     i = 0
     while i < len(tokens):
         word = tokens[i][2]
         if word.lower().rstrip(".") in NOT_PERSON:
             return
+        if word.lower() in FUNCTION_WORDS:
+            i += 1
+            continue
         if word.lower() in names:
             j = i + 1
             while j < len(tokens) and j - i <= 3:
@@ -114,6 +122,9 @@ def find_names(text: str, listed: Collection[str] = (), allowed: Collection[str]
         health = HEALTH.search(window) is not None
         cited = CITATION.search(sentence) is not None
         for run in _RUN.finditer(sentence):
+            following = _AFTER_RUN.match(sentence, run.end())
+            if following and following.group(1).lower() in NOT_PERSON:
+                continue  # "Martin Luther King Jr. Day"
             for start, end, shape in _persons(run.group(0)):
                 a, b = s_start + run.start() + start, s_start + run.start() + end
                 name = text[a:b]

@@ -27,6 +27,10 @@ _DIGITS = re.compile(r"\d")
 # An SSN written 3-2-4 is an id-number, never a phone
 _SSN_SHAPE = re.compile(r"^\d{3}([\s.-])\d{2}\1\d{4}$")
 _LOCAL_SHAPE = re.compile(r"^\d{3}[\s.-]\d{4}$")
+_INTL_00 = re.compile(r"(?<![\w+])00[\s-]?([1-9][\d\s().-]{6,16}\d)(?![\w-])")
+_NATIONAL_0 = re.compile(r"(?<![\w+.,/-])0\d[\d\s().-]{7,13}\d(?![\w-])")
+_ABROAD_REGIONS = ("GB", "IE", "DE", "FR", "ES", "IT", "NL", "AU", "NZ", "IN", "PH", "NG",
+                   "ZA", "MX", "BR")
 # a book, paper or case reference right before the digits
 _REFERENCE = re.compile(r"\b(?:ISBN(?:-1[03])?|ISSN|doi|PMID|arXiv)\b\W*$", re.IGNORECASE)
 
@@ -46,10 +50,44 @@ def phone_key(text: str, region: str = DEFAULT_REGION) -> str | None:
     return f"phone:{_e164(number)}"
 
 
+def _abroad(text: str, taken: list[tuple[int, int]]) -> Iterator[Hit]:
+    """Numbers written for another country: ``00 44 20...`` or a national ``07700 900461``."""
+    for match in _INTL_00.finditer(text):
+        if any(a < match.end() and match.start() < b for a, b in taken):
+            continue
+        try:
+            number = phonenumbers.parse("+" + re.sub(r"\D", "", match.group(1)), None)
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_valid_number(number):
+            taken.append((match.start(), match.end()))
+            yield Hit("phone", match.start(), match.end(), match.group(0),
+                      f"phone:{_e164(number)}", HIGH)
+    for match in _NATIONAL_0.finditer(text):
+        if any(a < match.end() and match.start() < b for a, b in taken):
+            continue
+        for region in _ABROAD_REGIONS:
+            try:
+                number = phonenumbers.parse(match.group(0), region)
+            except phonenumbers.NumberParseException:
+                continue
+            if phonenumbers.is_valid_number(number):
+                if phonenumbers.number_type(number) not in _PUBLIC_TYPES:
+                    yield Hit("phone", match.start(), match.end(), match.group(0),
+                              f"phone:{_e164(number)}", MEDIUM)
+                break
+
+
 def find_phones(text: str, region: str = DEFAULT_REGION) -> Iterator[Hit]:
-    """Every personal phone number in ``text`` (skips texts with fewer than 7 digits)."""
+    """Every personal phone number in ``text`` (skips texts with fewer than 7 digits).
+
+    Numbers are read with ``region``'s rules first; numbers dialled with ``00`` or
+    written the national way of another country (a leading ``0``) are tried against
+    the most common countries of origin too.
+    """
     if len(_DIGITS.findall(text)) < 7:
         return
+    taken: list[tuple[int, int]] = []
     for match in PhoneNumberMatcher(text, region, leniency=Leniency.POSSIBLE):
         raw = match.raw_string
         if _SSN_SHAPE.match(raw):
@@ -57,6 +95,7 @@ def find_phones(text: str, region: str = DEFAULT_REGION) -> Iterator[Hit]:
         number = match.number
         if phonenumbers.number_type(number) in _PUBLIC_TYPES:
             continue
+        taken.append((match.start, match.end))
         valid = phonenumbers.is_valid_number(number)
         if not valid and not _LOCAL_SHAPE.match(raw):
             continue  # e.g. an ISBN-10 or a range of years: only "555-0187" counts unparsed
@@ -64,3 +103,4 @@ def find_phones(text: str, region: str = DEFAULT_REGION) -> Iterator[Hit]:
             continue
         yield Hit("phone", match.start, match.end, raw, f"phone:{_e164(number)}",
                   HIGH if valid else MEDIUM)
+    yield from _abroad(text, taken)
