@@ -44,6 +44,7 @@ _CARE_CUE = re.compile(
     r"first\s+(?:session|appointment|visit)|date\s+of\s+(?:service|visit|admission))\b",
     re.IGNORECASE)
 _WINDOW = 40
+_HAS_DIGIT = re.compile(r"\d")
 
 
 def _year(text: str) -> int:
@@ -88,23 +89,34 @@ def date_key(kind: str, text: str) -> str | None:
 
 
 def find_dates(text: str) -> Iterator[Hit]:
-    """Dates with a birth cue (``birthdate``) or a care cue (``date``) just before them."""
-    if not any(c.isdigit() for c in text):
+    """Dates with a birth cue (``birthdate``) or a care cue (``date``) just before them.
+
+    Cues are rare in prose, so the text is searched for cues first and for dates only
+    in the few characters after each one.
+    """
+    if not _HAS_DIGIT.search(text):
         return
-    for match in _DATE.finditer(text):
+    cues = sorted([(m.start(), m.end(), "birthdate") for m in _BIRTH_CUE.finditer(text)]
+                  + [(m.start(), m.end(), "date") for m in _CARE_CUE.finditer(text)])
+    done = -1
+    for index, (cue_start, cue_end, kind) in enumerate(cues):
+        following = cues[index + 1][0] if index + 1 < len(cues) else len(text)
+        match = _DATE.search(text, cue_end, min(len(text), cue_end + _WINDOW + 40))
+        if match is None or match.start() - cue_end > _WINDOW or match.start() <= done:
+            continue
+        if match.start() > following and kind == "date":
+            continue  # a nearer cue owns this date
+        if kind == "date" and any(k == "birthdate" and 0 <= match.start() - e <= _WINDOW
+                                  for _, e, k in cues):
+            continue
         day, has_day = _from_match(match)
         if day is None:
             continue
-        before = text[max(0, match.start() - _WINDOW):match.start()]
-        cue = None
-        for cue in _BIRTH_CUE.finditer(before):
-            pass
-        if cue is not None:
-            start = match.start() - len(before) + cue.start()
+        done = match.start()
+        if kind == "birthdate":
             iso = day.isoformat() if has_day else day.isoformat()[:7]
-            yield Hit("birthdate", start, match.end(), text[start:match.end()],
+            yield Hit("birthdate", cue_start, match.end(), text[cue_start:match.end()],
                       f"birthdate:{iso}", HIGH if has_day else MEDIUM)
-            continue
-        if has_day and _CARE_CUE.search(before):
+        elif has_day:
             yield Hit("date", match.start(), match.end(), match.group(0),
                       f"date:{day.isoformat()}", MEDIUM)

@@ -36,6 +36,7 @@ _RECORD = re.compile(
 _STRONG = re.compile(r"^(?:MRN|M\.R\.N\.|MBI|HICN|medicaid|medicare)\b", re.IGNORECASE)
 _MARKED = re.compile(r"(?:\bID|I\.D\.|\bnumber|\bnum\.?|\bno\.?|\bnbr|#|:|=|\bidentifier)",
                      re.IGNORECASE)
+_NUMBER = re.compile(r"(?<![A-Za-z0-9-])[A-Za-z-]*\d[\dA-Za-z-]*")
 _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)")
 _URL = re.compile(r"\bhttps?://[^\s<>\"')\]]+", re.IGNORECASE)
 _PERSONAL_PARAMS = re.compile(
@@ -63,18 +64,32 @@ def own_domain(domain: str, own: Sequence[str]) -> bool:
 
 
 def find_ssns(text: str) -> Iterator[Hit]:
+    if not _NUMBER.search(text):
+        return
     for match in _SSN.finditer(text):
         yield Hit("id-number", match.start(), match.end(), match.group(0),
                   ssn_key(match.group(0)), HIGH)
-    for match in _SSN_LABELLED.finditer(text):
+    for match in _near_numbers(_SSN_LABELLED, text):
         digits = re.sub(r"\D", "", match.group(1))
         if len(digits) == 9:
             yield Hit("id-number", match.start(), match.end(), match.group(0),
                       ssn_key(digits), HIGH)
 
 
+def _near_numbers(pattern: re.Pattern[str], text: str, back: int = 60) -> Iterator[re.Match[str]]:
+    """Matches of ``pattern`` that end at a number: only windows before numbers are read."""
+    last_end = -1
+    for number in _NUMBER.finditer(text):
+        start = max(last_end, number.start() - back, 0)
+        for match in pattern.finditer(text, start, number.end()):
+            if match.end() == number.end() and match.start() >= last_end:
+                last_end = match.end()
+                yield match
+                break
+
+
 def find_records(text: str) -> Iterator[Hit]:
-    for match in _RECORD.finditer(text):
+    for match in _near_numbers(_RECORD, text):
         label = text[match.start():match.start(1)]
         if not (_STRONG.match(label) or _MARKED.search(label)):
             continue

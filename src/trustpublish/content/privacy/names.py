@@ -22,6 +22,7 @@ in Title Case headings count only with a role or from ``privacy.names``.
 
 from __future__ import annotations
 
+import bisect
 import functools
 from collections.abc import Collection, Iterator
 
@@ -77,7 +78,7 @@ def _title_case(sentence: str) -> bool:
 def _persons(run: str) -> Iterator[tuple[int, int, str]]:
     """(start, end, shape) of person-looking parts of a capitalised run; shape full/single."""
     tokens = [(m.start(), m.end() - (2 if _POSSESSIVE.search(m.group(0)) else 0),
-               _POSSESSIVE.sub("", m.group(0))) for m in regex.finditer(r"\S+", run)]
+               _POSSESSIVE.sub("", m.group(0))) for m in _TOKEN.finditer(run)]
     names = first_names()
     i = 0
     while i < len(tokens):
@@ -101,62 +102,88 @@ def _persons(run: str) -> Iterator[tuple[int, int, str]]:
         i += 1
 
 
+_LOWER_WORD = regex.compile(r"\b\p{Ll}+\b")
+_TOKEN = regex.compile(r"\S+")
+_WORK_AFTER = regex.compile(r"['’]s\s+(?:\w+\s+){0,2}(?:book|work|model|theory|research|"
+                            r"approach|method|study|ideas?|concept|framework|writing)",
+                            regex.IGNORECASE)
+_PRIVATE_TITLED = regex.compile(rf"\b(?:Mr|Mrs|Ms|Miss|Mx)\.?\s+({_CAP})")
+
+
+class _Context:
+    """Per-sentence facts, computed only for sentences that hold a candidate name."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.spans = _sentences(text)
+        self.starts = [a for a, _ in self.spans]
+        self._facts: dict[int, tuple[bool, bool, bool]] = {}
+        self._lower: set[str] | None = None
+
+    def sentence_of(self, offset: int) -> int:
+        return max(0, bisect.bisect_right(self.starts, offset) - 1)
+
+    def facts(self, index: int) -> tuple[bool, bool, bool]:
+        """(a health word in this or the next sentence, a citation, a Title Case heading)."""
+        if index not in self._facts:
+            a, b = self.spans[index]
+            sentence = self.text[a:b]
+            end = self.spans[index + 1][1] if index + 1 < len(self.spans) else b
+            self._facts[index] = (HEALTH.search(self.text, a, end) is not None,
+                                  CITATION.search(sentence) is not None, _title_case(sentence))
+        return self._facts[index]
+
+    @property
+    def lower_words(self) -> set[str]:
+        if self._lower is None:
+            self._lower = set(_LOWER_WORD.findall(self.text))
+        return self._lower
+
+
 def find_names(text: str, listed: Collection[str] = (), allowed: Collection[str] = (),
                *, prose: bool = True) -> Iterator[Hit]:
     """Names that identify a person (see the module docstring).
 
     ``listed`` are names that always count; ``allowed`` (lower-case) never do.
-    ``prose=False`` is for short fields (tags, slug): only listed names and roles count.
+    ``prose=False`` is for short fields (author, slug): only listed names and roles count.
     """
     for name in listed:
         for match in regex.finditer(rf"(?<!\w){regex.escape(name)}(?!\w)", text,
                                     flags=regex.IGNORECASE):
             yield Hit("name", match.start(), match.end(), match.group(0), name_key(name), HIGH)
-    spans = _sentences(text)
-    lower_words = set(regex.findall(r"\b\p{Ll}+\b", text))
-    for index, (s_start, s_end) in enumerate(spans):
-        sentence = text[s_start:s_end]
-        titled = _title_case(sentence)
-        window = sentence + (text[spans[index + 1][0]:spans[index + 1][1]]
-                             if index + 1 < len(spans) else "")
-        health = HEALTH.search(window) is not None
-        cited = CITATION.search(sentence) is not None
-        for run in _RUN.finditer(sentence):
-            following = _AFTER_RUN.match(sentence, run.end())
-            if following and following.group(1).lower() in NOT_PERSON:
-                continue  # "Martin Luther King Jr. Day"
-            for start, end, shape in _persons(run.group(0)):
-                a, b = s_start + run.start() + start, s_start + run.start() + end
-                name = text[a:b]
-                key = name_key(name)
-                if key[5:] in allowed or any(key[5:] in n for n in allowed if " " in n):
-                    continue
-                before = text[max(0, a - 60):a]
-                after = text[b:b + 60]
-                if after.startswith("'s") or after.startswith("’s"):
-                    after_work = regex.match(r"['’]s\s+(?:\w+\s+){0,2}(?:book|work|model|theory|"
-                                             r"research|approach|method|study|ideas?|concept)",
-                                             after, regex.IGNORECASE)
-                    if after_work:
-                        continue
-                role = bool(ROLE_BEFORE.search(before) or ROLE_AFTER.match(after))
-                if role:
-                    yield Hit("name", a, b, name, key, HIGH)
-                    continue
-                if not prose or not health or cited or titled:
-                    continue
-                if TITLES_PROFESSIONAL.search(before) or STAFF_BEFORE.search(before):
-                    continue
-                first = name.split()[0].lower()
-                if shape == "single":
-                    if first in COMMON_WORDS or first in lower_words:
-                        continue
-                    if TITLES_PRIVATE.search(before) is None and a == s_start + len(
-                            sentence) - len(sentence.lstrip()) and first in COMMON_WORDS:
-                        continue
-                yield Hit("name", a, b, name, key, MEDIUM)
-        # "Mrs. Alvarez" – a private title before a surname not in the first-name list
-        for match in regex.finditer(rf"\b(?:Mr|Mrs|Ms|Miss|Mx)\.?\s+({_CAP})", sentence):
-            a, b = s_start + match.start(), s_start + match.end()
-            if health and not cited and prose:
-                yield Hit("name", a, b, text[a:b], name_key(match.group(1)), MEDIUM)
+    context: _Context | None = None
+    for run in _RUN.finditer(text):
+        following = _AFTER_RUN.match(text, run.end())
+        if following and following.group(1).lower() in NOT_PERSON:
+            continue  # "Martin Luther King Jr. Day"
+        for start, end, shape in _persons(run.group(0)):
+            a, b = run.start() + start, run.start() + end
+            name = text[a:b]
+            key = name_key(name)
+            if key[5:] in allowed or any(key[5:] in n for n in allowed if " " in n):
+                continue
+            before = text[max(0, a - 60):a]
+            if ROLE_BEFORE.search(before) or ROLE_AFTER.match(text, b, b + 60):
+                yield Hit("name", a, b, name, key, HIGH)
+                continue
+            if not prose or _WORK_AFTER.match(text, b, b + 60):
+                continue
+            if TITLES_PROFESSIONAL.search(before) or STAFF_BEFORE.search(before):
+                continue
+            context = context or _Context(text)
+            health, cited, titled = context.facts(context.sentence_of(a))
+            if not health or cited or titled:
+                continue
+            first = name.split()[0].lower()
+            if shape == "single" and (first in COMMON_WORDS or first in context.lower_words):
+                continue
+            yield Hit("name", a, b, name, key, MEDIUM)
+    if not prose:
+        return
+    # "Mrs. Alvarez": a private title before a surname not in the first-name list
+    for match in _PRIVATE_TITLED.finditer(text):
+        context = context or _Context(text)
+        health, cited, _ = context.facts(context.sentence_of(match.start()))
+        if health and not cited:
+            yield Hit("name", match.start(), match.end(), match.group(0),
+                      name_key(match.group(1)), MEDIUM)

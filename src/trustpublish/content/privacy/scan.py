@@ -10,6 +10,7 @@ hyphens and underscores as spaces (``born-1987-03-14`` is a birth date).
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterable, Iterator
 
@@ -52,6 +53,25 @@ def _findings(text: str, field: str, first_line: int, rules: PrivacyRules, *,
         yield Finding(hit.kind, hit.text, line, hit.key, field, hit.confidence)
 
 
+def _body_findings(post: Post, rules: PrivacyRules, author_names: list[str]) -> list[Finding]:
+    """The body read as one text (context may cross blocks), each hit on its source line."""
+    if not post.body:
+        return []
+    starts, parts, offset = [], [], 0
+    for block in post.body:
+        starts.append(offset)
+        parts.append(block.markdown)
+        offset += len(block.markdown) + 2
+    text = "\n\n".join(parts)
+    found = []
+    for hit in scan_text(text, rules, allowed_names=author_names):
+        index = bisect.bisect_right(starts, hit.start) - 1
+        block = post.body[index]
+        line = (block.line or 1) + text.count("\n", starts[index], hit.start)
+        found.append(Finding(hit.kind, hit.text, line, hit.key, "body", hit.confidence))
+    return found
+
+
 def scan_post(post: Post, rules: PrivacyRules) -> list[Finding]:
     """Every finding in every field of the post: front matter first, then the body."""
     author_names = [post.author] if post.author else []
@@ -69,9 +89,7 @@ def scan_post(post: Post, rules: PrivacyRules) -> list[Finding]:
             found += _findings(spaced, field, 0, rules, prose=False)
     if post.tags:
         found += _findings(_SLUGGY.sub(" ", "; ".join(post.tags)), "tags", 0, rules, prose=False)
-    for block in post.body:
-        found += _findings(block.markdown, "body", block.line or 1, rules,
-                           allowed_names=author_names)
+    found += _body_findings(post, rules, author_names)
     unique: dict[tuple[str, str, int], Finding] = {}
     for finding in found:
         where = (finding.key, finding.field, finding.line)
