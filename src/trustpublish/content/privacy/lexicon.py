@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import regex
 
-__all__ = ["HEALTH", "ROLE_BEFORE", "ROLE_AFTER", "STAFF_BEFORE", "CITATION", "NOT_PERSON",
+__all__ = ["PUBLIC_BEFORE", "FAMILY_AFTER", "SURNAME_WORDS", "HEALTH", "ROLE_BEFORE", "ROLE_AFTER", "STAFF_BEFORE", "CITATION", "NOT_PERSON",
            "COMMON_WORDS", "FUNCTION_WORDS", "TITLES_PRIVATE", "TITLES_PROFESSIONAL", "PARTICLES"]
 
 HEALTH = regex.compile(
@@ -38,7 +38,7 @@ ROLE_BEFORE = regex.compile(
     regex.IGNORECASE)
 #: right after a name: "Maria, a client of ours", "Jo, 34,", "Ana (a patient)"
 ROLE_AFTER = regex.compile(
-    r"^(?:\s*,\s*(?:age\s*|aged\s*)?\d{1,2}\s*[,)]|\s*\(\s*(?:age\s*)?\d{1,2}\s*\)|"
+    r"(?:\s*,\s*(?:age\s*|aged\s*)?\d{1,2}\s*[,)]|\s*\(\s*(?:age\s*)?\d{1,2}\s*\)|"
     rf"\s*[,(]\s*(?:a|an|one\s+of\s+(?:my|our)|my|our)\s+(?:\w+\s+){{0,2}}{_ROLES}s?\b|"
     r"\s+(?:came\s+to\s+(?:me|us|see\s+(?:me|us))|started\s+(?:therapy|counsel\w*|seeing\s+"
     r"(?:me|us))|told\s+me|shared\s+with\s+me|first\s+came\s+in))",
@@ -53,11 +53,14 @@ STAFF_BEFORE = regex.compile(
 #: a public figure cited: "according to", "wrote", "(Beck, 1979)", "'s book"...
 CITATION = regex.compile(
     r"\b(?:according\s+to|wrote|writes|written\s+by|write|author\w*|books?|novel|memoir|"
-    r"studies|study|studied|research\w*|coined|developed|pioneer\w*|founder\s+of|father\s+of|"
-    r"mother\s+of|argues|describes|explains|theory|theories|roots|history|legacy|lessons|"
+    r"studies|study|studied|research\w*|coined|developed|pioneer\w*|"
+    r"the\s+(?:founder|father|mother|godfather|pioneer)\s+of|argues|describes|explains|theory|theories|roots|history|legacy|lessons|"
     r"published|et\s+al|TED|podcast|quote[sd]?|quoting|famously|model|framework|approach|"
     r"method|scale|inventory|questionnaire|work\s+of|lecture|keynote|interview(?:ed)?|"
-    r"psychologist|psychiatrist|professor|researcher|scientist|neuroscientist|"
+    r"professor|researcher|scientist|neuroscientist|historians?|biograph\w*|"
+    r"publicly|openly|public|revealed|raised\s+awareness|the\s+late|column|documentary|"
+    r"front\s+desk|reception|(?:leads|runs|hosts|facilitates|teaches)\s+our|our\s+director|"
+    r"joins?\s+(?:our|the)\s+team|joined\s+(?:our|the)\s+team|"
     r"poet|philosopher|essay|article|journal|paper|edition|isbn|suggests|"
     r"reminds|put\s+it|once\s+said|taught\s+us|teaches|popularized|"
     r"created|introduced|proposed|documented|famous|classic|bestsell\w*|"
@@ -66,6 +69,20 @@ CITATION = regex.compile(
     r"|\(\s*(?:\p{Lu}[\p{L}-]+(?:\s+(?:&|and)\s+\p{Lu}[\p{L}-]+)?(?:\s+et\s+al\.?)?,\s*)?"
     r"(?:19|20)\d\d[a-z]?\s*\)",
     regex.IGNORECASE)
+#: a public role right before a name: "the psychologist Aaron Beck", "singer Demi Lovato"
+PUBLIC_BEFORE = regex.compile(
+    r"\b(?:psychologist|psychiatrist|psychotherapist|researcher|professor|author|writer|"
+    r"scientist|neuroscientist|poet|philosopher|actor|actress|singer|athlete|swimmer|gymnast|"
+    r"rapper|comedian|star|president|senator|journalist|novelist|pioneer|founder)s?\s*,?\s*$",
+    regex.IGNORECASE)
+#: right after a possessive name, a family role ties the name to a client ("Tyler's mom")
+FAMILY_AFTER = regex.compile(
+    r"['’]s?\s+(?:mom|mum|mother|dad|father|parents?|wife|husband|son|daughter|sister|brother|"
+    r"partner|family|therapist|counsel+or|psychiatrist|doctor|case\s+manager|diagnosis|"
+    r"medication|meds|relapse|recovery|treatment|sessions?)\b", regex.IGNORECASE)
+#: surnames that are also place or building words: "Linda Park", "Arsenio Hall"
+SURNAME_WORDS = frozenset("park hall house wood field lake king church banks law lane street "
+                          "hill wells brook rivers ford".split())
 #: a word in a capitalised run that makes it an organisation, place, event or work
 NOT_PERSON = frozenset("""
 clinic clinics center centre hospital hospitals university college school institute foundation
@@ -76,6 +93,7 @@ counselling health services service department office hotline line lifeline netw
 coalition council church temple mosque synagogue library museum trust fund project initiative
 conference summit workshop festival fair walk run marathon awareness hospice unit ward
 residence house home academy medical behavioral behavioural wellness care recovery campus
+cathedral chapel parish ministries ministry mission shelter pantry bank gallery theatre theater
 """.split())
 TITLES_PRIVATE = regex.compile(r"\b(?:Mr|Mrs|Ms|Miss|Mx|Mister)\.?\s+$")
 TITLES_PROFESSIONAL = regex.compile(

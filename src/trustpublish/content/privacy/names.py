@@ -29,8 +29,9 @@ from collections.abc import Collection, Iterator
 import regex
 
 from .finding import HIGH, MEDIUM, Hit
-from .lexicon import (CITATION, COMMON_WORDS, FUNCTION_WORDS, HEALTH, NOT_PERSON, PARTICLES, ROLE_AFTER,
-                      ROLE_BEFORE, STAFF_BEFORE, TITLES_PRIVATE, TITLES_PROFESSIONAL)
+from .lexicon import (CITATION, COMMON_WORDS, FAMILY_AFTER, FUNCTION_WORDS, HEALTH,
+                      NOT_PERSON, PARTICLES, PUBLIC_BEFORE, ROLE_AFTER, ROLE_BEFORE,
+                      STAFF_BEFORE, SURNAME_WORDS, TITLES_PROFESSIONAL)
 
 __all__ = ["find_names", "name_key", "first_names"]
 
@@ -80,6 +81,8 @@ def _persons(run: str) -> Iterator[tuple[int, int, str]]:
     tokens = [(m.start(), m.end() - (2 if _POSSESSIVE.search(m.group(0)) else 0),
                _POSSESSIVE.sub("", m.group(0))) for m in _TOKEN.finditer(run)]
     names = first_names()
+    if len(tokens) > 1 and tokens[0][2] == "The":
+        return  # "The Sandy Hook Promise", "The Body Keeps the Score": a title or a thing
     i = 0
     while i < len(tokens):
         word = tokens[i][2]
@@ -92,7 +95,8 @@ def _persons(run: str) -> Iterator[tuple[int, int, str]]:
             j = i + 1
             while j < len(tokens) and j - i <= 3:
                 nxt = tokens[j][2].lower()
-                if nxt in NOT_PERSON:
+                if nxt in NOT_PERSON and not (nxt in SURNAME_WORDS and j == i + 1 == len(tokens) - 1
+                                              and word.lower() not in COMMON_WORDS):
                     return
                 j += 1
             shape = "full" if j - i >= 2 else "single"
@@ -104,9 +108,18 @@ def _persons(run: str) -> Iterator[tuple[int, int, str]]:
 
 _LOWER_WORD = regex.compile(r"\b\p{Ll}+\b")
 _TOKEN = regex.compile(r"\S+")
-_WORK_AFTER = regex.compile(r"['’]s\s+(?:\w+\s+){0,2}(?:book|work|model|theory|research|"
-                            r"approach|method|study|ideas?|concept|framework|writing)",
-                            regex.IGNORECASE)
+_WORK_AFTER = regex.compile(
+    r"['’]s?\s+(?:\w+\s+){0,2}(?:books?|works?|models?|theor(?:y|ies)|research|"
+    r"approach(?:es)?|methods?|stud(?:y|ies)|ideas?|concepts?|frameworks?|writings?|columns?|"
+    r"blogs?|podcasts?|memoirs?|talks?|novels?|shows?|songs?|albums?|films?|movies?|lectures?|"
+    r"papers?|articles?|scales?|legacy|quotes?|poems?|poetry|letters?|speech(?:es)?|"
+    r"teachings?|principles?|techniques?|exercises?|workbooks?|website|videos?)\b",
+    regex.IGNORECASE)
+_THE_BEFORE = regex.compile(r"\b[Tt]he\s+$")
+#: a role, then initials only: "our client J.R.", "a patient, M.,"
+_ROLE_INITIALS = regex.compile(
+    r"\b(?:my|our|a|an|one|this|that|another)\s+(?:\w+\s+){0,2}(?:client|patient|counselee)s?"
+    r"\s*,?\s*(?:named\s+|called\s+)?(\p{Lu}\.(?:\s?\p{Lu}\.)*)(?!\w)", regex.IGNORECASE)
 _PRIVATE_TITLED = regex.compile(rf"\b(?:Mr|Mrs|Ms|Miss|Mx)\.?\s+({_CAP})")
 
 
@@ -156,6 +169,8 @@ def find_names(text: str, listed: Collection[str] = (), allowed: Collection[str]
         following = _AFTER_RUN.match(text, run.end())
         if following and following.group(1).lower() in NOT_PERSON:
             continue  # "Martin Luther King Jr. Day"
+        if _THE_BEFORE.search(text, max(0, run.start() - 5), run.start()):
+            continue  # "the Sandy Hook Promise": a name of a thing
         for start, end, shape in _persons(run.group(0)):
             a, b = run.start() + start, run.start() + end
             name = text[a:b]
@@ -163,12 +178,14 @@ def find_names(text: str, listed: Collection[str] = (), allowed: Collection[str]
             if key[5:] in allowed or any(key[5:] in n for n in allowed if " " in n):
                 continue
             before = text[max(0, a - 60):a]
-            if ROLE_BEFORE.search(before) or ROLE_AFTER.match(text, b, b + 60):
+            if (ROLE_BEFORE.search(before) or ROLE_AFTER.match(text, b, b + 60)
+                    or FAMILY_AFTER.match(text, b, b + 40)):
                 yield Hit("name", a, b, name, key, HIGH)
                 continue
             if not prose or _WORK_AFTER.match(text, b, b + 60):
                 continue
-            if TITLES_PROFESSIONAL.search(before) or STAFF_BEFORE.search(before):
+            if (TITLES_PROFESSIONAL.search(before) or STAFF_BEFORE.search(before)
+                    or PUBLIC_BEFORE.search(before)):
                 continue
             context = context or _Context(text)
             health, cited, titled = context.facts(context.sentence_of(a))
@@ -178,6 +195,9 @@ def find_names(text: str, listed: Collection[str] = (), allowed: Collection[str]
             if shape == "single" and (first in COMMON_WORDS or first in context.lower_words):
                 continue
             yield Hit("name", a, b, name, key, MEDIUM)
+    for match in _ROLE_INITIALS.finditer(text):
+        yield Hit("name", match.start(1), match.end(1), match.group(1),
+                  name_key(match.group(1)), MEDIUM)
     if not prose:
         return
     # "Mrs. Alvarez": a private title before a surname not in the first-name list
