@@ -24,14 +24,15 @@ if TYPE_CHECKING:
 
 __all__ = ["load_candidates"]
 
-_VERSION = 1
+_VERSION = 2  # 2: the privacy guard reads every field and the clinic's own details
 
 
 def _fingerprint(project: "Project") -> str:
     config = project.config
     text = json.dumps([_VERSION, config.site.timezone, config.site.url, config.site.author,
                        config.site.language, config.split.min_words, config.split.max_words,
-                       config.raw.get("privacy"), sorted(str(c.get("from", ""))
+                       config.raw.get("privacy"), config.site.postal_address,
+                       (config.raw.get("site") or {}).get("phone"), sorted(str(c.get("from", ""))
                                                          for c in config.channels.values())])
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 

@@ -30,7 +30,7 @@ _LABEL = (r"(?:MRN|M\.R\.N\.|medical\s+record|health\s+record|record|chart|patie
           r"member(?:ship)?|insurance|insurance\s+policy|policy|subscriber|group|account|"
           r"medicaid|medicare|MBI|case|claim|beneficiary|NHS|health\s+card|HICN)")
 _RECORD = re.compile(
-    rf"\b{_LABEL}(?:\s+(?:ID|I\.D\.|number|num\.?|no\.?|nbr|#|identifier))*\s*(?:is|was|:|#|=)?"
+    rf"\b{_LABEL}(?:\s+(?:ID|I\.D\.|number|num\.?|no\.?|nbr|#|identifier))*\s*(?:is|was|:|#|=|,)?"
     r"\s*#?\s*([A-Z0-9](?=[A-Z0-9-]*\d)[A-Z0-9-]{1,}[A-Z0-9])(?![\w-])", re.IGNORECASE)
 # "MRN" alone is enough; the other labels need "number/no./#/ID" or ":" before the value
 _STRONG = re.compile(r"^(?:MRN|M\.R\.N\.|MBI|HICN|medicaid|medicare)\b", re.IGNORECASE)
@@ -38,6 +38,10 @@ _MARKED = re.compile(r"(?:\bID|I\.D\.|\bnumber|\bnum\.?|\bno\.?|\bnbr|#|:|=|\bid
                      re.IGNORECASE)
 _NUMBER = re.compile(r"(?<![A-Za-z0-9-])[A-Za-z-]*\d[\dA-Za-z-]*")
 _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)")
+# "maria [at] gmail [dot] com", "maria(at)gmail.com": an address written to dodge robots
+_EMAIL_SPELLED = re.compile(
+    r"(?<![\w.+-])([\w.+-]+)\s*[\[(]\s*at\s*[\])]\s*([A-Za-z0-9-]+)"
+    r"((?:\s*(?:[\[(]\s*dot\s*[\])]|\.)\s*[A-Za-z0-9-]+)+)", re.IGNORECASE)
 _URL = re.compile(r"\bhttps?://[^\s<>\"')\]]+", re.IGNORECASE)
 _PERSONAL_PARAMS = re.compile(
     r"^(?:name|first_?name|last_?name|full_?name|fname|lname|patient|patient_?id|client|"
@@ -100,10 +104,19 @@ def find_records(text: str) -> Iterator[Hit]:
 
 
 def find_emails(text: str, own_domains: Sequence[str]) -> Iterator[Hit]:
-    for match in _EMAIL.finditer(text):
-        if not own_domain(match.group(1), own_domains):
+    if "@" in text:
+        for match in _EMAIL.finditer(text):
+            if not own_domain(match.group(1), own_domains):
+                yield Hit("email", match.start(), match.end(), match.group(0),
+                          email_key(match.group(0)), HIGH)
+    if "at" not in text.lower():
+        return
+    for match in _EMAIL_SPELLED.finditer(text):
+        rest = re.sub(r"\s*[\[(]\s*dot\s*[\])]\s*|\s*\.\s*", ".", match.group(3), flags=re.I)
+        domain = f"{match.group(2)}{rest}".lower()
+        if not own_domain(domain, own_domains):
             yield Hit("email", match.start(), match.end(), match.group(0),
-                      email_key(match.group(0)), HIGH)
+                      email_key(f"{match.group(1)}@{domain}"), MEDIUM)
 
 
 def find_urls(text: str, own_domains: Sequence[str]) -> Iterator[Hit]:
