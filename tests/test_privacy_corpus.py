@@ -23,7 +23,7 @@ RULES = PrivacyRules.for_site(
     own=["Harborview Counseling, 1200 Lakeshore Ave, Suite 300, Chicago, IL 60601",
          "(312) 555-0100"])
 BASE = Post(source=Path("posts/corpus.md"), title="Notes from the clinic",
-            date=dt.datetime(2025, 1, 7, 9, tzinfo=dt.timezone.utc), slug="notes",
+            date=dt.datetime(2025, 1, 7, 9, tzinfo=dt.UTC), slug="notes",
             url="https://harborview-counseling.example/blog/notes", body=())
 
 

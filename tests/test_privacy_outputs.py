@@ -14,7 +14,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from cli_helpers import run_cli
 
 MARKER = "Quillfeather"  # a word only the leaky post contains

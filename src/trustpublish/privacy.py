@@ -10,14 +10,22 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from .content.privacy import (KINDS, Finding, PrivacyRules, approval_keys, blocking_findings,
-                              publishable, scan_post, scan_text)
+from .content.privacy import (
+    KINDS,
+    Finding,
+    PrivacyRules,
+    approval_keys,
+    blocking_findings,
+    publishable,
+    scan_post,
+    scan_text,
+)
 
 if TYPE_CHECKING:
     from .config import Config
 
-__all__ = ["PrivacyRules", "Finding", "KINDS", "scan_post", "scan_text", "blocking_findings",
-           "publishable", "approval_keys", "rules_for"]
+__all__ = ["KINDS", "Finding", "PrivacyRules", "approval_keys", "blocking_findings",
+           "publishable", "rules_for", "scan_post", "scan_text"]
 
 _DOMAIN = re.compile(r"@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)")
 
@@ -30,7 +38,7 @@ def _strings(value: object) -> list[str]:
     return []
 
 
-def rules_for(config: "Config") -> PrivacyRules:
+def rules_for(config: Config) -> PrivacyRules:
     """The rules of a project.
 
     ``privacy: {names, allow}`` from schedule.yaml; the clinic's own details allowed

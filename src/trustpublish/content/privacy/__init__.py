@@ -14,5 +14,5 @@ from .finding import HIGH, KINDS, LOW, MEDIUM, Finding, Hit
 from .rules import PrivacyRules, approval_keys
 from .scan import blocking_findings, publishable, scan_post, scan_text
 
-__all__ = ["PrivacyRules", "Finding", "Hit", "KINDS", "HIGH", "MEDIUM", "LOW", "scan_post",
-           "scan_text", "blocking_findings", "publishable", "approval_keys"]
+__all__ = ["HIGH", "KINDS", "LOW", "MEDIUM", "Finding", "Hit", "PrivacyRules", "approval_keys",
+           "blocking_findings", "publishable", "scan_post", "scan_text"]

@@ -18,7 +18,7 @@ import usaddress
 
 from .finding import HIGH, MEDIUM, Hit
 
-__all__ = ["find_addresses", "address_key"]
+__all__ = ["address_key", "find_addresses"]
 
 # every number followed by words, overlapping ("In 2024, 1200 Lakeshore Ave" has two)
 _CANDIDATE = re.compile(r"(?<![\w.,/-])(?=(\d{1,6}[A-Za-z]?(?:\s+\S+){2,6}))")
@@ -75,10 +75,11 @@ def address_key(text: str) -> str | None:
     return None
 
 
-_FUNCTION_WORDS = frozenset(
-    "a an the in of to on at by for from with and or but per out up down over into about "
-    "than as every each all some most many few people person miles mile blocks km times "
-    "years months weeks days hours minutes minute percent kids adults clients".split())
+_FUNCTION_WORDS = frozenset("""
+a an the in of to on at by for from with and or but per out up down over into about than
+as every each all some most many few people person miles mile blocks km times years
+months weeks days hours minutes minute percent kids adults clients
+""".split())
 
 
 def _plain_lowercase_address(name_words: list[str], street_type: str) -> bool:

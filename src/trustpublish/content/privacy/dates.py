@@ -18,7 +18,7 @@ from collections.abc import Iterator
 
 from .finding import HIGH, MEDIUM, Hit
 
-__all__ = ["find_dates", "parse_date", "date_key"]
+__all__ = ["date_key", "find_dates", "parse_date"]
 
 _MONTHS = {m: i for i, names in enumerate(
     [("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",),
@@ -28,11 +28,11 @@ _MONTH = r"(?P<mon>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?
 _DAY = r"(?P<day>[0-3]?\d)(?:st|nd|rd|th)?"
 _YEAR = r"(?P<year>(?:19|20)\d\d|'?\d\d)"
 _FORMS = [
-    rf"(?P<y1>(?:19|20)\d\d)[-/.](?P<m1>[01]?\d)[-/.](?P<d1>[0-3]?\d)",
-    rf"(?P<a>[0-3]?\d)(?P<sep>[-/.])(?P<b>[0-3]?\d)(?P=sep)(?P<y2>(?:19|20)?\d\d)",
+    r"(?P<y1>(?:19|20)\d\d)[-/.](?P<m1>[01]?\d)[-/.](?P<d1>[0-3]?\d)",
+    r"(?P<a>[0-3]?\d)(?P<sep>[-/.])(?P<b>[0-3]?\d)(?P=sep)(?P<y2>(?:19|20)?\d\d)",
     rf"{_MONTH}\s+{_DAY},?\s+{_YEAR}",
-    rf"(?:the\s+)?{_DAY.replace('day', 'day2')}\s+(?:of\s+)?{_MONTH.replace('mon', 'mon2')},?\s+"
-    rf"{_YEAR.replace('year', 'year2')}",
+    (rf"(?:the\s+)?{_DAY.replace('day', 'day2')}\s+(?:of\s+)?{_MONTH.replace('mon', 'mon2')},?\s+"
+     rf"{_YEAR.replace('year', 'year2')}"),
     rf"{_MONTH.replace('mon', 'mon3')},?\s+(?P<year3>(?:19|20)\d\d)",
 ]
 _DATE = re.compile(r"(?<![\w/.-])(?:" + "|".join(_FORMS) + r")(?![\w/]|-\d)", re.IGNORECASE)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["Hit", "Finding", "KINDS", "HIGH", "MEDIUM", "LOW"]
+__all__ = ["HIGH", "KINDS", "LOW", "MEDIUM", "Finding", "Hit"]
 
 HIGH, MEDIUM, LOW = "high", "medium", "low"
 

@@ -19,8 +19,8 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 from .finding import HIGH, MEDIUM, Hit
 
-__all__ = ["find_ssns", "find_records", "find_emails", "find_urls", "record_key", "ssn_key",
-           "email_key", "own_domain"]
+__all__ = ["email_key", "find_emails", "find_records", "find_ssns", "find_urls", "own_domain",
+           "record_key", "ssn_key"]
 
 _SSN = re.compile(r"(?<![\w/.-])\d{3}([ \t.-]|\s?[–—]\s?)\d{2}\1\d{4}(?![\w-]|\.\d)")
 _SSN_LABELLED = re.compile(
@@ -42,6 +42,7 @@ _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)")
 _EMAIL_SPELLED = re.compile(
     r"(?<![\w.+-])([\w.+-]+)\s*[\[(]\s*at\s*[\])]\s*([A-Za-z0-9-]+)"
     r"((?:\s*(?:[\[(]\s*dot\s*[\])]|\.)\s*[A-Za-z0-9-]+)+)", re.IGNORECASE)
+_SPELLED_DOT = re.compile(r"\s*[\[(]\s*dot\s*[\])]\s*|\s*\.\s*", re.IGNORECASE)
 _URL = re.compile(r"\bhttps?://[^\s<>\"')\]]+", re.IGNORECASE)
 _PERSONAL_PARAMS = re.compile(
     r"^(?:name|first_?name|last_?name|full_?name|fname|lname|patient|patient_?id|client|"
@@ -112,7 +113,7 @@ def find_emails(text: str, own_domains: Sequence[str]) -> Iterator[Hit]:
     if "at" not in text.lower():
         return
     for match in _EMAIL_SPELLED.finditer(text):
-        rest = re.sub(r"\s*[\[(]\s*dot\s*[\])]\s*|\s*\.\s*", ".", match.group(3), flags=re.I)
+        rest = _SPELLED_DOT.sub(".", match.group(3))
         domain = f"{match.group(2)}{rest}".lower()
         if not own_domain(domain, own_domains):
             yield Hit("email", match.start(), match.end(), match.group(0),

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import regex
 
-__all__ = ["PUBLIC_BEFORE", "FAMILY_AFTER", "SURNAME_WORDS", "HEALTH", "ROLE_BEFORE", "ROLE_AFTER", "STAFF_BEFORE", "CITATION", "NOT_PERSON",
-           "COMMON_WORDS", "FUNCTION_WORDS", "TITLES_PRIVATE", "TITLES_PROFESSIONAL", "PARTICLES"]
+__all__ = ["CITATION", "COMMON_WORDS", "FAMILY_AFTER", "FUNCTION_WORDS", "HEALTH", "NOT_PERSON",
+           "PARTICLES", "PUBLIC_BEFORE", "ROLE_AFTER", "ROLE_BEFORE", "STAFF_BEFORE",
+           "SURNAME_WORDS", "TITLES_PRIVATE", "TITLES_PROFESSIONAL"]
 
 HEALTH = regex.compile(
     r"\b(?:diagnos\w*|medicat\w*|meds|sessions?|therap\w*|relaps\w*|disorders?|depress\w*|"
@@ -54,7 +55,8 @@ STAFF_BEFORE = regex.compile(
 CITATION = regex.compile(
     r"\b(?:according\s+to|wrote|writes|written\s+by|write|author\w*|books?|novel|memoir|"
     r"studies|study|studied|research\w*|coined|developed|pioneer\w*|"
-    r"the\s+(?:founder|father|mother|godfather|pioneer)\s+of|argues|describes|explains|theory|theories|roots|history|legacy|lessons|"
+    r"the\s+(?:founder|father|mother|godfather|pioneer)\s+of|argues|describes|explains|"
+    r"theory|theories|roots|history|legacy|lessons|"
     r"published|et\s+al|TED|podcast|quote[sd]?|quoting|famously|model|framework|approach|"
     r"method|scale|inventory|questionnaire|work\s+of|lecture|keynote|interview(?:ed)?|"
     r"professor|researcher|scientist|neuroscientist|historians?|biograph\w*|"
@@ -99,7 +101,8 @@ TITLES_PRIVATE = regex.compile(r"\b(?:Mr|Mrs|Ms|Miss|Mx|Mister)\.?\s+$")
 TITLES_PROFESSIONAL = regex.compile(
     r"\b(?:Dr|Doctor|Prof|Professor|Rev|Reverend|Sen|Senator|Rep|Gov|Pres|Sir|Dame|Lord|"
     r"Lady|Saint|St|Pope|Judge|Justice|Coach|Captain|Capt|Gen|Col|Sgt)\.?\s+$")
-PARTICLES = frozenset("van der den de la le du von di da del della dos das bin ibn al el st".split())
+PARTICLES = frozenset(
+    "van der den de la le du von di da del della dos das bin ibn al el st".split())
 
 #: words that start a sentence but never a name ("The Martin Luther King Jr. Day")
 FUNCTION_WORDS = frozenset("""

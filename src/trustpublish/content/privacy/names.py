@@ -29,11 +29,23 @@ from collections.abc import Collection, Iterator
 import regex
 
 from .finding import HIGH, MEDIUM, Hit
-from .lexicon import (CITATION, COMMON_WORDS, FAMILY_AFTER, FUNCTION_WORDS, HEALTH,
-                      NOT_PERSON, PARTICLES, PUBLIC_BEFORE, ROLE_AFTER, ROLE_BEFORE,
-                      STAFF_BEFORE, SURNAME_WORDS, TITLES_PROFESSIONAL)
+from .lexicon import (
+    CITATION,
+    COMMON_WORDS,
+    FAMILY_AFTER,
+    FUNCTION_WORDS,
+    HEALTH,
+    NOT_PERSON,
+    PARTICLES,
+    PUBLIC_BEFORE,
+    ROLE_AFTER,
+    ROLE_BEFORE,
+    STAFF_BEFORE,
+    SURNAME_WORDS,
+    TITLES_PROFESSIONAL,
+)
 
-__all__ = ["find_names", "name_key", "first_names"]
+__all__ = ["find_names", "first_names", "name_key"]
 
 _CAP = r"\p{Lu}[\p{Ll}\p{M}]+(?:['’-]\p{Lu}?[\p{Ll}\p{M}]+)*"
 _RUN = regex.compile(

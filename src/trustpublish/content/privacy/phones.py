@@ -18,7 +18,7 @@ from phonenumbers import Leniency, PhoneNumberFormat, PhoneNumberMatcher, PhoneN
 
 from .finding import HIGH, MEDIUM, Hit
 
-__all__ = ["find_phones", "phone_key", "DEFAULT_REGION"]
+__all__ = ["DEFAULT_REGION", "find_phones", "phone_key"]
 
 DEFAULT_REGION = "US"
 _PUBLIC_TYPES = {PhoneNumberType.TOLL_FREE, PhoneNumberType.SHARED_COST,

@@ -90,7 +90,7 @@ class PrivacyRules:
     @classmethod
     def for_site(cls, site_url: str, names: Iterable[str] = (), allow: Iterable[str] = (),
                  extra_domains: Iterable[str] = (), own: Iterable[str] = (),
-                 region: str = DEFAULT_REGION) -> "PrivacyRules":
+                 region: str = DEFAULT_REGION) -> PrivacyRules:
         host = (urlsplit(site_url).hostname or "").lower()
         base = host.removeprefix("www.")
         domains = tuple(sorted({d.lower() for d in (host, base, *extra_domains) if d}))

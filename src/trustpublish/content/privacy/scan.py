@@ -23,7 +23,7 @@ from .names import find_names
 from .phones import find_phones
 from .rules import PrivacyRules, approval_keys
 
-__all__ = ["scan_text", "scan_post", "blocking_findings", "publishable"]
+__all__ = ["blocking_findings", "publishable", "scan_post", "scan_text"]
 
 _SLUGGY = re.compile(r"(?<=[A-Za-z])[-_/]+|[-_/]+(?=[A-Za-z])")
 
