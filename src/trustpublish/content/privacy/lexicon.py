@@ -8,7 +8,7 @@ from __future__ import annotations
 import regex
 
 __all__ = ["CITATION", "COMMON_WORDS", "FAMILY_AFTER", "FUNCTION_WORDS", "HEALTH", "NOT_PERSON",
-           "PARTICLES", "PUBLIC_BEFORE", "ROLE_AFTER", "ROLE_BEFORE", "STAFF_BEFORE",
+           "PARTICLES", "PUBLIC_BEFORE", "QUOTED_AFTER", "ROLE_AFTER", "ROLE_BEFORE", "STAFF_BEFORE",
            "SURNAME_WORDS", "TITLES_PRIVATE", "TITLES_PROFESSIONAL"]
 
 HEALTH = regex.compile(
@@ -35,7 +35,8 @@ ROLE_BEFORE = regex.compile(
     r"\b(?:my|our|a|an|one|the|this|that|another|former|his|her|their)\s+"
     r"(?:(?:former|new|young|old|older|teenage|adult|longtime|long-time|current|first|"
     r"previous|recent|dear|sweet|brave|late|\d+-year-old|single|elderly)\s+){0,2}"
-    rf"{_ROLES}s?\s*,?\s*(?:\(?(?:named|called|whom\s+I'?ll\s+call|I'?ll\s+call)\s+)?$",
+    rf"{_ROLES}s?\s*,?\s*(?:\(?(?:named|called|whom\s+I'?ll\s+call|I'?ll\s+call)\s+)?$"
+    r"|\b(?:client|patient|name|client\s+name|patient\s+name|full\s+name|resident|member)\s*:\s*$",
     regex.IGNORECASE)
 #: right after a name: "Maria, a client of ours", "Jo, 34,", "Ana (a patient)"
 ROLE_AFTER = regex.compile(
@@ -77,6 +78,10 @@ PUBLIC_BEFORE = regex.compile(
     r"scientist|neuroscientist|poet|philosopher|actor|actress|singer|athlete|swimmer|gymnast|"
     r"rapper|comedian|star|president|senator|journalist|novelist|pioneer|founder)s?\s*,?\s*$",
     regex.IGNORECASE)
+#: right after a name, the present tense of someone quoted: "Brené Brown says", "as Beck notes"
+QUOTED_AFTER = regex.compile(
+    r"\s*,?\s+(?:says|writes|puts\s+it|notes|reminds\s+us|teaches|argues|explains|observes|"
+    r"suggests|calls\s+it|describes|defines|tells\s+us)\b", regex.IGNORECASE)
 #: right after a possessive name, a family role ties the name to a client ("Tyler's mom")
 FAMILY_AFTER = regex.compile(
     r"['’]s?\s+(?:mom|mum|mother|dad|father|parents?|wife|husband|son|daughter|sister|brother|"

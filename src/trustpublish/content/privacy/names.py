@@ -29,21 +29,9 @@ from collections.abc import Collection, Iterator
 import regex
 
 from .finding import HIGH, MEDIUM, Hit
-from .lexicon import (
-    CITATION,
-    COMMON_WORDS,
-    FAMILY_AFTER,
-    FUNCTION_WORDS,
-    HEALTH,
-    NOT_PERSON,
-    PARTICLES,
-    PUBLIC_BEFORE,
-    ROLE_AFTER,
-    ROLE_BEFORE,
-    STAFF_BEFORE,
-    SURNAME_WORDS,
-    TITLES_PROFESSIONAL,
-)
+from .lexicon import (CITATION, COMMON_WORDS, FAMILY_AFTER, FUNCTION_WORDS, HEALTH, NOT_PERSON,
+                      PARTICLES, PUBLIC_BEFORE, QUOTED_AFTER, ROLE_AFTER, ROLE_BEFORE,
+                      STAFF_BEFORE, SURNAME_WORDS, TITLES_PROFESSIONAL)
 
 __all__ = ["find_names", "first_names", "name_key"]
 
@@ -128,10 +116,15 @@ _WORK_AFTER = regex.compile(
     r"teachings?|principles?|techniques?|exercises?|workbooks?|website|videos?)\b",
     regex.IGNORECASE)
 _THE_BEFORE = regex.compile(r"\b[Tt]he\s+$")
+#: initials and an age: "M.L., 34,", "J.R. (age 16)", "K.T., a 41-year-old"
+_INITIALS_AGE = regex.compile(
+    r"(?<![\w.])(\p{Lu}\.\s?(?:\p{Lu}\.\s?)+)(?=,\s*(?:age\s*|aged\s*)?\d{1,2}\s*[,.)]|"
+    r"\s*\(\s*(?:age\s*)?\d{1,2}\s*\)|,\s+a\s+\d{1,2}-year-old)")
 #: a role, then initials only: "our client J.R.", "a patient, M.,"
 _ROLE_INITIALS = regex.compile(
-    r"\b(?:my|our|a|an|one|this|that|another)\s+(?:\w+\s+){0,2}(?:client|patient|counselee)s?"
-    r"\s*,?\s*(?:named\s+|called\s+)?(\p{Lu}\.(?:\s?\p{Lu}\.)*)(?!\w)", regex.IGNORECASE)
+    r"\b(?i:my|our|a|an|one|this|that|another)\s+(?:\w+\s+){0,2}"
+    r"(?i:client|patient|counselee)s?\s*,?\s*(?i:named\s+|called\s+)?"
+    r"(\p{Lu}\.(?:\s?\p{Lu}\.)*)(?!\w)")
 _PRIVATE_TITLED = regex.compile(rf"\b(?:Mr|Mrs|Ms|Miss|Mx)\.?\s+({_CAP})")
 
 
@@ -196,6 +189,8 @@ def find_names(text: str, listed: Collection[str] = (), allowed: Collection[str]
                 continue
             if not prose or _WORK_AFTER.match(text, b, b + 60):
                 continue
+            if shape == "full" and QUOTED_AFTER.match(text, b, b + 30):
+                continue  # "Brené Brown says" (a client is "Nadia says")
             if (TITLES_PROFESSIONAL.search(before) or STAFF_BEFORE.search(before)
                     or PUBLIC_BEFORE.search(before)):
                 continue
@@ -207,6 +202,9 @@ def find_names(text: str, listed: Collection[str] = (), allowed: Collection[str]
             if shape == "single" and (first in COMMON_WORDS or first in context.lower_words):
                 continue
             yield Hit("name", a, b, name, key, MEDIUM)
+    for match in _INITIALS_AGE.finditer(text):
+        yield Hit("name", match.start(1), match.end(1), match.group(1),
+                  name_key(match.group(1)), MEDIUM)
     for match in _ROLE_INITIALS.finditer(text):
         yield Hit("name", match.start(1), match.end(1), match.group(1),
                   name_key(match.group(1)), MEDIUM)
