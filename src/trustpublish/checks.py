@@ -122,6 +122,14 @@ def privacy_report(project: "Project") -> list[PrivacyRow]:
     return rows
 
 
+def _privacy_hint(kind: str, key: str) -> str:
+    approve = f"add `privacy_ok: [\"{key}\"]` to the front matter"
+    if kind == "name":
+        return (f"if this is not a client (an author you cite, a staff member), {approve}, or "
+                "add the name to `privacy.allow` in schedule.yaml for every post")
+    return f"if it is not about a patient (e.g. the clinic's own number), {approve}"
+
+
 def check_privacy(project: "Project") -> Iterable[Problem]:
     """The privacy guard: patient-identifying details block a post until fixed or approved."""
     from .privacy import blocking_findings, rules_for
@@ -135,8 +143,7 @@ def check_privacy(project: "Project") -> Iterable[Problem]:
                 "Privacy", f"possible {finding.kind} {finding.text!r}{where}: this post will "
                 "not be published until it is removed or approved", str(post.source),
                 finding.line or _field_line(post.source, finding.field, lines),
-                f"if it is not about a patient (e.g. the clinic's own number), add "
-                f"`privacy_ok: [\"{finding.key}\"]` to the front matter")
+                _privacy_hint(finding.kind, finding.key))
 
 
 def check_post_channels(project: "Project") -> Iterable[Problem]:
