@@ -26,6 +26,7 @@ _SSN = re.compile(r"(?<![\w/.-])\d{3}([ \t.-]|\s?[–—]\s?)\d{2}\1\d{4}(?![\w-
 _SSN_LABELLED = re.compile(
     r"\b(?:SSN|S\.S\.N\.?|SS#|social\s+security(?:\s+(?:number|no\.?|#))?)\s*(?:is|was|of|:|#)?"
     r"\s*(\d[\d\s.–—-]{7,12}\d)", re.IGNORECASE)
+_SSN_LABELS = ("ssn", "s.s.n", "ss#", "social security")
 _LABEL = (r"(?:MRN|M\.R\.N\.|medical\s+record|health\s+record|record|chart|patient|client|"
           r"member(?:ship)?|insurance|insurance\s+policy|policy|subscriber|group|account|"
           r"medicaid|medicare|MBI|case|claim|beneficiary|NHS|health\s+card|HICN)")
@@ -42,6 +43,7 @@ _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)")
 _EMAIL_SPELLED = re.compile(
     r"(?<![\w.+-])([\w.+-]+)\s*[\[(]\s*at\s*[\])]\s*([A-Za-z0-9-]+)"
     r"((?:\s*(?:[\[(]\s*dot\s*[\])]|\.)\s*[A-Za-z0-9-]+)+)", re.IGNORECASE)
+_SPELLED_AT = re.compile(r"[\[(]\s*at\s*[\])]", re.IGNORECASE)
 _SPELLED_DOT = re.compile(r"\s*[\[(]\s*dot\s*[\])]\s*|\s*\.\s*", re.IGNORECASE)
 _URL = re.compile(r"\bhttps?://[^\s<>\"')\]]+", re.IGNORECASE)
 _PERSONAL_PARAMS = re.compile(
@@ -74,6 +76,9 @@ def find_ssns(text: str) -> Iterator[Hit]:
     for match in _SSN.finditer(text):
         yield Hit("id-number", match.start(), match.end(), match.group(0),
                   ssn_key(match.group(0)), HIGH)
+    lower = text.lower()
+    if not any(label in lower for label in _SSN_LABELS):
+        return
     for match in _near_numbers(_SSN_LABELLED, text):
         digits = re.sub(r"\D", "", match.group(1))
         if len(digits) == 9:
@@ -110,7 +115,7 @@ def find_emails(text: str, own_domains: Sequence[str]) -> Iterator[Hit]:
             if not own_domain(match.group(1), own_domains):
                 yield Hit("email", match.start(), match.end(), match.group(0),
                           email_key(match.group(0)), HIGH)
-    if "at" not in text.lower():
+    if not _SPELLED_AT.search(text):
         return
     for match in _EMAIL_SPELLED.finditer(text):
         rest = _SPELLED_DOT.sub(".", match.group(3))

@@ -170,7 +170,13 @@ def find_names(text: str, listed: Collection[str] = (), allowed: Collection[str]
                                     flags=regex.IGNORECASE):
             yield Hit("name", match.start(), match.end(), match.group(0), name_key(name), HIGH)
     context: _Context | None = None
+    names = first_names()
     for run in _RUN.finditer(text):
+        word = run.group(0)
+        if " " not in word:  # one capitalised word: most are sentence starts, decide fast
+            bare = _POSSESSIVE.sub("", word).lower()
+            if bare not in names or bare in FUNCTION_WORDS or bare in NOT_PERSON:
+                continue
         following = _AFTER_RUN.match(text, run.end())
         if following and following.group(1).lower() in NOT_PERSON:
             continue  # "Martin Luther King Jr. Day"
