@@ -16,8 +16,8 @@ It is a finding when:
   public figure ("according to", "wrote", "(Beck, 1979)", "'s book"...), the name
   follows "Dr."/"Prof." or a staff role ("our therapist Maya"), or it is allowed.
 
-Lone first names that are also common words (Hope, Will, May, Jordan...) and names
-in Title Case headings count only with a role or from ``privacy.names``.
+Lone first names that are also common words (Hope, Will, May, Jordan...) and lone
+first names in Title Case headings count only with a role or from ``privacy.names``.
 """
 
 from __future__ import annotations
@@ -202,11 +202,17 @@ def find_names(text: str, listed: Collection[str] = (), allowed: Collection[str]
                 continue
             context = context or _Context(text)
             health, cited, titled = context.facts(context.sentence_of(a))
-            if not health or cited or titled:
+            if not health or cited:
                 continue
             first = name.split()[0].lower()
-            if shape == "single" and (first in COMMON_WORDS or first in context.lower_words):
+            if shape == "single" and (titled or first in COMMON_WORDS
+                                      or first in context.lower_words):
                 continue
+            if shape == "full" and titled:  # in a heading every word is capitalised
+                if first in COMMON_WORDS:
+                    continue  # "Finding Hope After Loss"
+                name = " ".join(name.split()[:2])
+                b, key = a + len(name), name_key(name)
             yield Hit("name", a, b, name, key, MEDIUM)
     for match in _INITIALS_AGE.finditer(text):
         yield Hit("name", match.start(1), match.end(1), match.group(1),
