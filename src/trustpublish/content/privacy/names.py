@@ -159,11 +159,13 @@ class _Context:
 
 
 def find_names(text: str, listed: Collection[str] = (), allowed: Collection[str] = (),
-               *, prose: bool = True) -> Iterator[Hit]:
+               *, prose: bool = True, vocabulary: Collection[str] = ()) -> Iterator[Hit]:
     """Names that identify a person (see the module docstring).
 
     ``listed`` are names that always count; ``allowed`` (lower-case) never do.
     ``prose=False`` is for short fields (author, slug): only listed names and roles count.
+    ``vocabulary`` holds words written in lower case elsewhere in the same post: such a
+    word in a Title Case heading is a word, not a name ("Key Components").
     """
     for name in listed:
         for match in regex.finditer(rf"(?<!\w){regex.escape(name)}(?!\w)", text,
@@ -209,8 +211,10 @@ def find_names(text: str, listed: Collection[str] = (), allowed: Collection[str]
                                       or first in context.lower_words):
                 continue
             if shape == "full" and titled:  # in a heading every word is capitalised
-                if first in COMMON_WORDS:
-                    continue  # "Finding Hope After Loss"
+                words = [w.lower() for w in name.split()[:2]]
+                if first in COMMON_WORDS or any(w in vocabulary or w in context.lower_words
+                                                for w in words):
+                    continue  # "Finding Hope After Loss", "Key Components of Trust"
                 name = " ".join(name.split()[:2])
                 b, key = a + len(name), name_key(name)
             yield Hit("name", a, b, name, key, MEDIUM)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 
 from ...model import Post
 from .addresses import find_addresses
@@ -25,12 +25,13 @@ from .rules import PrivacyRules, approval_keys
 
 __all__ = ["blocking_findings", "publishable", "scan_post", "scan_text"]
 
+_LOWER_WORD = re.compile(r"\b[^\W\d_A-Z]+\b")
 _SLUGGY = re.compile(r"(?<=[A-Za-z])[-_/]+|[-_/]+(?=[A-Za-z])")
 
 
 def scan_text(text: str, rules: PrivacyRules, *, prose: bool = True,
-              allowed_names: Iterable[str] = ()) -> list[Hit]:
-    """Every hit in one text, longest first where two share a key and a start."""
+              allowed_names: Iterable[str] = (), vocabulary: Collection[str] = ()) -> list[Hit]:
+    """Every hit in one text. ``vocabulary``: lower-case words of the whole post."""
     if not text or not text.strip():
         return []
     hits: list[Hit] = []
@@ -42,18 +43,21 @@ def scan_text(text: str, rules: PrivacyRules, *, prose: bool = True,
     hits += find_phones(text, rules.region)
     hits += find_addresses(text)
     names = rules.allowed_names | {" ".join(n.lower().split()) for n in allowed_names}
-    hits += find_names(text, rules.names, names, prose=prose)
+    hits += find_names(text, rules.names, names, prose=prose, vocabulary=vocabulary)
     return hits
 
 
 def _findings(text: str, field: str, first_line: int, rules: PrivacyRules, *,
-              prose: bool = True, allowed_names: Iterable[str] = ()) -> Iterator[Finding]:
-    for hit in scan_text(text, rules, prose=prose, allowed_names=allowed_names):
+              prose: bool = True, allowed_names: Iterable[str] = (),
+              vocabulary: Collection[str] = ()) -> Iterator[Finding]:
+    for hit in scan_text(text, rules, prose=prose, allowed_names=allowed_names,
+                         vocabulary=vocabulary):
         line = first_line + text.count("\n", 0, hit.start) if first_line else 0
         yield Finding(hit.kind, hit.text, line, hit.key, field, hit.confidence)
 
 
-def _body_findings(post: Post, rules: PrivacyRules, author_names: list[str]) -> list[Finding]:
+def _body_findings(post: Post, rules: PrivacyRules, author_names: list[str],
+                   vocabulary: Collection[str]) -> list[Finding]:
     """The body read as one text (context may cross blocks), each hit on its source line."""
     if not post.body:
         return []
@@ -64,7 +68,7 @@ def _body_findings(post: Post, rules: PrivacyRules, author_names: list[str]) -> 
         offset += len(block.markdown) + 2
     text = "\n\n".join(parts)
     found = []
-    for hit in scan_text(text, rules, allowed_names=author_names):
+    for hit in scan_text(text, rules, allowed_names=author_names, vocabulary=vocabulary):
         index = bisect.bisect_right(starts, hit.start) - 1
         block = post.body[index]
         line = (block.line or 1) + text.count("\n", starts[index], hit.start)
@@ -75,8 +79,11 @@ def _body_findings(post: Post, rules: PrivacyRules, author_names: list[str]) -> 
 def scan_post(post: Post, rules: PrivacyRules) -> list[Finding]:
     """Every finding in every field of the post: front matter first, then the body."""
     author_names = [post.author] if post.author else []
+    vocabulary = set(_LOWER_WORD.findall(" ".join(
+        [post.title, post.summary, post.image_alt, *post.tags, *(b.text for b in post.body)])))
     found: list[Finding] = []
-    found += _findings(post.title, "title", 0, rules, allowed_names=author_names)
+    found += _findings(post.title, "title", 0, rules, allowed_names=author_names,
+                       vocabulary=vocabulary)
     found += _findings(post.summary, "summary", 0, rules, allowed_names=author_names)
     found += _findings(", ".join(post.tags) + ("." if post.tags else ""), "tags", 0, rules,
                        allowed_names=author_names)
@@ -89,7 +96,7 @@ def scan_post(post: Post, rules: PrivacyRules) -> list[Finding]:
             found += _findings(spaced, field, 0, rules, prose=False)
     if post.tags:
         found += _findings(_SLUGGY.sub(" ", "; ".join(post.tags)), "tags", 0, rules, prose=False)
-    found += _body_findings(post, rules, author_names)
+    found += _body_findings(post, rules, author_names, vocabulary)
     unique: dict[tuple[str, str, int], Finding] = {}
     for finding in found:
         where = (finding.key, finding.field, finding.line)
