@@ -8,8 +8,8 @@ from __future__ import annotations
 import regex
 
 __all__ = ["CITATION", "COMMON_WORDS", "FAMILY_AFTER", "FUNCTION_WORDS", "HEALTH", "NOT_PERSON",
-           "PARTICLES", "PUBLIC_BEFORE", "QUOTED_AFTER", "ROLE_AFTER", "ROLE_BEFORE", "STAFF_BEFORE",
-           "SURNAME_WORDS", "TITLES_PRIVATE", "TITLES_PROFESSIONAL"]
+           "PARTICLES", "PUBLIC_BEFORE", "QUOTED_AFTER", "ROLE_AFTER", "ROLE_BEFORE",
+           "STAFF_BEFORE", "SURNAME_WORDS", "TITLES_PRIVATE", "TITLES_PROFESSIONAL"]
 
 HEALTH = regex.compile(
     r"\b(?:diagnos\w*|medicat\w*|meds|sessions?|therap\w*|relaps\w*|disorders?|depress\w*|"
