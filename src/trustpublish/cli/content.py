@@ -94,8 +94,9 @@ def _privacy_report(app: App, project: object, problems: list) -> None:
     if app.as_json:
         app.print_json({"ok": not blocking, "findings": [r.as_dict() for r in rows]})
     elif not rows:
-        app.info("[green]OK[/green]: the privacy guard found nothing in "
-                 f"{len(project.posts)} posts.")  # type: ignore[attr-defined]
+        n = len(project.posts)  # type: ignore[attr-defined]
+        app.info(f"[green]OK[/green]: the privacy guard found nothing in {n} "
+                 f"post{'s' * (n != 1)}.")
     else:
         from rich.table import Table
 
