@@ -44,7 +44,9 @@ print(elapsed, len(project.posts), len(problems))
 
 def make_project(root: Path, posts: int) -> None:
     schedule = (SAMPLE / "schedule.yaml").read_text(encoding="utf-8")
-    schedule += '\nprivacy: {allow: ["312-555-0101", "Kristin Neff"]}  # as in the corpus\n'
+    # the corpus clinic's allow list, plus the two cited names the guard flags in the corpus
+    schedule += ('\nprivacy: {allow: ["312-555-0101", "Kristin Neff", "Winston Churchill", '
+                 '"Carl Rogers"]}\n')
     (root / "schedule.yaml").write_text(schedule, encoding="utf-8")
     (root / "templates").symlink_to(SAMPLE / "templates")
     sample = next((SAMPLE / "posts").glob("*.md")).read_text(encoding="utf-8")

@@ -55,7 +55,7 @@ STAFF_BEFORE = regex.compile(
 #: a public figure cited: "according to", "wrote", "(Beck, 1979)", "'s book"...
 CITATION = regex.compile(
     r"\b(?:according\s+to|wrote|writes|written\s+by|write|author\w*|books?|novel|memoir|"
-    r"studies|study|studied|research\w*|coined|developed|pioneer\w*|"
+    r"studies|study|studied|research\w*|coined|developed|pioneer\w*|founded|invented|"
     r"the\s+(?:founder|father|mother|godfather|pioneer)\s+of|argues|describes|explains|"
     r"theory|theories|roots|history|legacy|lessons|"
     r"published|et\s+al|TED|podcast|quote[sd]?|quoting|famously|model|framework|approach|"
