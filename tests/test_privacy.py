@@ -33,7 +33,7 @@ def test_finds_each_kind_with_its_line():
         ("name", "Jane Roe", 20), ("birthdate", "DOB: 03/14/1988", 20),
         ("record", "MRN 00123456", 20), ("phone", "312-555-0142", 20),
         ("address", "42 Elm Street", 21), ("email", "jane.roe@gmail.com", 21),
-        ("id-number", "123-45-6789", 21),
+        ("id-number", "SSN 123-45-6789", 21),
     }
 
 
@@ -45,7 +45,7 @@ def test_the_clinics_own_address_crisis_lines_and_numbers_are_not_findings():
 def test_findings_can_be_approved_per_post_or_site_wide():
     post = post_with("Call the front desk at (312) 555-0100 to book.")
     [finding] = blocking_findings(post, RULES)
-    assert finding.key == "phone:3125550100"
+    assert finding.key == "phone:+13125550100"
     assert blocking_findings(dataclasses.replace(post, privacy_ok=(finding.key,)), RULES) == []
     site_wide = dataclasses.replace(RULES, allow=("(312) 555-0100",))
     assert blocking_findings(post, site_wide) == []
@@ -58,7 +58,8 @@ def test_check_reports_findings_with_file_line_and_the_approval_to_add(project: 
     result = run_cli("check", cwd=project)
     assert result.code == 1
     assert "posts/leaky.md:9: possible birthdate 'DOB 1988-03-14'" in result.out
-    assert 'privacy_ok: ["birthdate:dob 1988-03-14"]' in result.out
+    assert 'privacy_ok: ["birthdate:1988-03-14"]' in result.out
+    # an approval in the old spelling (before keys were canonical) still means the same date
     text = leaky.read_text(encoding="utf-8").replace(
         "status: approved", 'status: approved\nprivacy_ok: ["birthdate:dob 1988-03-14"]')
     leaky.write_text(text, encoding="utf-8")
@@ -97,3 +98,47 @@ def test_a_held_post_stays_out_of_the_feeds(project: Path):
     atom = (project / "dist" / "feeds" / "atom.xml").read_text(encoding="utf-8")
     assert "A story" not in atom and "555-0142" not in atom
     assert "The importance of building trust" in atom
+
+
+CLINIC = PrivacyRules.for_site(
+    "https://harborview-counseling.example/blog", allow=["(312) 555-0100"],
+    own=["Harborview Counseling, 1200 Lakeshore Ave, Suite 300, Chicago, IL 60601",
+         "312.555.0199"])
+
+
+def test_an_allowed_phone_matches_in_any_format():
+    for written in ("312-555-0100", "(312) 555-0100", "+13125550100", "3125550100",
+                    "+1 312 555 0100", "312.555.0199", "1-312-555-0199"):
+        assert blocking_findings(post_with(f"Call {written} to book."), CLINIC) == [], written
+    [other] = blocking_findings(post_with("Call 312-555-0101 to book."), CLINIC)
+    assert other.key == "phone:+13125550101"
+
+
+def test_the_clinics_postal_address_is_allowed_in_any_spelling_and_others_are_not():
+    for written in ("1200 Lakeshore Ave", "1200 Lakeshore Avenue",
+                    "1200 Lakeshore Ave., Suite 300"):
+        assert blocking_findings(post_with(f"Visit us at {written}."), CLINIC) == [], written
+    [other] = blocking_findings(post_with("She lives at 1300 Lakeshore Ave."), CLINIC)
+    assert (other.kind, other.key) == ("address", "address:1300 lakeshore")
+
+
+def test_an_approval_hides_only_the_finding_it_names():
+    post = post_with("Call her at 773-555-0143 or her brother at 773-555-0144.")
+    keys = {f.key for f in blocking_findings(post, CLINIC)}
+    assert keys == {"phone:+17735550143", "phone:+17735550144"}
+    approved = dataclasses.replace(post, privacy_ok=("(773) 555-0143",))
+    assert [f.key for f in blocking_findings(approved, CLINIC)] == ["phone:+17735550144"]
+    # an approval written the old way (digits only) still means the same number
+    old = dataclasses.replace(post, privacy_ok=("phone:7735550143", "phone:7735550144"))
+    assert blocking_findings(old, CLINIC) == []
+
+
+def test_front_matter_fields_are_scanned_and_named():
+    post = dataclasses.replace(
+        read_post(SAMPLE_POST), tags=("anxiety", "DOB 03/14/1987"), author="Sam 123 45 6789",
+        url="https://harborview-counseling.example/blog/x?from=maria.lopez87@gmail.com",
+        slug="maria-lopez-312-555-0187", image="images/mrn-00123456.png",
+        image_alt="The door of 4821 N. Winthrop Ave.")
+    found = {(f.field, f.kind) for f in scan_post(post, RULES)}
+    assert {("tags", "birthdate"), ("author", "id-number"), ("url", "email"), ("slug", "phone"),
+            ("image", "record"), ("image_alt", "address")} <= found

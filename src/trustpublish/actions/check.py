@@ -18,7 +18,7 @@ from ..render.social import fit_excerpt
 if TYPE_CHECKING:
     from ..workspace.project import Project
 
-__all__ = ["Problem", "CHECKS", "run_checks", "problem_from_error"]
+__all__ = ["Problem", "CHECKS", "run_checks", "problem_from_error", "PrivacyRow", "privacy_report"]
 
 
 @dataclass(frozen=True)
@@ -91,18 +91,81 @@ def check_channel_budgets(project: "Project") -> Iterable[Problem]:
     return budget_problems(project)
 
 
-def check_privacy(project: "Project") -> Iterable[Problem]:
-    """The privacy guard: patient-identifying details block a post until fixed or approved."""
-    from ..content.privacy import blocking_findings, rules_for
+def _field_line(source: Path, field: str, cache: dict[Path, list[str]]) -> int:
+    """The line of ``field:`` in a post's front matter (1 when it is not written there)."""
+    if source not in cache:
+        try:
+            cache[source] = source.read_text(encoding="utf-8", errors="replace").splitlines()[:80]
+        except OSError:
+            cache[source] = []
+    for number, text in enumerate(cache[source], start=1):
+        if text.startswith(f"{field}:"):
+            return number
+    return 1
+
+
+@dataclass(frozen=True)
+class PrivacyRow:
+    """One finding of the privacy report; ``approved_by`` is empty when it blocks."""
+
+    file: str
+    line: int
+    field: str
+    kind: str
+    confidence: str
+    text: str
+    key: str
+    approved_by: str = ""
+
+    def as_dict(self) -> dict[str, object]:
+        return {"file": self.file, "line": self.line, "field": self.field, "kind": self.kind,
+                "confidence": self.confidence, "text": self.text, "key": self.key,
+                "blocking": not self.approved_by, "approved_by": self.approved_by or None}
+
+
+def privacy_report(project: "Project") -> list[PrivacyRow]:
+    """Every privacy finding in every post, approved ones included, for a person to review."""
+    from ..plan.privacy_rules import approval_keys, blocking_findings, rules_for, scan_post
 
     rules = rules_for(project.config)
+    rows: list[PrivacyRow] = []
+    lines: dict[Path, list[str]] = {}
+    for post in project.posts:
+        findings = scan_post(post, rules)
+        if not findings:
+            continue
+        blocking = set(blocking_findings(post, rules))
+        in_post = {k for a in post.privacy_ok for k in approval_keys(a, rules.region)}
+        for f in findings:
+            line = f.line or _field_line(post.source, f.field, lines)
+            by = "" if f in blocking else ("privacy_ok" if f.key in in_post else "site")
+            rows.append(PrivacyRow(str(post.source), line, f.field, f.kind, f.confidence,
+                                   f.text, f.key, by))
+    return rows
+
+
+def _privacy_hint(kind: str, key: str) -> str:
+    approve = f"add `privacy_ok: [\"{key}\"]` to the front matter"
+    if kind == "name":
+        return (f"if this is not a client (an author you cite, a staff member), {approve}, or "
+                "add the name to `privacy.allow` in schedule.yaml for every post")
+    return f"if it is not about a patient (e.g. the clinic's own number), {approve}"
+
+
+def check_privacy(project: "Project") -> Iterable[Problem]:
+    """The privacy guard: patient-identifying details block a post until fixed or approved."""
+    from ..plan.privacy_rules import blocking_findings, rules_for
+
+    rules = rules_for(project.config)
+    lines: dict[Path, list[str]] = {}
     for post in project.posts:
         for finding in blocking_findings(post, rules):
+            where = "" if finding.field == "body" else f" in `{finding.field}`"
             yield Problem(
-                "Privacy", f"possible {finding.kind} {finding.text!r}: this post will not be "
-                "published until it is removed or approved", str(post.source), finding.line,
-                f"if it is not about a patient (e.g. the clinic's own number), add "
-                f"`privacy_ok: [\"{finding.key}\"]` to the front matter")
+                "Privacy", f"possible {finding.kind} {finding.text!r}{where}: this post will "
+                "not be published until it is removed or approved", str(post.source),
+                finding.line or _field_line(post.source, finding.field, lines),
+                _privacy_hint(finding.kind, finding.key))
 
 
 def check_post_images(project: "Project") -> Iterable[Problem]:

@@ -23,7 +23,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..content.privacy import PrivacyRules, publishable, rules_for
+from ..plan.privacy_rules import PrivacyRules, publishable, rules_for
 from ..errors import StateError
 from ..files import write_if_changed
 from ..render.feeds.archive import FORMATS, archive_name, paginate

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..content.model import STATUSES, Excerpt, Post
-from ..content.privacy import Finding, blocking_findings, rules_for, scan_post
+from ..plan.privacy_rules import Finding, blocking_findings, rules_for, scan_post
 from ..errors import ContentError, TrustpublishError
 from .check import Problem, run_checks
 from .frontmatter import Edit, add_to_list, fingerprint, set_flow_list, set_scalar

@@ -14,7 +14,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from ..content.privacy import blocking_findings, rules_for
+from ..plan.privacy_rules import blocking_findings, rules_for
 from ..deliver.engine import DeliveryEngine, RunReport
 from ..deliver.ledger import DeliveryRecord
 from ..errors import TrustpublishError

@@ -40,14 +40,19 @@ def init(app: App, directory: Path, force: bool) -> None:
 @click.command()
 @click.option("--fatal", is_flag=True,
               help="Treat warnings as errors (for CI). Notes never fail.")
+@click.option("--privacy-report", is_flag=True,
+              help="List every privacy finding (approved ones too) with kind and confidence.")
 @click.pass_obj
-def check(app: App, fatal: bool) -> None:
+def check(app: App, fatal: bool, privacy_report: bool) -> None:
     """Check schedule.yaml, every post and every template. Exit 1 when a problem is found."""
     from ..actions.check import check_config_only, run_checks
     from ..workspace.project import find_config
 
     path = Path(app.config_path) if app.config_path else find_config()
     project, problems = check_config_only(path)
+    if privacy_report:
+        _privacy_report(app, project, problems)
+        return
     if project is not None:
         app.project = project  # type: ignore[misc]
         problems = run_checks(project)
@@ -70,6 +75,47 @@ def check(app: App, fatal: bool) -> None:
             else:
                 app.info(f"[green]OK[/green]: schedule.yaml and {posts} look good.")
     if failing:
+        raise SystemExit(1)
+
+
+def _privacy_report(app: App, project: object, problems: list) -> None:
+    """``check --privacy-report``: every finding for a person to review; exit 1 if any blocks."""
+    from ..actions.check import privacy_report
+
+    if project is None:  # schedule.yaml is broken: say so like `check` does
+        for p in problems:
+            app.console.print(f"[red]{p.kind}[/red]: {p.file}:{p.line}: {p.message}",
+                              soft_wrap=True)
+        raise SystemExit(1)
+    rows = privacy_report(project)  # type: ignore[arg-type]
+    blocking = [r for r in rows if not r.approved_by]
+    unread = len(project.errors)  # type: ignore[attr-defined]
+    if unread:
+        app.err.print(f"{unread} post file{'s' * (unread != 1)} could not be read and "
+                      f"{'were' if unread != 1 else 'was'} not scanned; run `trustpublish check`")
+    if app.as_json:
+        app.print_json({"ok": not blocking, "findings": [r.as_dict() for r in rows]})
+    elif not rows:
+        n = len(project.posts)  # type: ignore[attr-defined]
+        app.info(f"[green]OK[/green]: the privacy guard found nothing in {n} "
+                 f"post{'s' * (n != 1)}.")
+    else:
+        from rich.table import Table
+
+        table = Table(title="Privacy findings", show_lines=False)
+        for column in ("where", "field", "kind", "confidence", "text", "status", "approve with"):
+            table.add_column(column, overflow="fold")
+        root = Path.cwd()
+        for r in rows:
+            try:
+                where = f"{Path(r.file).relative_to(root)}:{r.line}"
+            except ValueError:
+                where = f"{r.file}:{r.line}"
+            status = f"approved ({r.approved_by})" if r.approved_by else "[red]blocks[/red]"
+            table.add_row(where, r.field, r.kind, r.confidence, r.text, status, r.key)
+        app.console.print(table)
+        app.info(f"{len(rows)} finding{'s' * (len(rows) != 1)}, {len(blocking)} blocking.")
+    if blocking:
         raise SystemExit(1)
 
 

@@ -158,7 +158,7 @@ class DeliveryEngine:
 
     def _deliver(self, now: dt.datetime, report: RunReport, only: set[int] | None = None) -> None:
         """Slot by slot (in time order); ``only`` limits the run to those slot ids."""
-        from ..content.privacy import publishable, rules_for
+        from ..plan.privacy_rules import publishable, rules_for
         from .issue_cache import IssueCache
 
         slot_ids = [s for s in self.ledger.pending_slots(now) if only is None or s in only]

@@ -62,7 +62,7 @@ def take_due_slots(project: "Project", ledger: Ledger, subscribers: Subscribers,
                    entries: list[Entry], settings: RunSettings, now: dt.datetime,
                    report: RunReport, dry_run: bool) -> None:
     """Record the slots due by ``now`` (see the module docstring)."""
-    from ..content.privacy import publishable, rules_for
+    from ..plan.privacy_rules import publishable, rules_for
 
     config = project.config
     grace = max([settings.grace] + [e.grace for e in entries if e.grace])

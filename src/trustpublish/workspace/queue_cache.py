@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 __all__ = ["load_candidates"]
 
-_VERSION = 1
+_VERSION = 2  # 2: the privacy guard reads every field and the clinic's own details
 
 
 def _fingerprint(project: "Project") -> str:
@@ -32,7 +32,8 @@ def _fingerprint(project: "Project") -> str:
     text = json.dumps([_VERSION, config.site.timezone, config.site.url, config.site.author,
                        config.site.language, config.split.min_words, config.split.max_words,
                        list(config.split.skip_sections),
-                       config.raw.get("privacy"), sorted(str(c.get("from", ""))
+                       config.raw.get("privacy"), config.site.postal_address,
+                       (config.raw.get("site") or {}).get("phone"), sorted(str(c.get("from", ""))
                                                          for c in config.channels.values())])
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
@@ -62,7 +63,7 @@ def load_candidates(project: "Project") -> list[Candidate]:
         files = {}
     fresh: dict[str, Any] = {}
     changed = False
-    from ..content.privacy import rules_for
+    from ..plan.privacy_rules import rules_for
 
     rules = rules_for(project.config)
     for file in iter_post_files(project.posts_dir):

@@ -1,0 +1,122 @@
+"""Dates tied to a person: birth dates, and dates of admission, discharge, intake...
+
+A small date grammar (numbers and words) recognises ``03/14/1987``, ``3-14-87``,
+``1987-03-14``, ``14.03.1987``, ``March 14th, 1987``, ``Mar. 14 1987``,
+``14 March 1987``, ``the 14th of March, 1987`` and ``March 1987``; each is checked
+to be a real calendar date. A date is a finding only next to a cue that ties it to
+a person: "born", "DOB", "date of birth", "birthday" (kind ``birthdate``) or
+"admitted", "discharged", "intake", "hospitalized", "died"... (kind ``date``).
+Dates of events ("our open house on March 14, 2025") are not findings. Keys are
+ISO dates (``birthdate:1987-03-14``), so every spelling of one date is one key.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator
+
+from .finding import HIGH, MEDIUM, Hit
+
+__all__ = ["date_key", "find_dates", "parse_date"]
+
+_MONTHS = {m: i for i, names in enumerate(
+    [("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",),
+     ("jun", "june"), ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"),
+     ("oct", "october"), ("nov", "november"), ("dec", "december")], start=1) for m in names}
+_MONTH = r"(?P<mon>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
+_DAY = r"(?P<day>[0-3]?\d)(?:st|nd|rd|th)?"
+_YEAR = r"(?P<year>(?:19|20)\d\d|'?\d\d)"
+_FORMS = [
+    r"(?P<y1>(?:19|20)\d\d)[-/.](?P<m1>[01]?\d)[-/.](?P<d1>[0-3]?\d)",
+    r"(?P<a>[0-3]?\d)(?P<sep>[-/.])(?P<b>[0-3]?\d)(?P=sep)(?P<y2>(?:19|20)?\d\d)",
+    rf"{_MONTH}\s+{_DAY},?\s+{_YEAR}",
+    (rf"(?:the\s+)?{_DAY.replace('day', 'day2')}\s+(?:of\s+)?{_MONTH.replace('mon', 'mon2')},?\s+"
+     rf"{_YEAR.replace('year', 'year2')}"),
+    rf"{_MONTH.replace('mon', 'mon3')},?\s+(?P<year3>(?:19|20)\d\d)",
+]
+_DATE = re.compile(r"(?<![\w/.-])(?:" + "|".join(_FORMS) + r")(?![\w/]|-\d)", re.IGNORECASE)
+_BIRTH_CUE = re.compile(
+    r"\b(?:D\.?O\.?B\.?|date\s+of\s+birth|birth\s*date|birth\s*day|born|b\.)\b", re.IGNORECASE)
+_CARE_CUE = re.compile(
+    r"\b(?:admitted|admission|discharged?|discharge\s+date|intake|hospitali[sz]ed|"
+    r"died|passed\s+away|deceased|date\s+of\s+death|overdosed?|attempted|"
+    r"first\s+(?:session|appointment|visit)|date\s+of\s+(?:service|visit|admission))\b",
+    re.IGNORECASE)
+_WINDOW = 40
+_HAS_DIGIT = re.compile(r"\d")
+
+
+def _year(text: str) -> int:
+    text = text.lstrip("'")
+    year = int(text)
+    if len(text) == 2:
+        year += 1900 if year > 30 else 2000
+    return year
+
+
+def _from_match(m: re.Match[str]) -> tuple[dt.date | None, bool]:
+    """The date a match names, and whether it has a day (``March 1987`` has none)."""
+    g = m.groupdict()
+    try:
+        if g["y1"]:
+            return dt.date(int(g["y1"]), int(g["m1"]), int(g["d1"])), True
+        if g["a"]:
+            a, b, year = int(g["a"]), int(g["b"]), _year(g["y2"])
+            if a <= 12:
+                return dt.date(year, a, b), True  # US order first
+            return dt.date(year, b, a), True
+        if g["mon"]:
+            return dt.date(_year(g["year"]), _MONTHS[g["mon"].lower()], int(g["day"])), True
+        if g["mon2"]:
+            return dt.date(_year(g["year2"]), _MONTHS[g["mon2"].lower()], int(g["day2"])), True
+        if g["mon3"]:
+            return dt.date(int(g["year3"]), _MONTHS[g["mon3"].lower()], 1), False
+    except ValueError:
+        return None, False
+    return None, False
+
+
+def parse_date(text: str) -> dt.date | None:
+    """The first date written in ``text`` in any form of the grammar, or None."""
+    match = _DATE.search(text)
+    return _from_match(match)[0] if match else None
+
+
+def date_key(kind: str, text: str) -> str | None:
+    day = parse_date(text)
+    return f"{kind}:{day.isoformat()}" if day else None
+
+
+def find_dates(text: str) -> Iterator[Hit]:
+    """Dates with a birth cue (``birthdate``) or a care cue (``date``) just before them.
+
+    Cues are rare in prose, so the text is searched for cues first and for dates only
+    in the few characters after each one.
+    """
+    if not _HAS_DIGIT.search(text):
+        return
+    cues = sorted([(m.start(), m.end(), "birthdate") for m in _BIRTH_CUE.finditer(text)]
+                  + [(m.start(), m.end(), "date") for m in _CARE_CUE.finditer(text)])
+    done = -1
+    for index, (cue_start, cue_end, kind) in enumerate(cues):
+        following = cues[index + 1][0] if index + 1 < len(cues) else len(text)
+        match = _DATE.search(text, cue_end, min(len(text), cue_end + _WINDOW + 40))
+        if match is None or match.start() - cue_end > _WINDOW or match.start() <= done:
+            continue
+        if match.start() > following and kind == "date":
+            continue  # a nearer cue owns this date
+        if kind == "date" and any(k == "birthdate" and 0 <= match.start() - e <= _WINDOW
+                                  for _, e, k in cues):
+            continue
+        day, has_day = _from_match(match)
+        if day is None:
+            continue
+        done = match.start()
+        if kind == "birthdate":
+            iso = day.isoformat() if has_day else day.isoformat()[:7]
+            yield Hit("birthdate", cue_start, match.end(), text[cue_start:match.end()],
+                      f"birthdate:{iso}", HIGH if has_day else MEDIUM)
+        elif has_day:
+            yield Hit("date", match.start(), match.end(), match.group(0),
+                      f"date:{day.isoformat()}", MEDIUM)

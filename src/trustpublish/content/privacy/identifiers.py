@@ -1,0 +1,141 @@
+"""Identifiers: social security, record/chart/patient/member/insurance numbers, emails, URLs.
+
+* ``id-number``: an SSN as 3-2-4 digits with any separator (``123-45-6789``,
+  ``123 45 6789``, ``123.45.6789``), or any nine digits after "SSN" / "social
+  security". Key: the nine digits.
+* ``record``: a number after a label (MRN, medical record, chart, patient, member,
+  insurance, policy, subscriber, Medicaid/Medicare, case, claim; with or without
+  "number", "no.", "#", "ID"). The value must hold a digit. Key: its letters and digits.
+* ``email``: an address not at one of the clinic's own domains. Key: the address.
+* ``url``: a link whose query carries personal data (``?patient=...``, ``&dob=...``)
+  or whose path or query holds an email address or a phone number.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+from .finding import HIGH, MEDIUM, Hit
+
+__all__ = ["email_key", "find_emails", "find_records", "find_ssns", "find_urls", "own_domain",
+           "record_key", "ssn_key"]
+
+_SSN = re.compile(r"(?<![\w/.-])\d{3}([ \t.-]|\s?[–—]\s?)\d{2}\1\d{4}(?![\w-]|\.\d)")
+_SSN_LABELLED = re.compile(
+    r"\b(?:SSN|S\.S\.N\.?|SS#|social\s+security(?:\s+(?:number|no\.?|#))?)\s*(?:is|was|of|:|#)?"
+    r"\s*(\d[\d\s.–—-]{7,12}\d)", re.IGNORECASE)
+_SSN_LABELS = ("ssn", "s.s.n", "ss#", "social security")
+_LABEL = (r"(?:MRN|M\.R\.N\.|medical\s+record|health\s+record|record|chart|patient|client|"
+          r"member(?:ship)?|insurance|insurance\s+policy|policy|subscriber|group|account|"
+          r"medicaid|medicare|MBI|case|claim|beneficiary|NHS|health\s+card|HICN)")
+_RECORD = re.compile(
+    rf"\b{_LABEL}(?:\s+(?:ID|I\.D\.|number|num\.?|no\.?|nbr|#|identifier))*\s*(?:is|was|:|#|=|,)?"
+    r"\s*#?\s*([A-Z0-9](?=[A-Z0-9-]*\d)[A-Z0-9-]{1,}[A-Z0-9])(?![\w-])", re.IGNORECASE)
+# "MRN" alone is enough; the other labels need "number/no./#/ID" or ":" before the value
+_STRONG = re.compile(r"^(?:MRN|M\.R\.N\.|MBI|HICN|medicaid|medicare)\b", re.IGNORECASE)
+_MARKED = re.compile(r"(?:\bID|I\.D\.|\bnumber|\bnum\.?|\bno\.?|\bnbr|#|:|=|\bidentifier)",
+                     re.IGNORECASE)
+_NUMBER = re.compile(r"(?<![A-Za-z0-9-])[A-Za-z-]*\d[\dA-Za-z-]*")
+_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)")
+# "maria [at] gmail [dot] com", "maria(at)gmail.com": an address written to dodge robots
+_EMAIL_SPELLED = re.compile(
+    r"(?<![\w.+-])([\w.+-]+)\s*[\[(]\s*at\s*[\])]\s*([A-Za-z0-9-]+)"
+    r"((?:\s*(?:[\[(]\s*dot\s*[\])]|\.)\s*[A-Za-z0-9-]+)+)", re.IGNORECASE)
+_SPELLED_AT = re.compile(r"[\[(]\s*at\s*[\])]", re.IGNORECASE)
+_SPELLED_DOT = re.compile(r"\s*[\[(]\s*dot\s*[\])]\s*|\s*\.\s*", re.IGNORECASE)
+_URL = re.compile(r"\bhttps?://[^\s<>\"')\]]+", re.IGNORECASE)
+_PERSONAL_PARAMS = re.compile(
+    r"^(?:name|first_?name|last_?name|full_?name|fname|lname|patient|patient_?id|client|"
+    r"client_?id|dob|birth_?date|date_?of_?birth|birthday|ssn|mrn|email|e-?mail|phone|tel|"
+    r"mobile|address|member_?id|insurance_?id)$", re.IGNORECASE)
+
+
+def ssn_key(text: str) -> str:
+    return "id-number:" + re.sub(r"\D", "", text)
+
+
+def record_key(value: str) -> str:
+    return "record:" + re.sub(r"[^a-z0-9]", "", value.lower())
+
+
+def email_key(address: str) -> str:
+    return "email:" + address.lower()
+
+
+def own_domain(domain: str, own: Sequence[str]) -> bool:
+    """True when ``domain`` is one of ``own`` or a subdomain of one."""
+    domain = domain.lower()
+    return any(domain == d or domain.endswith("." + d) for d in own)
+
+
+def find_ssns(text: str) -> Iterator[Hit]:
+    if not _NUMBER.search(text):
+        return
+    for match in _SSN.finditer(text):
+        yield Hit("id-number", match.start(), match.end(), match.group(0),
+                  ssn_key(match.group(0)), HIGH)
+    lower = text.lower()
+    if not any(label in lower for label in _SSN_LABELS):
+        return
+    for match in _near_numbers(_SSN_LABELLED, text):
+        digits = re.sub(r"\D", "", match.group(1))
+        if len(digits) == 9:
+            yield Hit("id-number", match.start(), match.end(), match.group(0),
+                      ssn_key(digits), HIGH)
+
+
+def _near_numbers(pattern: re.Pattern[str], text: str, back: int = 60) -> Iterator[re.Match[str]]:
+    """Matches of ``pattern`` that end at a number: only windows before numbers are read."""
+    last_end = -1
+    for number in _NUMBER.finditer(text):
+        start = max(last_end, number.start() - back, 0)
+        for match in pattern.finditer(text, start, number.end()):
+            if match.end() == number.end() and match.start() >= last_end:
+                last_end = match.end()
+                yield match
+                break
+
+
+def find_records(text: str) -> Iterator[Hit]:
+    for match in _near_numbers(_RECORD, text):
+        label = text[match.start():match.start(1)]
+        if not (_STRONG.match(label) or _MARKED.search(label)):
+            continue
+        value = match.group(1)
+        if re.fullmatch(r"(?:19|20)\d\d", value):
+            continue  # "patient in 2019" is a year
+        yield Hit("record", match.start(), match.end(), match.group(0), record_key(value), HIGH)
+
+
+def find_emails(text: str, own_domains: Sequence[str]) -> Iterator[Hit]:
+    if "@" in text:
+        for match in _EMAIL.finditer(text):
+            if not own_domain(match.group(1), own_domains):
+                yield Hit("email", match.start(), match.end(), match.group(0),
+                          email_key(match.group(0)), HIGH)
+    if not _SPELLED_AT.search(text):
+        return
+    for match in _EMAIL_SPELLED.finditer(text):
+        rest = _SPELLED_DOT.sub(".", match.group(3))
+        domain = f"{match.group(2)}{rest}".lower()
+        if not own_domain(domain, own_domains):
+            yield Hit("email", match.start(), match.end(), match.group(0),
+                      email_key(f"{match.group(1)}@{domain}"), MEDIUM)
+
+
+def find_urls(text: str, own_domains: Sequence[str]) -> Iterator[Hit]:
+    """Links carrying personal query parameters (the email/phone inside are found too)."""
+    if "://" not in text:
+        return
+    for match in _URL.finditer(text):
+        url = match.group(0).rstrip(".,;:!?")
+        parts = urlsplit(url)
+        personal = [k for k, v in parse_qsl(parts.query, keep_blank_values=False)
+                    if _PERSONAL_PARAMS.match(k) and v.strip()]
+        path = unquote(parts.path + "?" + parts.query)
+        emails = [m for m in _EMAIL.finditer(path) if not own_domain(m.group(1), own_domains)]
+        if personal or emails:
+            yield Hit("url", match.start(), match.start() + len(url), url,
+                      "url:" + url.lower(), HIGH if personal else MEDIUM)

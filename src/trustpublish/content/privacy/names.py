@@ -1,0 +1,235 @@
+"""Person names that identify a client: by list, by role, or by a health word nearby.
+
+First names come from the ``gender-guesser`` package's name list (about 60,000
+names from many countries, installed with it; nothing is downloaded). A run of
+capitalised words is a *full name* when it starts with a listed first name
+(``Maria Lopez``, ``Jo-Ann van der Berg``), a *titled name* after Mr/Mrs/Ms
+(``Mrs. Alvarez``), or a *first name* alone (``Maria``).
+
+It is a finding when:
+
+* it is in ``privacy.names`` (always; any case);
+* a role ties it to the clinic's work: "my client Maria", "a patient named Jo",
+  "Ana, 34,", "Maria, one of our clients" (high confidence);
+* a health word (diagnosis, medication, session, therapy, relapse, disorder...) is
+  in its sentence or the next one (medium confidence), unless the sentence cites a
+  public figure ("according to", "wrote", "(Beck, 1979)", "'s book"...), the name
+  follows "Dr."/"Prof." or a staff role ("our therapist Maya"), or it is allowed.
+
+Lone first names that are also common words (Hope, Will, May, Jordan...) and lone
+first names in Title Case headings count only with a role or from ``privacy.names``.
+"""
+
+from __future__ import annotations
+
+import bisect
+import functools
+from collections.abc import Collection, Iterator
+
+import regex
+
+from .finding import HIGH, MEDIUM, Hit
+from .lexicon import (CITATION, COMMON_WORDS, FAMILY_AFTER, FUNCTION_WORDS, HEALTH, NOT_PERSON,
+                      PARTICLES, PUBLIC_BEFORE, QUOTED_AFTER, ROLE_AFTER, ROLE_BEFORE,
+                      STAFF_BEFORE, SURNAME_WORDS, TITLES_PROFESSIONAL)
+
+__all__ = ["find_names", "first_names", "name_key"]
+
+_CAP = r"\p{Lu}[\p{Ll}\p{M}]+(?:['’-]\p{Lu}?[\p{Ll}\p{M}]+)*"
+_RUN = regex.compile(
+    rf"(?<![\p{{L}}\p{{M}}'’-]){_CAP}(?:\s(?:\p{{Lu}}\.\s)?(?:(?:{'|'.join(PARTICLES)})\s)?"
+    rf"{_CAP})*(?![\p{{L}}\p{{M}}])")
+_SENTENCE_END = regex.compile(
+    r"(?<!\b(?:Dr|Mr|Mrs|Ms|Mx|Prof|St|Jr|Sr|vs|etc|e\.g|i\.e|No|\p{Lu}))[.!?…]+[\"'”’)\]]*"
+    r"(?:\s+|$)|\n\s*\n|\n(?=\s*[-*#>|]|\s*\d+[.)]\s)")
+
+
+_POSSESSIVE = regex.compile(r"['’]s$")
+_AFTER_RUN = regex.compile(r"\.?(?:\s+(?:Jr|Sr|II|III)\.?,?)?\s+(\p{Lu}\p{Ll}+)")
+
+
+def name_key(name: str) -> str:
+    return "name:" + " ".join(name.lower().split())
+
+
+@functools.cache
+def first_names() -> frozenset[str]:
+    """Lower-cased first names from gender-guesser's list (loaded once per process)."""
+    from gender_guesser.detector import Detector
+
+    return frozenset(n for n in Detector(case_sensitive=False).names if len(n) > 1)
+
+
+def _sentences(text: str) -> list[tuple[int, int]]:
+    spans, start = [], 0
+    for match in _SENTENCE_END.finditer(text):
+        if match.end() > start:
+            spans.append((start, match.end()))
+            start = match.end()
+    if start < len(text):
+        spans.append((start, len(text)))
+    return spans
+
+
+def _title_case(sentence: str) -> bool:
+    words = [w for w in sentence.split() if w[:1].isalpha() and len(w) > 3]
+    return len(words) >= 3 and sum(w[0].isupper() for w in words) / len(words) > 0.6
+
+
+def _persons(run: str) -> Iterator[tuple[int, int, str]]:
+    """(start, end, shape) of person-looking parts of a capitalised run; shape full/single."""
+    tokens = [(m.start(), m.end() - (2 if _POSSESSIVE.search(m.group(0)) else 0),
+               _POSSESSIVE.sub("", m.group(0))) for m in _TOKEN.finditer(run)]
+    names = first_names()
+    if len(tokens) > 1 and tokens[0][2] == "The":
+        return  # "The Sandy Hook Promise", "The Body Keeps the Score": a title or a thing
+    i = 0
+    while i < len(tokens):
+        word = tokens[i][2]
+        if word.lower().rstrip(".") in NOT_PERSON:
+            return
+        if word.lower() in FUNCTION_WORDS:
+            i += 1
+            continue
+        if word.lower() in names:
+            j = i + 1
+            while j < len(tokens) and j - i <= 3:
+                nxt = tokens[j][2].lower()
+                if nxt in NOT_PERSON and not (nxt in SURNAME_WORDS and j == i + 1 == len(tokens) - 1
+                                              and word.lower() not in COMMON_WORDS):
+                    return
+                j += 1
+            shape = "full" if j - i >= 2 else "single"
+            yield tokens[i][0], tokens[j - 1][1], shape
+            i = j
+            continue
+        i += 1
+
+
+_LOWER_WORD = regex.compile(r"\b\p{Ll}+\b")
+_TOKEN = regex.compile(r"\S+")
+_WORK_AFTER = regex.compile(
+    r"['’]s?\s+(?:\w+\s+){0,2}(?:books?|works?|models?|theor(?:y|ies)|research|"
+    r"approach(?:es)?|methods?|stud(?:y|ies)|ideas?|concepts?|frameworks?|writings?|columns?|"
+    r"blogs?|podcasts?|memoirs?|talks?|novels?|shows?|songs?|albums?|films?|movies?|lectures?|"
+    r"papers?|articles?|scales?|legacy|quotes?|poems?|poetry|letters?|speech(?:es)?|"
+    r"teachings?|principles?|techniques?|exercises?|workbooks?|website|videos?)\b",
+    regex.IGNORECASE)
+_THE_BEFORE = regex.compile(r"\b[Tt]he\s+$")
+#: initials and an age: "M.L., 34,", "J.R. (age 16)", "K.T., a 41-year-old"
+_INITIALS_AGE = regex.compile(
+    r"(?<![\w.])(\p{Lu}\.\s?(?:\p{Lu}\.\s?)+)(?=,\s*(?:age\s*|aged\s*)?\d{1,2}\s*[,.)]|"
+    r"\s*\(\s*(?:age\s*)?\d{1,2}\s*\)|,\s+a\s+\d{1,2}-year-old)")
+#: a role, then initials only: "our client J.R.", "a patient, M.,"
+_ROLE_INITIALS = regex.compile(
+    r"\b(?i:my|our|a|an|one|this|that|another)\s+(?:\w+\s+){0,2}"
+    r"(?i:client|patient|counselee)s?\s*,?\s*(?i:named\s+|called\s+)?"
+    r"(\p{Lu}\.(?:\s?\p{Lu}\.)*)(?!\w)")
+_PRIVATE_TITLED = regex.compile(rf"\b(?:Mr|Mrs|Ms|Miss|Mx)\.?\s+({_CAP})")
+
+
+class _Context:
+    """Per-sentence facts, computed only for sentences that hold a candidate name."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.spans = _sentences(text)
+        self.starts = [a for a, _ in self.spans]
+        self._facts: dict[int, tuple[bool, bool, bool]] = {}
+        self._lower: set[str] | None = None
+
+    def sentence_of(self, offset: int) -> int:
+        return max(0, bisect.bisect_right(self.starts, offset) - 1)
+
+    def facts(self, index: int) -> tuple[bool, bool, bool]:
+        """(a health word in this or the next sentence, a citation, a Title Case heading)."""
+        if index not in self._facts:
+            a, b = self.spans[index]
+            sentence = self.text[a:b]
+            end = self.spans[index + 1][1] if index + 1 < len(self.spans) else b
+            self._facts[index] = (HEALTH.search(self.text, a, end) is not None,
+                                  CITATION.search(sentence) is not None, _title_case(sentence))
+        return self._facts[index]
+
+    @property
+    def lower_words(self) -> set[str]:
+        if self._lower is None:
+            self._lower = set(_LOWER_WORD.findall(self.text))
+        return self._lower
+
+
+def find_names(text: str, listed: Collection[str] = (), allowed: Collection[str] = (),
+               *, prose: bool = True, vocabulary: Collection[str] = ()) -> Iterator[Hit]:
+    """Names that identify a person (see the module docstring).
+
+    ``listed`` are names that always count; ``allowed`` (lower-case) never do.
+    ``prose=False`` is for short fields (author, slug): only listed names and roles count.
+    ``vocabulary`` holds words written in lower case elsewhere in the same post: such a
+    word in a Title Case heading is a word, not a name ("Key Components").
+    """
+    for name in listed:
+        for match in regex.finditer(rf"(?<!\w){regex.escape(name)}(?!\w)", text,
+                                    flags=regex.IGNORECASE):
+            yield Hit("name", match.start(), match.end(), match.group(0), name_key(name), HIGH)
+    context: _Context | None = None
+    names = first_names()
+    for run in _RUN.finditer(text):
+        word = run.group(0)
+        if " " not in word:  # one capitalised word: most are sentence starts, decide fast
+            bare = _POSSESSIVE.sub("", word).lower()
+            if bare not in names or bare in FUNCTION_WORDS or bare in NOT_PERSON:
+                continue
+        following = _AFTER_RUN.match(text, run.end())
+        if following and following.group(1).lower() in NOT_PERSON:
+            continue  # "Martin Luther King Jr. Day"
+        if _THE_BEFORE.search(text, max(0, run.start() - 5), run.start()):
+            continue  # "the Sandy Hook Promise": a name of a thing
+        for start, end, shape in _persons(run.group(0)):
+            a, b = run.start() + start, run.start() + end
+            name = text[a:b]
+            key = name_key(name)
+            if key[5:] in allowed or any(key[5:] in n for n in allowed if " " in n):
+                continue
+            before = text[max(0, a - 60):a]
+            if (ROLE_BEFORE.search(before) or ROLE_AFTER.match(text, b, b + 60)
+                    or FAMILY_AFTER.match(text, b, b + 40)):
+                yield Hit("name", a, b, name, key, HIGH)
+                continue
+            if not prose or _WORK_AFTER.match(text, b, b + 60):
+                continue
+            if shape == "full" and QUOTED_AFTER.match(text, b, b + 30):
+                continue  # "Brené Brown says" (a client is "Nadia says")
+            if (TITLES_PROFESSIONAL.search(before) or STAFF_BEFORE.search(before)
+                    or PUBLIC_BEFORE.search(before)):
+                continue
+            context = context or _Context(text)
+            health, cited, titled = context.facts(context.sentence_of(a))
+            if not health or cited:
+                continue
+            first = name.split()[0].lower()
+            if shape == "single" and (titled or first in COMMON_WORDS
+                                      or first in context.lower_words):
+                continue
+            if shape == "full" and titled:  # in a heading every word is capitalised
+                words = [w.lower() for w in name.split()[:2]]
+                if first in COMMON_WORDS or any(w in vocabulary or w in context.lower_words
+                                                for w in words):
+                    continue  # "Finding Hope After Loss", "Key Components of Trust"
+                name = " ".join(name.split()[:2])
+                b, key = a + len(name), name_key(name)
+            yield Hit("name", a, b, name, key, MEDIUM)
+    for match in _INITIALS_AGE.finditer(text):
+        yield Hit("name", match.start(1), match.end(1), match.group(1),
+                  name_key(match.group(1)), MEDIUM)
+    for match in _ROLE_INITIALS.finditer(text):
+        yield Hit("name", match.start(1), match.end(1), match.group(1),
+                  name_key(match.group(1)), MEDIUM)
+    if not prose:
+        return
+    # "Mrs. Alvarez": a private title before a surname not in the first-name list
+    for match in _PRIVATE_TITLED.finditer(text):
+        context = context or _Context(text)
+        health, cited, _ = context.facts(context.sentence_of(match.start()))
+        if health and not cited:
+            yield Hit("name", match.start(), match.end(), match.group(0),
+                      name_key(match.group(1)), MEDIUM)
