@@ -29,7 +29,8 @@ CASES = {
     "slug": ("slug: mrn-00123456-winter", "00123456", "record"),
     "url": ("url: https://harborview-counseling.example/blog/x?ref=dana.reyes@gmail.com",
             "dana.reyes", "email"),
-    "image": ("image: images/admitted-2023-03-14.jpg\nimage_alt: A snowy path", "2023-03-14",
+    "image": ("image: https://cdn.clinic.example/images/admitted-2023-03-14.jpg\n"
+              "image_alt: A snowy path", "2023-03-14",
               "date"),
     "image_alt": ('image_alt: "The front door of 4821 N. Winthrop Ave."', "Winthrop", "address"),
     "body": ("", "patient=Dana", "url"),
