@@ -28,6 +28,6 @@ def build(app: App, only: tuple[str, ...]) -> None:
                 shown = path.relative_to(root)
             except ValueError:
                 shown = path
-            app.info(f"[green]wrote[/green] {shown}  ({name})")
+            app.info("[green]wrote[/green] {}  ({})", shown, name)
     if not any(written.values()):
         app.info("nothing to build")

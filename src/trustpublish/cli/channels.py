@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import click
 
-from .app import App
+from .app import App, plain
 
 __all__ = ["publish"]
 
@@ -54,8 +54,9 @@ def publish(app: App, excerpt_id: str, channel_name: str) -> None:
                         "outbox": outbox})
     elif record.state == "sent":
         if outbox and app.verbosity >= 0:
-            click.echo(f"No credentials for {channel_name}: wrote {record.remote}", err=True)
-        click.echo(record.remote or "sent")
+            click.echo(plain(f"No credentials for {channel_name}: wrote {record.remote}"),
+                       err=True)
+        click.echo(plain(record.remote or "sent"))
     if record.state != "sent":
         raise TrustpublishError(f"delivery #{record.id} is {record.state}: {record.error or ''}",
                                 hint="`trustpublish history` shows it; `retry` or `resolve` it")
@@ -69,4 +70,4 @@ def _show(app: App, parts: tuple[str, ...], counts: tuple[int, ...], limit: int 
         return
     for i, (part, counted) in enumerate(zip(parts, counts), start=1):
         click.echo(f"--- part {i}/{len(parts)}: {counted}/{limit or '∞'} {counted_as}")
-        click.echo(part)
+        click.echo(plain(part))

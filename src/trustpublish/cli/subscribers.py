@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from .app import App
+from .app import App, one_line, plain
 
 if TYPE_CHECKING:
     from ..deliver.subscribers import Subscribers
@@ -50,7 +50,7 @@ def subscribers_import(app: App, csv_file: Path) -> None:
         app.print_json(report.as_dict())
     else:
         for bad in report.bad:
-            click.echo(f"{csv_file}:{bad.line}: {bad.message}", err=True)
+            click.echo(one_line(f"{csv_file}:{bad.line}: {bad.message}"), err=True)
         app.info(f"Imported {csv_file}: {report.added} added, {report.updated} updated, "
                  f"{report.kept_unsubscribed} kept unsubscribed, {len(report.bad)} bad")
         if report.bad:
@@ -78,8 +78,8 @@ def subscribers_list(app: App, status: str | None) -> None:
         return
     n = 0
     for n, s in enumerate(store.iter_all(status), start=1):
-        click.echo(f"{s.email}\t{s.name}\t{s.status}\t{' '.join(s.channels) or '(all)'}\t"
-                   f"{s.consent_source} {s.consent_at}".rstrip())
+        click.echo(plain(f"{s.email}\t{s.name}\t{s.status}\t{' '.join(s.channels) or '(all)'}\t"
+                         f"{s.consent_source} {s.consent_at}".rstrip()))
     app.info(f"{n} subscriber{'s' * (n != 1)}")
 
 

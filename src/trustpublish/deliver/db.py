@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import MetaData, event
+
+from ..env import checked_value
 from sqlalchemy.engine import Engine, create_engine
 
 __all__ = ["metadata", "open_engine", "state_url"]
@@ -17,7 +18,7 @@ metadata = MetaData()
 
 def state_url(state_dir: Path, configured: str | None = None) -> str:
     """The database URL: env ``TRUSTPUBLISH_STATE_URL``, then config, then SQLite in ``state_dir``."""
-    url = os.environ.get("TRUSTPUBLISH_STATE_URL") or configured
+    url = checked_value("TRUSTPUBLISH_STATE_URL") or configured
     if url:
         return url
     return f"sqlite:///{(state_dir / 'trustpublish.db').resolve()}"

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
+from ..env import checked_value
+
 from itsdangerous import BadSignature, URLSafeSerializer
 from itsdangerous.encoding import base64_encode
 
@@ -38,7 +40,7 @@ class Unsubscribe:
 
 def load_secret_key(state_dir: Path) -> bytes:
     """The signing key: the environment's, else the one kept in ``state/secret.key``."""
-    env = os.environ.get("TRUSTPUBLISH_SECRET_KEY")
+    env = checked_value("TRUSTPUBLISH_SECRET_KEY")
     if env:
         return env.encode()
     path = state_dir / "secret.key"
