@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError, RetryableFailure
-from ..files import write_atomic
+from ..files import PRIVATE_FILE, write_atomic
 from ..render.social import BUDGETS, mastodon_cache_path
 from .api import ApiChannel, local_image
 from .base import Delivery, Result
@@ -98,7 +98,7 @@ class MastodonChannel(ApiChannel):
                   "characters_reserved_per_url": int(statuses.get("characters_reserved_per_url",
                                                                   23))}
         write_atomic(mastodon_cache_path(state_dir, self.base),
-                     json.dumps(limits).encode() + b"\n")
+                     json.dumps(limits).encode() + b"\n", mode=PRIVATE_FILE)
         return limits
 
     def _upload(self, path: Path, alt: str) -> str:

@@ -130,6 +130,13 @@ class App:
         """Print a rich table (build its cells with :func:`cell`)."""
         self.console.print(table)
 
+    def warn_unreadable_posts(self) -> None:
+        """One stderr line per post that cannot be read (file:line: why); the others go on."""
+        for error in self.project.errors:
+            click.echo(one_line(f"Warning: {error.kind}: {error.message} (this post is "
+                                "skipped; the others go on; `trustpublish check` explains)"),
+                       err=True)
+
     def info(self, template: str, *values: object) -> None:
         """Like :meth:`line`, unless ``--quiet`` or ``--json`` (progress and summaries)."""
         if self.verbosity >= 0 and not self.as_json:

@@ -58,6 +58,7 @@ def plan(app: App, start: str | None, days: int) -> None:
             raise TrustpublishError(f"--from {start!r} is not a date",
                                     hint="write it like 2026-12-01") from None
         begin = (value if value.tzinfo else value.replace(tzinfo=zone)).astimezone(dt.timezone.utc)
+    app.warn_unreadable_posts()
     rows = _engine(app).plan(begin, begin + dt.timedelta(days=days), now)
     if app.as_json:
         app.print_json([r.as_dict() for r in rows])
@@ -82,6 +83,7 @@ def plan(app: App, start: str | None, days: int) -> None:
 @click.pass_obj
 def run(app: App, once: bool) -> None:
     """Run the timetable: deliver what is due, exactly once. Ctrl-C or SIGTERM stops cleanly."""
+    app.warn_unreadable_posts()
     if once or app.dry_run:
         with _progress_bar(app) as progress:
             from ..actions.build import refresh_feeds

@@ -3,6 +3,10 @@
 ``load_yaml(text)`` returns the plain data and a :class:`LineMap` from key paths
 (``timetable[2].cron``) to 1-based lines. Duplicate mapping keys are errors (YAML
 silently keeps the last one, which hides mistakes). Only safe YAML is loaded.
+
+Every failure is a :class:`YamlSyntaxError` with a line, including values PyYAML
+recognises but cannot build (``date: 2025-13-45`` or ``at: [2026-02-30]`` raise a
+bare ValueError inside its constructor): the caller names the file and key path.
 """
 
 from __future__ import annotations
@@ -18,9 +22,11 @@ __all__ = ["LineMap", "YamlSyntaxError", "load_yaml", "join_path"]
 class YamlSyntaxError(ValueError):
     """YAML that cannot be parsed; ``line`` is 1-based."""
 
-    def __init__(self, message: str, line: int | None) -> None:
+    def __init__(self, message: str, line: int | None, key_path: str | None = None) -> None:
         super().__init__(message)
         self.line = line
+        self.key_path = key_path
+        self.problem = message
 
 
 @dataclass
@@ -46,12 +52,30 @@ def join_path(parent: str, key: str | int) -> str:
     return f"{parent}.{key}" if parent else str(key)
 
 
+def _scalar(node: yaml.Node, path: str, loader: yaml.SafeLoader) -> Any:
+    """Build one value; a value the constructor cannot build is a YamlSyntaxError."""
+    try:
+        return loader.construct_object(node, deep=True)
+    except yaml.YAMLError:
+        raise
+    except (ValueError, TypeError, OverflowError, ArithmeticError) as exc:
+        value = getattr(node, "value", "")
+        shown = repr(value) if isinstance(value, str) else "this value"
+        if node.tag.endswith(":timestamp"):
+            reason = f"{shown} is not a real date ({exc})"
+            hint = "; write a date that exists, like 2026-02-28, or quote it to keep it as text"
+        else:
+            reason, hint = f"{shown} cannot be read ({exc})", "; quote it to keep it as text"
+        error = YamlSyntaxError(f"{reason}{hint}", node.start_mark.line + 1, path or None)
+        raise error from None
+
+
 def _construct(node: yaml.Node, path: str, lines: LineMap, loader: yaml.SafeLoader) -> Any:
     lines.lines.setdefault(path, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
         result: dict[Any, Any] = {}
         for key_node, value_node in node.value:
-            key = loader.construct_object(key_node, deep=True)
+            key = _scalar(key_node, path, loader)
             if isinstance(key, (list, dict)):
                 raise YamlSyntaxError("a mapping key must be a plain value", key_node.start_mark.line + 1)
             child = join_path(path, str(key))
@@ -65,7 +89,7 @@ def _construct(node: yaml.Node, path: str, lines: LineMap, loader: yaml.SafeLoad
         return result
     if isinstance(node, yaml.SequenceNode):
         return [_construct(item, join_path(path, i), lines, loader) for i, item in enumerate(node.value)]
-    return loader.construct_object(node, deep=True)
+    return _scalar(node, path, loader)
 
 
 def load_yaml(text: str, *, first_line: int = 1) -> tuple[Any, LineMap]:

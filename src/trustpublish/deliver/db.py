@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import MetaData, event
+from sqlalchemy.engine import Engine, create_engine
 
 from ..env import checked_value
-from sqlalchemy.engine import Engine, create_engine
+from ..files import PRIVATE_FILE, ensure_dir
 
 __all__ = ["metadata", "open_engine", "state_url"]
 
@@ -24,6 +26,25 @@ def state_url(state_dir: Path, configured: str | None = None) -> str:
     return f"sqlite:///{(state_dir / 'trustpublish.db').resolve()}"
 
 
+def _private_sqlite_file(path: Path) -> None:
+    """Create the SQLite file 0600 in a 0700 folder before SQLite opens it.
+
+    SQLite creates its ``-wal`` and ``-shm`` files with the database file's mode, so
+    they are private too. An existing file with a wider mode is corrected.
+    """
+    if str(path) in ("", ":memory:"):
+        return
+    ensure_dir(path.parent, private=True, fix_existing=path.parent.name == "state")
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT, PRIVATE_FILE)
+    os.close(fd)
+    for file in (path, Path(f"{path}-wal"), Path(f"{path}-shm"), Path(f"{path}-journal")):
+        try:
+            if file.stat().st_mode & 0o777 != PRIVATE_FILE:
+                os.chmod(file, PRIVATE_FILE)
+        except FileNotFoundError:
+            pass
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")  # readers never block the writer
@@ -36,7 +57,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 def open_engine(url: str, *, create: bool = True) -> Engine:
     """An Engine for ``url`` with every table created (SQLite folders made as needed)."""
     if url.startswith("sqlite:///"):
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        _private_sqlite_file(Path(url.removeprefix("sqlite:///").split("?", 1)[0]))
         engine = create_engine(url, future=True)
         event.listen(engine, "connect", _sqlite_pragmas)
     else:

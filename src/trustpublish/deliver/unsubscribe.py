@@ -17,6 +17,7 @@ from pathlib import Path
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from ..env import checked_value
+from ..files import ensure_dir
 
 from itsdangerous import BadSignature, URLSafeSerializer
 from itsdangerous.encoding import base64_encode
@@ -46,7 +47,7 @@ def load_secret_key(state_dir: Path) -> bytes:
     path = state_dir / "secret.key"
     if path.is_file():
         return path.read_bytes().strip()
-    state_dir.mkdir(parents=True, exist_ok=True)
+    ensure_dir(state_dir, private=True)
     key = secrets.token_urlsafe(48).encode()
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as handle:
