@@ -87,8 +87,50 @@ def check_post_channels(project: "Project") -> Iterable[Problem]:
     return post_channel_problems(project)
 
 
-CHECKS: list[Callable[["Project"], Iterable[Problem]]] = [check_posts, check_excerpts,
-                                                          check_privacy, check_channel_budgets,
+def check_environment(project: "Project") -> Iterable[Problem]:
+    """``TRUSTPUBLISH_*`` values with CR/LF or other control characters (named, never shown)."""
+    from ..env import check_environment as refuse_control_characters
+
+    refuse_control_characters()
+    return ()
+
+
+def check_state(project: "Project") -> Iterable[Problem]:
+    """``state.url`` (or ``TRUSTPUBLISH_STATE_URL``) is a database URL whose driver is installed."""
+    from ..deliver.db import check_state_url
+    from ..env import checked_value
+
+    if checked_value("TRUSTPUBLISH_STATE_URL"):
+        check_state_url(checked_value("TRUSTPUBLISH_STATE_URL"),
+                        key_path="TRUSTPUBLISH_STATE_URL")
+    elif "url" in (project.config.raw.get("state") or {}):
+        config = project.config
+        check_state_url(config.raw["state"]["url"], file=config.path, key_path="state.url",
+                        line=config.lines.line_of("state.url"))
+    return ()
+
+
+def check_timetable(project: "Project") -> Iterable[Problem]:
+    """A warning for each timetable entry that can never fire (``0 9 31 2 *``)."""
+    import datetime as dt
+
+    from ..plan.timetable import never_fires, parse_timetable
+
+    config = project.config
+    now = dt.datetime.now(dt.timezone.utc)  # only bounds the search; any start would do
+    for entry in parse_timetable(config.timetable, list(config.channels)):
+        if never_fires(entry, now):
+            where = f"timetable[{entry.index}].cron"
+            yield Problem("Timetable", f"{where}: {entry.spec[0]!r} never fires (no such date "
+                          "in any year)", str(config.path), config.lines.line_of(where),
+                          "check the day and month fields, e.g. February has no 30th or 31st",
+                          severity="warning")
+
+
+CHECKS: list[Callable[["Project"], Iterable[Problem]]] = [check_environment, check_state,
+                                                          check_timetable, check_posts,
+                                                          check_excerpts, check_privacy,
+                                                          check_channel_budgets,
                                                           check_post_channels]
 
 

@@ -80,12 +80,16 @@ class WebhookUrlChannel(ApiChannel):
 
 
 def local_image(root: Path | None, image: str | None) -> Path | None:
-    """The post image as a local file (relative to the project), or None for URLs/missing."""
-    if not image or "://" in image:
+    """The post image as a local file inside the project, or None for URLs/missing.
+
+    A path resolving outside the project (``/etc/passwd``, ``../x``, a symlink out) is
+    never returned: it would be uploaded to a public platform.
+    """
+    if not image or "://" in image or root is None:
         return None
-    path = Path(image)
-    if not path.is_absolute() and root is not None:
-        for candidate in (root / image.lstrip("/"), root / "posts" / image.lstrip("/")):
-            if candidate.is_file():
-                return candidate
-    return path if path.is_file() else None
+    base = root.resolve()
+    for candidate in (root / image.lstrip("/"), root / "posts" / image.lstrip("/")):
+        resolved = candidate.resolve()
+        if resolved.is_relative_to(base) and resolved.is_file():
+            return resolved
+    return None

@@ -12,7 +12,11 @@ from sqlalchemy.engine import Engine, create_engine
 from ..env import checked_value
 from ..files import PRIVATE_FILE, ensure_dir
 
-__all__ = ["metadata", "open_engine", "state_url"]
+__all__ = ["metadata", "open_engine", "state_url", "check_state_url", "DRIVER_HINTS"]
+
+#: what to install for a database type whose driver is missing
+DRIVER_HINTS = {"postgresql": "pip install 'psycopg[binary]'", "mysql": "pip install pymysql",
+                "mariadb": "pip install pymysql"}
 
 #: One MetaData for every table; modules declare their tables on it.
 metadata = MetaData()
@@ -20,10 +24,48 @@ metadata = MetaData()
 
 def state_url(state_dir: Path, configured: str | None = None) -> str:
     """The database URL: env ``TRUSTPUBLISH_STATE_URL``, then config, then SQLite in ``state_dir``."""
-    url = checked_value("TRUSTPUBLISH_STATE_URL") or configured
+    from_env = checked_value("TRUSTPUBLISH_STATE_URL")
+    url = from_env or configured
     if url:
+        check_state_url(url, key_path="TRUSTPUBLISH_STATE_URL" if from_env else "state.url")
         return url
     return f"sqlite:///{(state_dir / 'trustpublish.db').resolve()}"
+
+
+def check_state_url(url: object, *, key_path: str = "state.url", file: Path | None = None,
+                    line: int | None = None) -> None:
+    """Raise ConfigError unless ``url`` is a SQLAlchemy URL whose driver is installed.
+
+    Messages name the database type, never the URL (it may hold a password).
+    """
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+    from ..errors import ConfigError
+
+    def fail(message: str, hint: str) -> ConfigError:
+        return ConfigError(message, file=file, key_path=key_path, line=line, hint=hint)
+
+    example = "sqlite:///state/trustpublish.db or postgresql+psycopg://user@host/db"
+    if not isinstance(url, str) or not url.strip():
+        raise fail("must be a database URL", f"write it like {example}")
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):
+        raise fail("is not a database URL (the value is not shown)",
+                   f"write it like {example}") from None
+    kind = parsed.get_backend_name()
+    try:
+        dialect = parsed.get_dialect()
+    except NoSuchModuleError:
+        raise fail(f"unknown database type {parsed.drivername!r}",
+                   "use sqlite or postgresql+psycopg") from None
+    try:
+        dialect.import_dbapi()
+    except ImportError as exc:
+        raise fail(f"the driver for {parsed.drivername!r} is not installed "
+                   f"(module {exc.name or 'unknown'} is missing)",
+                   DRIVER_HINTS.get(kind, "install the database driver package")) from None
 
 
 def _private_sqlite_file(path: Path) -> None:
