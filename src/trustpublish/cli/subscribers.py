@@ -149,7 +149,13 @@ def serve(app: App, host: str, port: int) -> None:
     signer = TokenSigner(load_secret_key(project.state_dir))
     wsgi = make_app(signer, unsubscribe, site_title=project.config.site.title,
                     dist_dir=project.dist_dir, language=project.config.site.language)
-    server = make_server(wsgi, host, port)
+    try:
+        server = make_server(wsgi, host, port)
+    except OSError as exc:
+        from ..errors import TrustpublishError
+
+        raise TrustpublishError(f"cannot listen on {host}:{port} ({exc.strerror or exc})",
+                                hint="choose another --port, or stop what is using it") from None
     app.info(f"Serving http://{host}:{server.server_port}/unsubscribe and /preview/ "
              "(Ctrl-C stops)")
     try:
@@ -157,4 +163,4 @@ def serve(app: App, host: str, port: int) -> None:
     except KeyboardInterrupt:
         pass
     finally:
-        server.server_close()
+        server.shutdown()
