@@ -224,7 +224,18 @@ def make_app(signer: TokenSigner, on_unsubscribe: Handler, *, site_title: str,
         try:
             return route(environ, start)
         except BadRequest as exc:
-            return respond(start, exc.status, _page(exc.message, ""), extra=[("Connection", "close")])
+            return respond(start, exc.status, _page(exc.message, ""))
+        except Exception as exc:  # noqa: BLE001 - a bug: answer 500, show and log no details
+            import logging
+            import sys
+
+            logging.getLogger("trustpublish.web").error(
+                "internal error while serving a request: %s", type(exc).__name__)
+            body = _page("Something went wrong", "")
+            start("500 Internal Server Error",
+                  [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(body))),
+                   ("Content-Security-Policy", _PAGE_CSP), *SECURITY_HEADERS], sys.exc_info())
+            return [body]
 
     app.routes = routes  # type: ignore[attr-defined]
     app.prefixes = prefixes  # type: ignore[attr-defined]
