@@ -45,7 +45,10 @@ def subscribers_import(app: App, csv_file: Path) -> None:
     if app.dry_run:
         app.info("Dry run: nothing imported.")
         return
-    report = _store(app).import_csv(csv_file, app.now())
+    from ..actions.email_previews import email_channels
+
+    report = _store(app).import_csv(csv_file, app.now(),
+                                    channels=list(email_channels(app.project)))
     if app.as_json:
         app.print_json(report.as_dict())
     else:
