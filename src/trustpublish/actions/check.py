@@ -171,6 +171,7 @@ def budget_problems(project: "Project") -> list[Any]:
     problems: list[Any] = []
     social = {name: cfg for name, cfg in project.config.channels.items()
               if cfg.get("type") in SOCIAL_TYPES}
+    templates, state_dir = project.templates_dir, project.state_dir  # resolved once
     for post in project.posts:
         if not post.approved:
             continue
@@ -178,8 +179,7 @@ def budget_problems(project: "Project") -> list[Any]:
         for excerpt in project.excerpts(post):
             for name in targets:
                 fitted = fit_excerpt(excerpt, name, social[name], tags=post.tags,
-                                     templates=project.templates_dir,
-                                     state_dir=project.state_dir)
+                                     templates=templates, state_dir=state_dir)
                 if not fitted.fits:
                     worst = max(fitted.counts)
                     problems.append(Problem(
