@@ -7,6 +7,8 @@ silently keeps the last one, which hides mistakes). Only safe YAML is loaded.
 Every failure is a :class:`YamlSyntaxError` with a line, including values PyYAML
 recognises but cannot build (``date: 2025-13-45`` or ``at: [2026-02-30]`` raise a
 bare ValueError inside its constructor): the caller names the file and key path.
+A document that expands to more than :data:`MAX_VALUES` values (aliases multiplying
+one another, the "billion laughs") is refused instead of exhausting time and memory.
 """
 
 from __future__ import annotations
@@ -16,7 +18,10 @@ from typing import Any
 
 import yaml
 
-__all__ = ["LineMap", "YamlSyntaxError", "load_yaml", "join_path"]
+__all__ = ["LineMap", "YamlSyntaxError", "load_yaml", "join_path", "MAX_VALUES"]
+
+#: the most values (scalars, lists, mappings, aliases counted each time) one document may hold
+MAX_VALUES = 200_000
 
 
 class YamlSyntaxError(ValueError):
@@ -70,7 +75,13 @@ def _scalar(node: yaml.Node, path: str, loader: yaml.SafeLoader) -> Any:
         raise error from None
 
 
-def _construct(node: yaml.Node, path: str, lines: LineMap, loader: yaml.SafeLoader) -> Any:
+def _construct(node: yaml.Node, path: str, lines: LineMap, loader: yaml.SafeLoader,
+               budget: list[int] | None = None) -> Any:
+    budget = budget if budget is not None else [MAX_VALUES]
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise YamlSyntaxError(f"the document holds more than {MAX_VALUES} values (are aliases "
+                              "like *name repeating each other?)", node.start_mark.line + 1)
     lines.lines.setdefault(path, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
         result: dict[Any, Any] = {}
@@ -85,10 +96,11 @@ def _construct(node: yaml.Node, path: str, lines: LineMap, loader: yaml.SafeLoad
                     key_node.start_mark.line + 1,
                 )
             lines.lines[child] = key_node.start_mark.line + 1
-            result[key] = _construct(value_node, child, lines, loader)
+            result[key] = _construct(value_node, child, lines, loader, budget)
         return result
     if isinstance(node, yaml.SequenceNode):
-        return [_construct(item, join_path(path, i), lines, loader) for i, item in enumerate(node.value)]
+        return [_construct(item, join_path(path, i), lines, loader, budget)
+                for i, item in enumerate(node.value)]
     return _scalar(node, path, loader)
 
 
@@ -110,6 +122,9 @@ def load_yaml(text: str, *, first_line: int = 1) -> tuple[Any, LineMap]:
         raise YamlSyntaxError(problem, line) from exc
     except yaml.YAMLError as exc:
         raise YamlSyntaxError(str(exc), None) from exc
+    except RecursionError:
+        raise YamlSyntaxError("the document is nested too deeply (or an alias *name refers "
+                              "to itself)", first_line) from None
     except YamlSyntaxError as exc:
         exc.line = exc.line + first_line - 1 if exc.line else None
         raise
