@@ -75,6 +75,9 @@ def _scalar(node: yaml.Node, path: str, loader: yaml.SafeLoader) -> Any:
         raise error from None
 
 
+_SEQ, _MAP = "tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"
+
+
 def _construct(node: yaml.Node, path: str, lines: LineMap, loader: yaml.SafeLoader,
                budget: list[int] | None = None) -> Any:
     budget = budget if budget is not None else [MAX_VALUES]
@@ -83,6 +86,9 @@ def _construct(node: yaml.Node, path: str, lines: LineMap, loader: yaml.SafeLoad
         raise YamlSyntaxError(f"the document holds more than {MAX_VALUES} values (are aliases "
                               "like *name repeating each other?)", node.start_mark.line + 1)
     lines.lines.setdefault(path, node.start_mark.line + 1)
+    if node.tag not in (_SEQ, _MAP) and not isinstance(node, yaml.ScalarNode):
+        raise YamlSyntaxError(f"unsupported tag {node.tag!r} (only plain YAML is read)",
+                              node.start_mark.line + 1, path or None)
     if isinstance(node, yaml.MappingNode):
         result: dict[Any, Any] = {}
         for key_node, value_node in node.value:
@@ -124,7 +130,7 @@ def load_yaml(text: str, *, first_line: int = 1) -> tuple[Any, LineMap]:
         raise YamlSyntaxError(str(exc), None) from exc
     except RecursionError:
         raise YamlSyntaxError("the document is nested too deeply (or an alias *name refers "
-                              "to itself)", first_line) from None
+                              "to itself)", first_line + len(text) - len(text.lstrip("\n"))) from None
     except YamlSyntaxError as exc:
         exc.line = exc.line + first_line - 1 if exc.line else None
         raise

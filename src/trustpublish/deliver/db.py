@@ -25,10 +25,12 @@ metadata = MetaData()
 def state_url(state_dir: Path, configured: str | None = None) -> str:
     """The database URL: env ``TRUSTPUBLISH_STATE_URL``, then config, then SQLite in ``state_dir``."""
     from_env = checked_value("TRUSTPUBLISH_STATE_URL")
-    url = from_env or configured
-    if url:
-        check_state_url(url, key_path="TRUSTPUBLISH_STATE_URL" if from_env else "state.url")
-        return url
+    if from_env:
+        check_state_url(from_env, key_path="TRUSTPUBLISH_STATE_URL")
+        return from_env
+    if configured is not None:
+        check_state_url(configured, key_path="state.url")
+        return str(configured)
     return f"sqlite:///{(state_dir / 'trustpublish.db').resolve()}"
 
 

@@ -343,11 +343,6 @@ class Subscribers:
         except UnicodeDecodeError:
             raise ContentError("the file is not UTF-8", file=path,
                                hint="save it as 'CSV UTF-8' from your spreadsheet") from None
-        if "\x00" in text:
-            line = text[: text.index("\x00")].count("\n") + 1
-            raise ContentError("the file contains a NUL byte (is it a spreadsheet file, not "
-                               "CSV?)", file=path, line=line,
-                               hint="export it again as 'CSV UTF-8' from your spreadsheet")
         reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
         fields = [(f or "").strip().lower() for f in (reader.fieldnames or [])]
         if "email" not in fields:
@@ -357,17 +352,20 @@ class Subscribers:
         bad: list[BadRow] = []
         seen: dict[str, int] = {}
 
+        where = {"start": reader.line_num + 1}  # the first line of the row being read
+
         def good_rows() -> Iterator[tuple[str, str, tuple[str, ...], str, str, str]]:
             end = reader.line_num
             for record in reader:
                 number, end = end + 1, reader.line_num
+                where["start"] = end + 1
                 cells = [v for v in record.values() if isinstance(v, str)]
                 cells += [x for v in record.values() if isinstance(v, list) for x in v]
                 if None in record:  # more cells than columns
                     bad.append(BadRow(number, f"{len(cells)} cells but only {len(fields)} "
                                               "columns (a comma in a name needs quotes)"))
                     continue
-                if any("\n" in v or "\r" in v for v in cells):
+                if any("\n" in v for v in cells):
                     bad.append(BadRow(number, f"a quote opened on line {number} is not closed "
                                               f"before line {end}: lines {number}-{end} were "
                                               "read as one row and none of them is imported"))
@@ -421,8 +419,11 @@ class Subscribers:
         try:  # the whole file is read before anything is written: no half imports
             rows = list(good_rows())
         except csv.Error as exc:
-            raise ContentError(f"the CSV cannot be read ({exc}); nothing was imported",
-                               file=path, line=reader.line_num,
+            start, end = where["start"], reader.line_num
+            span = f"the row starting on line {start}" + (f" (read up to line {end})"
+                                                          if end > start else "")
+            raise ContentError(f"{span} is malformed ({exc}); nothing was imported",
+                               file=path, line=start,
                                hint="a field with a comma or a quote must be wrapped in "
                                     "double quotes, with inner quotes doubled (\"\")") from None
         report = self._upsert(rows, now, Path(path).name)
