@@ -337,7 +337,8 @@ class Subscribers:
         """
         known = sorted(channels) if channels is not None else None
         try:
-            text = Path(path).read_text(encoding="utf-8-sig")
+            with open(path, encoding="utf-8-sig", newline="") as handle:  # keep a lone CR
+                text = handle.read()
         except FileNotFoundError:
             raise ContentError("file not found", file=path) from None
         except UnicodeDecodeError:
