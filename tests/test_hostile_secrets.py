@@ -182,7 +182,8 @@ def test_no_secret_in_any_output(tmp_path: Path, failing: tuple[str, int, int]) 
     entries = "\n".join(f'  - {{channel: {c}, at: ["2026-12-01T09:00"]}}' for c in CHANNELS)
     make_project(tmp_path, SCHEDULE.format(http=http_port, entries=entries), posts=1)
     env = dict(TOKENS)
-    env["TRUSTPUBLISH_DC_WEBHOOK_URL"] = f"http://127.0.0.1:{http_port}/api/webhooks/1/{HOOK_PATH}dc"
+    base = f"http://127.0.0.1:{http_port}"
+    env["TRUSTPUBLISH_DC_WEBHOOK_URL"] = f"{base}/api/webhooks/1/{HOOK_PATH}dc"
     env["TRUSTPUBLISH_SL_WEBHOOK_URL"] = f"http://127.0.0.1:{http_port}/services/T1/{HOOK_PATH}sl"
     env["TRUSTPUBLISH_HOOK_WEBHOOK_URL"] = f"http://127.0.0.1:{http_port}/in/{HOOK_PATH}hook"
     env["TRUSTPUBLISH_NEWS_SMTP_URL"] = f"smtp://clinic@127.0.0.1:{smtp_port}"

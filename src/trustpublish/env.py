@@ -46,7 +46,8 @@ def checked_value(name: str) -> str | None:
     bad = _CONTROL.search(value)
     if bad:
         what = {"\r": "a carriage return (\\r)", "\n": "a line break (\\n)",
-                "\x00": "a NUL byte"}.get(bad.group(), f"control character U+{ord(bad.group()):04X}")
+                "\x00": "a NUL byte"}.get(bad.group(),
+                                         f"control character U+{ord(bad.group()):04X}")
         raise ConfigError(
             f"the environment variable contains {what} at character {bad.start() + 1} "
             f"of {len(value)} (the value is not shown)",

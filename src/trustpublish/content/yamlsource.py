@@ -129,8 +129,9 @@ def load_yaml(text: str, *, first_line: int = 1) -> tuple[Any, LineMap]:
     except yaml.YAMLError as exc:
         raise YamlSyntaxError(str(exc), None) from exc
     except RecursionError:
+        line = first_line + len(text) - len(text.lstrip("\n"))
         raise YamlSyntaxError("the document is nested too deeply (or an alias *name refers "
-                              "to itself)", first_line + len(text) - len(text.lstrip("\n"))) from None
+                              "to itself)", line) from None
     except YamlSyntaxError as exc:
         exc.line = exc.line + first_line - 1 if exc.line else None
         raise
