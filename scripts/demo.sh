@@ -24,6 +24,10 @@ subs="$(mktemp --suffix=.csv)"
 printf 'email,name\nana@example.org,Ana\nben@example.org,Ben\ncho@example.org,\n' > "$subs"
 "$tp" subscribers import "$subs"
 rm -f "$subs"
+step "trustpublish subscribers add visitor@example.org --confirm (double opt-in)"
+"$tp" subscribers add visitor@example.org --name Vera --confirm
+echo "The sign-up page: run \`trustpublish serve\` and open http://127.0.0.1:8025/subscribe"
+echo "(\`trustpublish snippet\` prints the form to paste into the clinic's website)."
 step "trustpublish plan --days 14 (as of $demo_now)"
 "$tp" --now "$demo_now" plan --days 14
 step "trustpublish run --once --now $demo_now"

@@ -23,7 +23,9 @@ __all__ = ["Problem", "CHECKS", "run_checks", "problem_from_error"]
 
 @dataclass(frozen=True)
 class Problem:
-    """One finding. ``severity`` is ``error`` (blocks publishing) or ``warning``."""
+    """One finding. ``severity`` is ``error`` (blocks publishing), ``warning`` (fails
+    ``check --fatal`` only) or ``note`` (information: never fails a run, not even with
+    ``--fatal``)."""
 
     kind: str
     message: str
@@ -56,11 +58,32 @@ def check_posts(project: "Project") -> Iterable[Problem]:
 
 
 def check_excerpts(project: "Project") -> Iterable[Problem]:
-    """Approved posts must give at least one excerpt."""
+    """Approved posts must give at least one excerpt; an excerpt over ``max_words`` (one
+    list item, table row or line that cannot be cut) is a warning."""
+    limit = project.config.split.max_words
     for post in project.posts:
-        if post.approved and not project.excerpts(post):
+        if not post.approved:
+            continue
+        excerpts = project.excerpts(post)
+        if not excerpts:
             yield Problem("Content error", "the post gives no excerpts (no text paragraphs)",
                           str(post.source), 1, "write some paragraphs under the headings")
+        for excerpt in excerpts:
+            if excerpt.words > limit:
+                line = next((b.line for b in excerpt.blocks if b.kind != "heading" and b.line),
+                            None)
+                yield Problem(
+                    "Excerpt", f"excerpt {excerpt.id} has {excerpt.words} words (max {limit}): "
+                    "it is one block that cannot be cut", str(post.source), line,
+                    "break that list item, row or paragraph into shorter ones",
+                    severity="warning")
+
+
+def check_notes(project: "Project") -> Iterable[Problem]:
+    """What the readers noticed but did not refuse (fields of other tools, no date yet)."""
+    for post in project.posts:
+        for line, message in post.notes:
+            yield Problem("Note", message, str(post.source), line, severity="note")
 
 
 def check_channel_budgets(project: "Project") -> Iterable[Problem]:
@@ -127,11 +150,24 @@ def check_timetable(project: "Project") -> Iterable[Problem]:
                           severity="warning")
 
 
+def check_dkim(project: "Project") -> Iterable[Problem]:
+    """For each email channel that signs with DKIM: the key loads, and the DNS record to publish."""
+    from ..channels.dkim import signer_for
+
+    for name, options in project.config.channels.items():
+        signer = signer_for(name, options, project.root)
+        if signer is not None:
+            yield Problem("DKIM", f"channel {name} signs its mail: publish this TXT record at "
+                          f"{signer.record_name}: \"{signer.dns_record()}\"",
+                          str(project.config.path), project.config.lines.line_of(
+                              f"channels.{name}.dkim"), severity="note")
+
+
 CHECKS: list[Callable[["Project"], Iterable[Problem]]] = [check_environment, check_state,
                                                           check_timetable, check_posts,
-                                                          check_excerpts, check_privacy,
-                                                          check_channel_budgets,
-                                                          check_post_channels]
+                                                          check_notes, check_excerpts,
+                                                          check_privacy, check_channel_budgets,
+                                                          check_post_channels, check_dkim]
 
 
 def run_checks(project: "Project") -> list[Problem]:

@@ -1,5 +1,8 @@
 """``trustpublish import FILE|URL``: a .txt/.html source (or a web page) → a Post to edit.
 
+A source without a date is still imported: the post is a draft with an empty ``date:``
+(and a comment saying so) for the user to fill in before approving.
+
 The only network access outside channel adapters: fetching the page the user named.
 """
 
@@ -26,8 +29,11 @@ def import_source(source: str, defaults: Defaults | None = None) -> Post:
     if not path.is_file():
         raise ContentError("no such file", file=path, hint="give a .txt or .html file, or a URL")
     post = read_post(path, defaults)
-    # A copied page's file name is rarely a good address: the slug follows the title.
+    # A copied page's file name is rarely a good address: the slug follows the title
+    # (or the file name, when the title has no Latin letters to make a slug from).
     slug = slugify(post.title)
+    if slug == "section":
+        slug = slugify(path.stem)
     return replace(post, slug=slug, url=f"{defaults.site_url.rstrip('/')}/{slug}"
                    if post.url.endswith("/" + post.slug) else post.url)
 
@@ -44,6 +50,6 @@ def _import_url(url: str, defaults: Defaults) -> Post:
     if response.status_code != 200:
         raise ContentError(f"the server answered HTTP {response.status_code}", file=url)
     response.encoding = response.encoding or "utf-8"
-    name = slugify(Path(urlsplit(url).path).stem or urlsplit(url).netloc)
+    name = slugify(Path(urlsplit(url).path.rstrip("/")).name or urlsplit(url).netloc)
     post = read_html(response.text, Path(f"{name}.html"), defaults, canonical=url)
     return post

@@ -49,12 +49,11 @@ from ..errors import (
 from ..redact import redact, register
 
 __all__ = ["HttpClient", "check_base_url", "is_loopback", "retry_after_of", "platform_message",
-           "DEFAULT_TIMEOUT", "mask_headers", "timeout_from"]
+           "DEFAULT_TIMEOUT", "timeout_from"]
 
 DEFAULT_TIMEOUT = (10.0, 30.0)  # (connect, read) seconds
 DEFAULT_RATE_WAIT = 60.0  # a 429 that names no wait
 USER_AGENT = "trustpublish (+https://pypi.org/project/trustpublish/)"
-_SECRET_HEADERS = {"authorization", "x-api-key", "cookie", "x-trustpublish-signature"}
 
 
 def is_loopback(host: str | None) -> bool:
@@ -98,11 +97,6 @@ def timeout_from(config: Mapping[str, Any], *, channel: str) -> tuple[float, flo
         raise ConfigError("timeout must be a positive number of seconds",
                           key_path=f"channels.{channel}.timeout")
     return (min(DEFAULT_TIMEOUT[0], seconds), seconds)
-
-
-def mask_headers(headers: Mapping[str, str]) -> dict[str, str]:
-    """Headers with credentials replaced by ``***`` (for outbox files)."""
-    return {k: ("***" if k.lower() in _SECRET_HEADERS else v) for k, v in headers.items()}
 
 
 def _json(response: requests.Response) -> Any:

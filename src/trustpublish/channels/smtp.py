@@ -7,8 +7,10 @@ Settings come from the environment (never schedule.yaml):
 * ``TRUSTPUBLISH_<NAME>_SMTP_PASSWORD`` — the password for ``user`` (AUTH);
 * ``TRUSTPUBLISH_<NAME>_SMTP_CA_FILE`` — optional extra CA bundle (self-hosted relays).
 
-Channel config: ``send_rate`` (messages per second, default unlimited) and
-``timeout`` (seconds). :meth:`SmtpChannel.publish` sends ``Delivery.message`` (the
+Channel config: ``send_rate`` (messages per second, default unlimited),
+``timeout`` (seconds) and ``dkim`` (``{selector, domain}``; the key in
+``TRUSTPUBLISH_<NAME>_DKIM_KEY``: each message is signed before it is sent, see
+:mod:`trustpublish.channels.dkim`). :meth:`SmtpChannel.publish` sends ``Delivery.message`` (the
 complete RFC 5322 bytes) from ``Delivery.sender`` to ``Delivery.recipient``.
 
 Errors: connect/AUTH/MAIL/RCPT failures happen before the message left, so a 4xx
@@ -27,7 +29,7 @@ import socket
 import ssl
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from email.parser import BytesHeaderParser
 from pathlib import Path
 from typing import Any
@@ -42,6 +44,7 @@ from ..errors import (
     RetryableFailure,
 )
 from .base import Budget, Channel, Delivery, Result
+from .dkim import signer_for
 from .http import is_loopback
 
 __all__ = ["SmtpChannel", "SmtpSettings", "parse_smtp_url"]
@@ -118,6 +121,7 @@ class SmtpChannel(Channel):
             raise ConfigError("send_rate must be a positive number (messages per second)",
                               key_path=f"channels.{name}.send_rate") from None
         self.timeout = float(config.get("timeout", 30))
+        self.dkim = signer_for(name, config, root)  # None unless ``dkim:`` is configured
         self._conn: smtplib.SMTP | None = None
         self._last_send = 0.0
         self.connections_opened = 0
@@ -226,6 +230,8 @@ class SmtpChannel(Channel):
         if delivery.message is None or not delivery.recipient or not delivery.sender:
             raise PermanentFailure("an email delivery needs message bytes, a sender and a "
                                    "recipient", channel=self.name)
+        if self.dkim is not None:
+            delivery = replace(delivery, message=self.dkim.sign(delivery.message))
         self._pace()
         if self._conn is None:
             self._conn = self._connect()

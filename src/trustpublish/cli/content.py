@@ -38,7 +38,8 @@ def init(app: App, directory: Path, force: bool) -> None:
 
 
 @click.command()
-@click.option("--fatal", is_flag=True, help="Treat warnings as errors (for CI).")
+@click.option("--fatal", is_flag=True,
+              help="Treat warnings as errors (for CI). Notes never fail.")
 @click.pass_obj
 def check(app: App, fatal: bool) -> None:
     """Check schedule.yaml, every post and every template. Exit 1 when a problem is found."""
@@ -50,13 +51,14 @@ def check(app: App, fatal: bool) -> None:
     if project is not None:
         app.project = project  # type: ignore[misc]
         problems = run_checks(project)
-    failing = [p for p in problems if p.severity == "error" or fatal]
+    failing = [p for p in problems
+               if p.severity == "error" or (fatal and p.severity == "warning")]
     if app.as_json:
         app.print_json({"ok": not failing, "problems": [p.as_dict() for p in problems]})
     else:
         for p in problems:
             where = f"{p.file}:{p.line}: " if p.file and p.line else (f"{p.file}: " if p.file else "")
-            colour = "red" if p in failing else "yellow"
+            colour = "red" if p in failing else ("cyan" if p.severity == "note" else "yellow")
             app.line(f"[{colour}]{{}}[/{colour}]: {{}}{{}}", p.kind, where, p.message)
             if p.hint:
                 app.line(f"  hint: {p.hint}")

@@ -83,6 +83,9 @@ def plan(app: App, start: str | None, days: int) -> None:
 @click.pass_obj
 def run(app: App, once: bool) -> None:
     """Run the timetable: deliver what is due, exactly once. Ctrl-C or SIGTERM stops cleanly."""
+    from .sync import sync_before_round
+
+    sync_before_round(app)  # sources: in schedule.yaml → new articles first
     app.warn_unreadable_posts()
     if once or app.dry_run:
         with _progress_bar(app) as progress:
@@ -104,7 +107,27 @@ def run(app: App, once: bool) -> None:
     from ..actions.build import refresh_feeds
     from ..deliver.scheduler import run_forever
 
-    run_forever(app.project, clock=app.now, echo=app.info, after_round=refresh_feeds)
+    run_forever(app.project, clock=app.now, echo=app.info, after_round=refresh_feeds,
+                before_round=_every(SYNC_EVERY, lambda: sync_before_round(app)))
+
+
+#: How often the long-running ``run`` syncs the sources (its rounds come every minute).
+SYNC_EVERY = dt.timedelta(minutes=15)
+
+
+def _every(period: dt.timedelta, action: Callable[[], None]) -> Callable[[], None]:
+    """``action`` at most once per ``period`` (the first call only starts the clock: ``run``
+    has just synced)."""
+    import time
+
+    last = [time.monotonic()]
+
+    def maybe() -> None:
+        if time.monotonic() - last[0] >= period.total_seconds():
+            last[0] = time.monotonic()
+            action()
+
+    return maybe
 
 
 @contextmanager

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -131,6 +131,130 @@ def subscribers_export(app: App, csv_file: Path | None) -> None:
     app.info(f"Wrote {n} subscriber{'s' * (n != 1)} to {csv_file}.")
 
 
+def _desk(app: App, key: bytes | None = None) -> Any:
+    from ..deliver.engine import open_state
+    from ..deliver.signup_desk import Desk
+    from ..deliver.unsubscribe import load_secret_key
+
+    project = app.project
+    return Desk(project, open_state(project), key or load_secret_key(project.state_dir))
+
+
+def _subscribe_pages(app: App, key: bytes) -> Any:
+    """The sign-up pages, or None when the project has no email channel to join."""
+    from ..errors import ConfigError
+    from ..web.subscribe import SubscribePages, make_subscribe_app
+
+    try:
+        desk = _desk(app, key)
+    except ConfigError:
+        return None
+    pages = SubscribePages(site=app.project.config.site, wording=desk.wording, key=key,
+                           templates=app.project.templates_dir, min_seconds=desk.min_seconds)
+    return make_subscribe_app(pages, desk, app.now)
+
+
+def _bounce_hooks(app: App, key: bytes) -> Any:
+    """The bounce webhooks of the providers configured, or None."""
+    from ..deliver.bounce_webhooks import webhook_handlers
+    from ..deliver.bounces import BounceRules, Bounces
+    from ..deliver.engine import open_state
+    from ..env import secret
+    from ..web.bounce_hooks import make_bounce_app
+
+    raw = app.project.config.raw
+    mailgun = secret("mailgun", "webhook_key")
+    handlers = webhook_handlers(Bounces(open_state(app.project), key, BounceRules.from_raw(raw)),
+                                raw.get("bounces") or {}, app.now,
+                                mailgun.reveal().encode() if mailgun else None)
+    return make_bounce_app(handlers) if handlers else None
+
+
+@subscribers.command("add")
+@click.argument("email")
+@click.option("--name", default="", help="Their first name (for the greeting).")
+@click.option("--confirm", "double", is_flag=True, required=True,
+              help="Send a confirmation email; they join when they confirm (double opt-in).")
+@click.pass_obj
+def subscribers_add(app: App, email: str, name: str, double: bool) -> None:
+    """Invite EMAIL (someone who asked in person): they get a link to confirm."""
+    from ..errors import TrustpublishError
+
+    desk = _desk(app)
+    if app.dry_run:
+        app.info(f"Dry run: a confirmation email would go to {email}.")
+        return
+    if not desk.request(email, name, ip="", form="subscribers add", now=app.now()):
+        raise TrustpublishError(f"no confirmation sent to {email!r}",
+                                hint="it is not a valid address, is already subscribed, or "
+                                     "was invited too often today")
+    app.info(f"Sent a confirmation email to {email} (channel {desk.channel}); they join when "
+             "they confirm.")
+
+
+@subscribers.command("show")
+@click.argument("email")
+@click.pass_obj
+def subscribers_show(app: App, email: str) -> None:
+    """Everything kept about EMAIL: status, channels and consent records."""
+    from ..deliver.engine import open_state
+    from ..deliver.signups import Signups
+    from ..deliver.subscribers import Subscribers
+    from ..errors import TrustpublishError
+
+    db = open_state(app.project)
+    person = Subscribers(db).get(email.strip().lower())
+    consents = Signups(db, b"").consents(email)
+    if person is None and not consents:
+        raise TrustpublishError(f"no subscriber {email!r}",
+                                hint="`trustpublish subscribers list` lists them")
+    data = {**(person.as_dict() if person else {"email": email.strip().lower()}),
+            "consents": [c.as_dict() for c in consents]}
+    if app.as_json:
+        app.print_json(data)
+        return
+    for key in ("email", "name", "status", "channels", "consent_source", "consent_at"):
+        if key in data:
+            value = data[key]
+            click.echo(f"{key}: {' '.join(value) if isinstance(value, list) else value}")
+    for n, consent in enumerate(data["consents"], start=1):
+        click.echo(f"consent {n}: {consent['source']}, asked {consent['requested_at']}, "
+                   f"confirmed {consent['confirmed_at']} ({consent['channel']})")
+        click.echo(f"  wording: {consent['wording']}")
+
+
+@subscribers.command("forget")
+@click.argument("email")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.pass_obj
+def subscribers_forget(app: App, email: str, yes: bool) -> None:
+    """Erase EMAIL's data for good (right to be forgotten); only a one-way hash stays on the
+    suppression list, so no later import can add them again."""
+    from ..deliver.engine import open_state
+    from ..deliver.signups import Signups
+
+    if not yes and not app.dry_run:
+        click.confirm(f"Erase everything about {email}?", abort=True)
+    if app.dry_run:
+        app.info(f"Dry run: {email} would be erased.")
+        return
+    known = Signups(open_state(app.project), b"").forget(email, app.now())
+    app.info(f"Erased {email}" + ("" if known else " (nothing was stored about it)")
+             + "; a one-way hash stays on the suppression list.")
+
+
+@click.command()
+@click.pass_obj
+def snippet(app: App) -> None:
+    """Print an HTML sign-up form to paste into the clinic's website."""
+    from ..render.templating import render
+
+    desk = _desk(app)
+    click.echo(render("web/snippet.html.j2", {
+        "site": app.project.config.site, "action": f"{desk.base_url}/subscribe",
+        "wording": desk.wording}, templates=app.project.templates_dir), nl=False)
+
+
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on (keep 127.0.0.1 behind the clinic's web server).")
@@ -149,9 +273,12 @@ def serve(app: App, host: str, port: int) -> None:
         return store.suppress(request.email, reason="unsubscribed", source="one-click link",
                               channel=request.channel, now=app.now())
 
-    signer = TokenSigner(load_secret_key(project.state_dir))
+    key = load_secret_key(project.state_dir)
+    signer = TokenSigner(key)
+    pages = _subscribe_pages(app, key)
     wsgi = make_app(signer, unsubscribe, site_title=project.config.site.title,
-                    dist_dir=project.dist_dir, language=project.config.site.language)
+                    dist_dir=project.dist_dir, language=project.config.site.language,
+                    subscribe=pages, bounces=_bounce_hooks(app, key))
     try:
         server = make_server(wsgi, host, port)
     except OSError as exc:
@@ -159,7 +286,7 @@ def serve(app: App, host: str, port: int) -> None:
 
         raise TrustpublishError(f"cannot listen on {host}:{port} ({exc.strerror or exc})",
                                 hint="choose another --port, or stop what is using it") from None
-    app.info(f"Serving http://{host}:{server.server_port}/unsubscribe and /preview/ "
+    app.info(f"Serving http://{host}:{server.server_port}/subscribe, /unsubscribe and /preview/ "
              "(Ctrl-C stops)")
     try:
         server.serve_forever()

@@ -57,13 +57,17 @@ class Site:
 class Post:
     """An article read from ``posts/``.
 
-    ``date`` is timezone-aware. ``url`` is the canonical link on the clinic's site.
-    ``body`` is the ordered list of blocks (the title is not part of it).
+    ``date`` is timezone-aware, or ``None`` for a draft or a post in review that has
+    no date yet (an approved post always has one: the readers refuse it otherwise).
+    ``url`` is the canonical link on the clinic's site. ``body`` is the ordered list
+    of blocks (the title is not part of it). ``notes`` are ``(line, message)`` remarks
+    for ``check`` that never block the post (front-matter fields that are kept but not
+    used, a missing date on a draft).
     """
 
     source: Path
     title: str
-    date: dt.datetime
+    date: dt.datetime | None
     slug: str
     url: str
     body: tuple[Block, ...]
@@ -78,6 +82,7 @@ class Post:
     language: str | None = None
     updated: dt.datetime | None = None
     privacy_ok: tuple[str, ...] = ()
+    notes: tuple[tuple[int, str], ...] = ()
 
     @property
     def approved(self) -> bool:

@@ -8,7 +8,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = ["slugify", "count_words", "split_sentences", "teaser", "normalize_space"]
+__all__ = ["slugify", "anchor_slug", "count_words", "split_sentences", "teaser",
+           "normalize_space"]
 
 _WORD = re.compile(r"[^\W_]+(?:['’\-][^\W_]+)*")
 _CJK = re.compile("[\u1100-\u11ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af"
@@ -36,6 +37,32 @@ def slugify(text: str, *, max_length: int = 80) -> str:
     """
     folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
     slug = re.sub(r"[^a-z0-9]+", "-", folded.lower()).strip("-")
+    if len(slug) > max_length:
+        slug = slug[:max_length].rsplit("-", 1)[0] or slug[:max_length]
+    return slug or "section"
+
+
+def _has_non_latin_letters(text: str) -> bool:
+    return any(ch.isalpha() and not unicodedata.name(ch, "").startswith("LATIN")
+               for ch in text)
+
+
+def anchor_slug(text: str, *, max_length: int = 80) -> str:
+    """The anchor a blog engine gives a heading.
+
+    Latin-script headings: :func:`slugify` (``"Café Hours"`` → ``"cafe-hours"``).
+    A heading with letters of another script (Cyrillic, Greek, CJK, Arabic...) keeps
+    its Unicode letters and digits, lower-cased, with punctuation dropped and spaces
+    as hyphens, as GitHub, Hugo and WordPress do: ``"Что такое КПТ?"`` →
+    ``"что-такое-кпт"``. An empty result is ``"section"``.
+    """
+    if not _has_non_latin_letters(text):
+        return slugify(text, max_length=max_length)
+    lowered = unicodedata.normalize("NFC", text).lower()
+    kept = "".join(ch if (ch.isalnum() or unicodedata.category(ch).startswith("M")
+                          or ch in " -") else " " if ch in "\u00a0\t" else ""
+                   for ch in lowered)
+    slug = re.sub(r"-{2,}", "-", re.sub(r"\s+", "-", kept.strip())).strip("-")
     if len(slug) > max_length:
         slug = slug[:max_length].rsplit("-", 1)[0] or slug[:max_length]
     return slug or "section"
@@ -78,11 +105,6 @@ def split_sentences(text: str) -> list[str]:
         start = match.start(1)
     sentences.append(text[start:].strip())
     return [s for s in sentences if s]
-
-
-def ends_sentence(text: str) -> bool:
-    """True when ``text`` ends with sentence-final punctuation (or a colon before a list)."""
-    return bool(re.search(r"""[.!?…:。！？]["'”’)\]]*\s*$""", text))
 
 
 def teaser(text: str, *, max_chars: int = 240) -> str:

@@ -110,7 +110,7 @@ def open_engine(url: str, *, create: bool = True) -> Engine:
         # Import the modules that declare tables so metadata knows them all.
         from importlib import import_module
 
-        for name in ("ledger", "subscribers"):
+        for name in ("ledger", "subscribers", "bounces", "signups"):
             try:
                 import_module(f"{__package__}.{name}")
             except ModuleNotFoundError as exc:

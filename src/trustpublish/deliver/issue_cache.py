@@ -17,7 +17,7 @@ from typing import Any
 from ..channels.base import Delivery
 from ..content.model import Excerpt
 
-__all__ = ["IssueCache", "unsubscribe_links", "unsubscribe_url"]
+__all__ = ["IssueCache", "unsubscribe_url"]
 
 class IssueCache:
     """Composes and renders each digest issue once; makes per-recipient messages from it.
@@ -77,19 +77,3 @@ def _prefix(base: str) -> str:
     parts = urlsplit(base)
     return urlunsplit((parts.scheme, parts.netloc, parts.path, parts.query, "")) + \
         ("&t=" if parts.query else "?t=")
-
-
-def unsubscribe_links(site: Any, channel: str, options: Mapping[str, Any], email: str,
-                      state_dir: Path) -> tuple[str, str]:
-    """(one-click URL with a signed token, mailto address) for ``email`` on ``channel``."""
-    from .unsubscribe import TokenSigner, load_secret_key
-
-    base = str(options.get("unsubscribe_url") or f"{site.url.rstrip('/')}/unsubscribe")
-    url = unsubscribe_url(TokenSigner(load_secret_key(state_dir)), base, channel, email)
-    mailbox = str(options.get("unsubscribe_mailto") or "")
-    if not mailbox:
-        from email.utils import parseaddr
-
-        address = parseaddr(str(options.get("from", "")))[1]
-        mailbox = f"mailto:{address}?subject=unsubscribe" if address else ""
-    return url, mailbox

@@ -27,6 +27,7 @@ _STOP = threading.Event()
 _ECHO: list[Callable[[str], None]] = []
 _CLOCK: list[Callable[[], dt.datetime]] = []  # set by run_forever: the CLI's clock
 _AFTER: list[Callable[[Any], Callable[[dt.datetime, Any], None] | None]] = []  # hook factory
+_BEFORE: list[Callable[[], None]] = []  # set by run_forever: e.g. syncing the sources
 
 
 def wake(config_path: str) -> None:
@@ -36,6 +37,12 @@ def wake(config_path: str) -> None:
 
     if _STOP.is_set():
         return
+    for hook in _BEFORE:
+        try:
+            hook()
+        except Exception as exc:  # noqa: BLE001 - a hook never stops the delivery round
+            for echo in _ECHO:
+                echo(f"before the round: {type(exc).__name__}: {exc}")
     project = Project.load(__import__("pathlib").Path(config_path))
     after = _AFTER[0](project) if _AFTER else None
     engine = DeliveryEngine(project, open_state(project), stop=_STOP, after_round=after)
@@ -47,10 +54,13 @@ def wake(config_path: str) -> None:
 
 def run_forever(project: "Project", *, clock: Callable[[], dt.datetime],
                 echo: Callable[[str], None] = print,
-                after_round: Callable[[Any], Any] | None = None) -> None:
+                after_round: Callable[[Any], Any] | None = None,
+                before_round: Callable[[], None] | None = None) -> None:
     """Block until SIGTERM/SIGINT; wake at every slot and every minute. ``clock`` gives "now".
 
-    ``after_round(project)`` makes the engine's ``after_round`` hook for each wake-up.
+    ``after_round(project)`` makes the engine's ``after_round`` hook for each wake-up;
+    ``before_round`` (e.g. syncing the sources) runs at each wake-up before the
+    deliveries; its errors are printed, never raised.
     """
     from apscheduler.events import EVENT_SCHEDULER_START
     from apscheduler.executors.pool import ThreadPoolExecutor
@@ -68,6 +78,7 @@ def run_forever(project: "Project", *, clock: Callable[[], dt.datetime],
     _ECHO[:] = [echo]
     _CLOCK[:] = [clock]
     _AFTER[:] = [after_round] if after_round else []
+    _BEFORE[:] = [before_round] if before_round else []
     _STOP.clear()
     scheduler = BlockingScheduler(
         jobstores={"default": SQLAlchemyJobStore(engine=db, tablename="tp_apscheduler_jobs")},

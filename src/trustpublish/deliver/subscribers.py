@@ -55,7 +55,8 @@ from sqlalchemy.engine import Engine
 from ..errors import ContentError
 from .db import metadata
 
-__all__ = ["Subscriber", "Subscribers", "ImportReport", "BadRow", "STATUSES", "normalize_email"]
+__all__ = ["Subscriber", "Subscribers", "ImportReport", "BadRow", "STATUSES", "normalize_email",
+           "email_hash"]
 
 STATUSES = ("active", "unsubscribed", "bounced", "complained")
 CSV_COLUMNS = ("email", "name", "status", "channels", "consent_source", "consent_at")
@@ -149,6 +150,13 @@ def neutralise_cell(value: str) -> str:
 
 def _unneutralise(value: str) -> str:
     return value[1:] if value.startswith("'") and value[1:].startswith(_FORMULA_START) else value
+
+
+def email_hash(email: str) -> str:
+    """The one-way form a forgotten address keeps on the suppression list (``forget``)."""
+    import hashlib
+
+    return "sha256:" + hashlib.sha256(email.strip().lower().encode("utf-8")).hexdigest()
 
 
 def _channels(text: str) -> tuple[str, ...]:
@@ -294,10 +302,16 @@ class Subscribers:
         with self.engine.begin() as conn:
             existing = {r.email: r for r in conn.execute(
                 select(subscribers).where(subscribers.c.email.in_(emails)))}
-            suppressed = {r.email for r in conn.execute(
-                select(suppressions.c.email).where(suppressions.c.email.in_(emails)))}
+            hashes = {email_hash(e): e for e in emails}
+            found = {r.email for r in conn.execute(select(suppressions.c.email).where(
+                suppressions.c.email.in_(emails + list(hashes))))}
+            suppressed = found & set(emails)
+            forgotten = {hashes[h] for h in found & set(hashes)}  # erased: store nothing
             fresh: list[dict[str, str]] = []
             for email, name, chans, status, consent_source, consent_at in chunk:
+                if email in forgotten:
+                    report.kept_unsubscribed += 1
+                    continue
                 if status != "active" and email not in suppressed:
                     conn.execute(insert(suppressions).values(
                         email=email, reason=status, source=f"import ({source})" if source else "import",

@@ -120,7 +120,10 @@ def load_config(path: Path, *, channel_types: Iterable[str] = ()) -> Config:
     )
     excerpts = _require_mapping(data.get("excerpts"), "excerpts", path, lines)
     try:
-        split = SplitOptions(int(excerpts.get("min_words", 120)), int(excerpts.get("max_words", 220)))
+        skip = excerpts.get("skip_sections")
+        split = SplitOptions(int(excerpts.get("min_words", 120)),
+                             int(excerpts.get("max_words", 220)),
+                             *([tuple(str(s) for s in skip)] if skip is not None else []))
     except (TypeError, ValueError):
         raise ConfigError("min_words and max_words must be whole numbers with min <= max",
                           file=path, key_path="excerpts", line=lines.line_of("excerpts")) from None

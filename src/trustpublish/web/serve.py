@@ -7,7 +7,9 @@ prefixes, so a new page is one entry and one function):
   unsubscribes anyone: mail scanners and link previewers follow links with GET.
 * ``POST /unsubscribe?t=TOKEN`` — unsubscribes (RFC 8058: mail clients send the
   body ``List-Unsubscribe=One-Click``; the confirmation page's button posts the same).
-* ``GET /preview/...`` — files from ``dist/preview/`` (and ``/dist/...`` for the rest of dist).
+* ``GET /preview/...`` — files from ``dist/preview/`` (and ``/dist/...`` for the rest of dist);
+* ``/subscribe...`` — the sign-up pages (:mod:`trustpublish.web.subscribe`), when given;
+* ``POST /bounces/<provider>`` — bounce webhooks (:mod:`trustpublish.web.bounce_hooks`).
 
 A tampered or foreign token gets a 400 page and changes nothing. The handler that
 records the unsubscribe is passed in, so this module never touches the database.
@@ -16,7 +18,8 @@ Hostile requests get a 4xx, never a 500 and never a traceback: a body larger tha
 :data:`MAX_BODY` or a ``Content-Length`` that is negative or not a number is refused
 before anything is read; a path with NUL or other control characters is a 400. Every
 response carries a Content-Security-Policy (with ``frame-ancestors``), ``nosniff``
-and ``no-referrer``. The app never logs request lines: they carry tokens.
+and ``no-referrer`` (added to the mounted sign-up and bounce apps' answers too). The app
+never logs request lines: they carry tokens.
 
 :func:`serve` runs the app on waitress (a production WSGI server: requests are read
 by one asynchronous loop and only complete ones reach a bounded pool of worker
@@ -43,8 +46,11 @@ Handler = Callable[[Unsubscribe], bool]
 Start = Callable[..., Any]
 App = Callable[[dict[str, Any], Start], Iterable[bytes]]
 
-#: the largest request body read (a one-click POST is ~30 bytes)
-MAX_BODY = 64 * 1024
+#: the largest request body read (a one-click POST is ~30 bytes; bounce webhooks, mounted
+#: under /bounces/, check their own smaller-or-equal limit)
+MAX_BODY = 256 * 1024
+#: the largest unsubscribe form read
+FORM_BODY = 64 * 1024
 #: waitress settings (documented in the README): bounded threads and connections,
 #: idle connections closed after ``channel_timeout`` seconds, small headers and bodies
 SERVER_SETTINGS: dict[str, Any] = {
@@ -103,7 +109,7 @@ def respond(start: Start, status: str, body: bytes, content_type: str = "text/ht
 
 
 def read_body(environ: dict[str, Any]) -> bytes:
-    """The request body, at most :data:`MAX_BODY` bytes; BadRequest for a bad length.
+    """The request body, at most :data:`FORM_BODY` bytes; BadRequest for a bad length.
 
     A missing length reads nothing; a negative, non-numeric or huge one is refused
     without reading a byte (``Content-Length: -1`` must not mean "read everything").
@@ -114,8 +120,8 @@ def read_body(environ: dict[str, Any]) -> bytes:
     if not raw.isdigit() or not raw.isascii():
         raise BadRequest("400 Bad Request", "Content-Length must be a whole number")
     length = int(raw)
-    if length > MAX_BODY:
-        raise BadRequest("413 Content Too Large", f"the body is limited to {MAX_BODY} bytes")
+    if length > FORM_BODY:
+        raise BadRequest("413 Content Too Large", f"the body is limited to {FORM_BODY} bytes")
     return environ["wsgi.input"].read(length) if length else b""
 
 
@@ -129,9 +135,24 @@ def _query(environ: dict[str, Any]) -> dict[str, list[str]]:
         raise BadRequest("400 Bad Request", "the address has too many fields") from None
 
 
+def _secure(start: Start, csp: str = _PAGE_CSP) -> Start:
+    """``start`` that adds the security headers a mounted app did not set itself."""
+
+    def wrapped(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+        have = {name.lower() for name, _ in headers}
+        extra = [(n, v) for n, v in [("Content-Security-Policy", csp), ("X-Frame-Options", "DENY"),
+                                      *SECURITY_HEADERS] if n.lower() not in have]
+        return start(status, [*headers, *extra], exc_info) if exc_info else \
+            start(status, [*headers, *extra])
+
+    return wrapped
+
+
 def make_app(signer: TokenSigner, on_unsubscribe: Handler, *, site_title: str,
-             dist_dir: Path | None = None, language: str = "en") -> App:
-    """The WSGI application."""
+             dist_dir: Path | None = None, language: str = "en", subscribe: App | None = None,
+             bounces: App | None = None) -> App:
+    """The WSGI application; ``subscribe`` serves ``/subscribe...`` (web/subscribe.py) and
+    ``bounces`` the ``/bounces/<provider>`` webhooks (web/bounce_hooks.py)."""
 
     def invalid_link(start: Start) -> list[bytes]:
         return respond(start, "400 Bad Request", _page(
@@ -196,27 +217,46 @@ def make_app(signer: TokenSigner, on_unsubscribe: Handler, *, site_title: str,
     def home(environ: dict[str, Any], start: Start) -> list[bytes]:
         return respond(start, "302 Found", b"", "text/plain", extra=[("Location", "/preview/")])
 
+    def mounted(inner: App) -> Callable[[dict[str, Any], Start], list[bytes]]:
+        def handler(environ: dict[str, Any], start: Start) -> list[bytes]:
+            return list(inner(environ, _secure(start)))
+
+        return handler
+
     #: exact path → handler; add a page here
     routes: dict[str, Callable[[dict[str, Any], Start], list[bytes]]] = {
         "/": home, "/unsubscribe": unsubscribe, "/unsubscribe/": unsubscribe,
     }
-    #: path prefix → handler (GET/HEAD only), longest first
-    prefixes: list[tuple[str, Callable[[dict[str, Any], Start], list[bytes]]]] = [
-        ("/preview", preview), ("/dist/", dist),
+    #: path prefix → (handler, methods allowed or None for the handler to decide)
+    prefixes: list[tuple[str, Callable[[dict[str, Any], Start], list[bytes]],
+                         tuple[str, ...] | None]] = [
+        ("/preview", preview, ("GET", "HEAD")), ("/dist/", dist, ("GET", "HEAD")),
     ]
+    if subscribe is not None:
+        routes["/subscribe"] = routes["/subscribe/"] = mounted(subscribe)
+        prefixes.append(("/subscribe/", mounted(subscribe), None))
+    if bounces is not None:
+        prefixes.append(("/bounces/", mounted(bounces), None))
 
     def route(environ: dict[str, Any], start: Start) -> list[bytes]:
         path = environ.get("PATH_INFO") or "/"
         if not isinstance(path, str) or _CONTROL.search(path) or len(path) > 2048:
             raise BadRequest("400 Bad Request", "the address is not valid")
+        if environ.get("CONTENT_LENGTH"):  # every handler below sees a sane length
+            length = str(environ["CONTENT_LENGTH"]).strip()
+            if not (length.isdigit() and length.isascii()):
+                raise BadRequest("400 Bad Request", "Content-Length must be a whole number")
+            if int(length) > MAX_BODY:
+                raise BadRequest("413 Content Too Large", "the body is too large")
         handler = routes.get(path)
         if handler is not None:
             return handler(environ, start)
-        for prefix, prefixed in prefixes:
+        for prefix, prefixed, methods in prefixes:
             if path.startswith(prefix):
-                if environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
+                if methods is not None and environ.get("REQUEST_METHOD") not in methods:
                     return respond(start, "405 Method Not Allowed", b"", "text/plain",
-                                   extra=[("Allow", "GET")])
+                                   extra=[("Allow", ", ".join(m for m in methods
+                                                              if m != "HEAD"))])
                 return prefixed(environ, start)
         return respond(start, "404 Not Found", _page("Not found", ""))
 

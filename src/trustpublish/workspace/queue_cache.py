@@ -32,6 +32,7 @@ def _fingerprint(project: "Project") -> str:
     config = project.config
     text = json.dumps([_VERSION, config.site.timezone, config.site.url, config.site.author,
                        config.site.language, config.split.min_words, config.split.max_words,
+                       list(config.split.skip_sections),
                        config.raw.get("privacy"), sorted(str(c.get("from", ""))
                                                          for c in config.channels.values())])
     return hashlib.sha256(text.encode()).hexdigest()[:16]
@@ -40,7 +41,8 @@ def _fingerprint(project: "Project") -> str:
 def _entry(post: Any, ids: list[str], rules: Any) -> dict[str, Any]:
     from ..content.privacy import publishable
 
-    return {"date": post.date.astimezone(dt.timezone.utc).isoformat(), "slug": post.slug,
+    date = post.date.astimezone(dt.timezone.utc).isoformat() if post.date else "9999"
+    return {"date": date, "slug": post.slug,
             "approved": publishable(post, rules), "ids": ids,
             "publish_after": post.publish_after.isoformat() if post.publish_after else None,
             "channels": list(post.channels) if post.channels is not None else None}

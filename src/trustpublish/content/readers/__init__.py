@@ -177,5 +177,13 @@ def read_posts(folder: Path, defaults: Defaults | None = None,
             continue
         seen[post.slug] = path
         posts.append(post)
-    posts.sort(key=lambda p: (p.date.astimezone(dt.timezone.utc), p.slug))
+    posts.sort(key=_post_order)
     return ReadResult(posts, errors)
+
+
+_UNDATED = dt.datetime.max.replace(tzinfo=dt.timezone.utc)
+
+
+def _post_order(post: Post) -> tuple[dt.datetime, str]:
+    """Oldest first; posts without a date (drafts) last."""
+    return (post.date.astimezone(dt.timezone.utc) if post.date else _UNDATED, post.slug)

@@ -1,0 +1,66 @@
+"""``trustpublish sync``: fetch new and changed articles from the sources in schedule.yaml."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from .app import App
+
+__all__ = ["sync", "sync_before_round"]
+
+_STYLE = {"new": "green", "updated": "green", "kept": "yellow", "gone": "cyan",
+          "warning": "yellow", "unchanged": "dim", "info": "dim"}
+
+
+def _print(app: App, report) -> None:  # type: ignore[no-untyped-def]
+    for line in report.lines:
+        style = _STYLE.get(line.level, "")
+        app.console.print(f"[{style}]{line.level}[/{style}] {line.source}: {line.message}",
+                          soft_wrap=True, highlight=False)
+
+
+@click.command()
+@click.option("--source", "only", metavar="NAME", help="Only this source.")
+@click.pass_obj
+def sync(app: App, only: str | None) -> None:
+    """Fetch new and changed articles from the clinic's blog (sources: in schedule.yaml).
+
+    New articles become posts with status: review. A post you edited here is never
+    overwritten. A source that is down is a warning: the exit code stays 0.
+    """
+    from ..actions.sync import sync_sources
+    from ..plan.config import load_config
+    from ..workspace.project import find_config
+
+    config = load_config(Path(app.config_path) if app.config_path else find_config())
+    if not config.raw.get("sources"):
+        app.info("No sources: add `sources:` to schedule.yaml (see the README, Sync).")
+        return
+    report = sync_sources(config, only=only, dry_run=app.dry_run)
+    if app.as_json:
+        app.print_json({"counts": dict(report.counts),
+                        "lines": [line.as_dict() for line in report.lines]})
+        return
+    _print(app, report)
+    summary = ", ".join(f"{n} {k}" for k, n in sorted(report.counts.items())) or "nothing new"
+    app.info(("Dry run: " if app.dry_run else "Sync: ") + summary)
+
+
+def sync_before_round(app: App) -> None:
+    """The hook ``run`` calls before each round: sync when schedule.yaml lists sources.
+
+    Never stops the round: a source problem is printed as a warning.
+    """
+    from ..actions.sync import sync_sources
+    from ..plan.config import load_config
+    from ..workspace.project import find_config
+
+    config = load_config(Path(app.config_path) if app.config_path else find_config())
+    if not config.raw.get("sources"):
+        return
+    report = sync_sources(config, dry_run=app.dry_run)
+    for line in report.lines:
+        if line.level != "unchanged":
+            app.info(f"sync {line.level} {line.source}: {line.message}")
