@@ -7,6 +7,8 @@ every one of them is masked by :mod:`trustpublish.redact` wherever text leaves t
 program. A value holding CR, LF, NUL or another control character (a token copied
 from a Windows file ends in ``\r``) is refused with a ConfigError naming the
 variable, never its value: it would otherwise break headers or leak in echoes.
+Variables holding PEM text (``*_DKIM_KEY``, ``*_PRIVATE_KEY``, ``*_PEM``) may contain
+line breaks, nothing else.
 """
 
 from __future__ import annotations
@@ -21,6 +23,9 @@ __all__ = ["Secret", "env_name", "secret", "load_dotenv_for", "check_environment
            "checked_value"]
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+#: variables that hold PEM text: line breaks (LF, CRLF) are part of the value
+_MULTILINE_NAME = re.compile(r"_(DKIM_KEY|PRIVATE_KEY|PEM)$")
+_MULTILINE_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 class Secret(str):
@@ -43,7 +48,7 @@ def checked_value(name: str) -> str | None:
     value = os.environ.get(name, "")
     if not value:
         return None
-    bad = _CONTROL.search(value)
+    bad = (_MULTILINE_CONTROL if _MULTILINE_NAME.search(name) else _CONTROL).search(value)
     if bad:
         what = {"\r": "a carriage return (\\r)", "\n": "a line break (\\n)",
                 "\x00": "a NUL byte"}.get(bad.group(),
