@@ -74,13 +74,18 @@ def _private_sqlite_file(path: Path) -> None:
     """Create the SQLite file 0600 in a 0700 folder before SQLite opens it.
 
     SQLite creates its ``-wal`` and ``-shm`` files with the database file's mode, so
-    they are private too. An existing file with a wider mode is corrected.
+    they are private too. An existing file with a wider mode is corrected with chmod only:
+    opening and closing an SQLite file outside SQLite would drop this process's POSIX
+    locks on it, and another process could then checkpoint away a live WAL.
     """
     if str(path) in ("", ":memory:"):
         return
     ensure_dir(path.parent, private=True, fix_existing=path.parent.name == "state")
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT, PRIVATE_FILE)
-    os.close(fd)
+    if not path.exists():
+        try:
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE))
+        except FileExistsError:
+            pass  # made meanwhile by another process: only its mode is checked below
     for file in (path, Path(f"{path}-wal"), Path(f"{path}-shm"), Path(f"{path}-journal")):
         try:
             if file.stat().st_mode & 0o777 != PRIVATE_FILE:

@@ -119,6 +119,8 @@ class TokenSigner:
             raw = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
             if len(raw) < 12 + 16:
                 raise ValueError("too short")
+            if base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii") != body:
+                raise ValueError("not the canonical encoding")  # one token, one spelling
             plain = self._aead.decrypt(raw[:12], raw[12:], _PREFIX.encode())
             email, channel = json.loads(plain.decode("utf-8").rstrip(" "))
         except (InvalidTag, ValueError, TypeError, binascii.Error, UnicodeDecodeError) as exc:
