@@ -155,3 +155,13 @@ def test_control_characters_in_credentials_are_refused(tmp_path: Path, cli: Cli,
     for result in (check, run):
         assert "visibleMARKER" not in result.text
     assert not (tmp_path / "outbox").exists()
+
+
+def test_pem_keys_may_hold_line_breaks(tmp_path: Path, cli: Cli) -> None:
+    """A DKIM key given as PEM text is multi-line by nature; only it may be."""
+    _project(tmp_path, HEAD)
+    pem = "-----BEGIN PRIVATE KEY-----\r\nMIIB\nxyz\n-----END PRIVATE KEY-----\n"
+    ok = cli(tmp_path, "check", env={"TRUSTPUBLISH_NEWS_DKIM_KEY": pem})
+    assert ok.code == 0 and "DKIM_KEY" not in ok.text, ok.text
+    bad = cli(tmp_path, "check", env={"TRUSTPUBLISH_NEWS_DKIM_KEY": pem + "\x1b"})
+    assert bad.code == 1 and "TRUSTPUBLISH_NEWS_DKIM_KEY" in bad.out

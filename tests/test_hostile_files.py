@@ -125,3 +125,19 @@ def test_redaction_forms(text: str, secret: str | None, shown: str) -> None:
     assert shown in out, out
     for leaked in ("abc123XYZ", "p%40ss", 'pa\\"ss', "hookPATHsecret99", "pa%22ss"):
         assert leaked not in out
+
+
+@pytest.mark.parametrize("limit,fits", [(25, False), (300, True)])
+def test_budget_check_still_finds_what_cannot_fit(tmp_path: Path, cli: Cli, limit: int,
+                                                  fits: bool) -> None:
+    """The quick "…" render must not hide an excerpt that no cutting can make fit."""
+    make_project(tmp_path, SCHEDULE.replace(
+        "social: {type: outbox}",
+        f"social: {{type: outbox}}\n  sky: {{type: bluesky, handle: c.bsky.social, "
+        f"max_characters: {limit}}}"), posts=1)
+    check = cli(tmp_path, "check")
+    assert_clean(check)
+    assert check.code == (0 if fits else 1), check.text
+    assert ("Too long" in check.out) is not fits, check.text
+    if not fits:
+        assert "for channel sky (limit 25) even after cutting" in check.out

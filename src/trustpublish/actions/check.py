@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ConfigError, ContentError, TrustpublishError
-from ..render.social import fit_excerpt
+from ..render.social import ELLIPSIS, fit_excerpt, fit_text
 
 if TYPE_CHECKING:
     from ..workspace.project import Project
@@ -203,7 +203,13 @@ SOCIAL_TYPES = ("mastodon", "bluesky", "linkedin", "facebook", "telegram", "disc
 
 
 def budget_problems(project: "Project") -> list[Any]:
-    """A Problem for every approved excerpt that does not fit a configured social channel."""
+    """A Problem for every approved excerpt that does not fit a configured social channel.
+
+    Fitting cuts the text down to at most an ellipsis, so an excerpt fails only when even
+    "…" with its link, title and tags is over the limit: that one render is tried first,
+    and the full fitting (a dozen renders) runs only to describe a failure. This keeps
+    ``check`` fast on long posts (thousands of excerpts).
+    """
     problems: list[Any] = []
     social = {name: cfg for name, cfg in project.config.channels.items()
               if cfg.get("type") in SOCIAL_TYPES}
@@ -214,6 +220,11 @@ def budget_problems(project: "Project") -> list[Any]:
         targets = [n for n in social if post.channels is None or n in post.channels]
         for excerpt in project.excerpts(post):
             for name in targets:
+                least = fit_text([ELLIPSIS], str(social[name].get("type", "")), name,
+                                 social[name], link=excerpt.link(name), title=excerpt.title,
+                                 tags=post.tags, templates=templates, state_dir=state_dir)
+                if least.fits:
+                    continue
                 fitted = fit_excerpt(excerpt, name, social[name], tags=post.tags,
                                      templates=templates, state_dir=state_dir)
                 if not fitted.fits:
