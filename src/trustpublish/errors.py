@@ -14,13 +14,16 @@
         ├── PermanentFailure          the platform refused the content; do not retry
         └── OutcomeUnknown            we cannot know whether it was delivered
 
-Messages never contain secrets. Exceptions raised by libraries are translated at
-the edge with ``raise ... from exc``.
+Messages never contain secrets: every message and hint passes through
+:func:`trustpublish.redact.redact` when the error is made (and again when printed).
+Exceptions raised by libraries are translated at the edge with ``raise ... from exc``.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+
+from .redact import redact
 
 __all__ = [
     "TrustpublishError",
@@ -42,6 +45,8 @@ class TrustpublishError(Exception):
     kind = "Error"
 
     def __init__(self, message: str, *, hint: str | None = None) -> None:
+        message = redact(message)
+        hint = redact(hint) if hint else hint
         super().__init__(message)
         self.message = message
         self.hint = hint

@@ -5,6 +5,12 @@
 * :func:`write_if_changed` does that only when the bytes differ, so unchanged
   outputs keep their modification time (feed readers and rsync notice nothing);
 * :func:`digest` is the stable hash every cache key is made of.
+
+File modes are explicit, never left to the umask: published output (``dist/``) is
+:data:`PUBLIC_FILE` (0644) in :data:`PUBLIC_DIR` folders (0755), so a web server
+running as another user can read it; private data (``state/``: the database with
+subscribers, caches, the secret key; ``outbox/``: messages with addresses) is
+:data:`PRIVATE_FILE` (0600) in :data:`PRIVATE_DIR` folders (0700).
 """
 
 from __future__ import annotations
@@ -15,14 +21,51 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-__all__ = ["write_atomic", "write_if_changed", "digest"]
+__all__ = ["write_atomic", "write_if_changed", "digest", "ensure_dir", "PUBLIC_FILE",
+           "PUBLIC_DIR", "PRIVATE_FILE", "PRIVATE_DIR"]
+
+PUBLIC_FILE, PUBLIC_DIR = 0o644, 0o755
+PRIVATE_FILE, PRIVATE_DIR = 0o600, 0o700
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so readers never see a half-written file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+def _dir_mode_for(mode: int) -> int:
+    return PRIVATE_DIR if mode & 0o077 == 0 else PUBLIC_DIR
+
+
+def ensure_dir(path: Path, *, private: bool, fix_existing: bool = True) -> Path:
+    """Create ``path`` (and missing parents) and give it the private or public folder mode.
+
+    Parents created on the way get the same mode; an existing ``path`` is corrected
+    (a state folder made 0755 by an older version becomes 0700) unless
+    ``fix_existing`` is false (a folder the user chose, e.g. for a database file).
+    Returns ``path``.
+    """
+    mode = PRIVATE_DIR if private else PUBLIC_DIR
+    missing = []
+    for folder in (path, *path.parents):
+        if folder.exists():
+            break
+        missing.append(folder)
+    path.mkdir(parents=True, exist_ok=True)
+    for folder in {*missing, *([path] if fix_existing else [])}:
+        try:
+            os.chmod(folder, mode)
+        except OSError:
+            pass  # not ours (a shared folder): leave it
+    return path
+
+
+def write_atomic(path: Path, data: bytes, *, mode: int = PUBLIC_FILE) -> None:
+    """Write ``data`` to ``path`` so readers never see a half-written file.
+
+    The file gets ``mode`` (default 0644, for published output; pass
+    :data:`PRIVATE_FILE` for state). A folder created for it gets the matching mode.
+    """
+    if not path.parent.is_dir():
+        ensure_dir(path.parent, private=_dir_mode_for(mode) == PRIVATE_DIR)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
     try:
+        os.fchmod(fd, mode)
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
@@ -34,14 +77,19 @@ def write_atomic(path: Path, data: bytes) -> None:
         raise
 
 
-def write_if_changed(path: Path, data: bytes) -> bool:
-    """Write ``data`` atomically unless ``path`` already holds exactly it; True if written."""
+def write_if_changed(path: Path, data: bytes, *, mode: int = PUBLIC_FILE) -> bool:
+    """Write ``data`` atomically unless ``path`` already holds exactly it; True if written.
+
+    An unchanged file keeps its bytes and time but gets ``mode`` if it had another.
+    """
     try:
         if path.read_bytes() == data:
+            if path.stat().st_mode & 0o777 != mode:
+                os.chmod(path, mode)
             return False
     except FileNotFoundError:
         pass
-    write_atomic(path, data)
+    write_atomic(path, data, mode=mode)
     return True
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ConfigError, ContentError, TrustpublishError
-from ..render.social import fit_excerpt
+from ..render.social import ELLIPSIS, fit_excerpt, fit_text
 
 if TYPE_CHECKING:
     from ..workspace.project import Project
@@ -196,6 +196,46 @@ def check_post_channels(project: "Project") -> Iterable[Problem]:
     return post_channel_problems(project)
 
 
+def check_environment(project: "Project") -> Iterable[Problem]:
+    """``TRUSTPUBLISH_*`` values with CR/LF or other control characters (named, never shown)."""
+    from ..env import check_environment as refuse_control_characters
+
+    refuse_control_characters()
+    return ()
+
+
+def check_state(project: "Project") -> Iterable[Problem]:
+    """``state.url`` (or ``TRUSTPUBLISH_STATE_URL``) is a database URL whose driver is installed."""
+    from ..deliver.db import check_state_url
+    from ..env import checked_value
+
+    if checked_value("TRUSTPUBLISH_STATE_URL"):
+        check_state_url(checked_value("TRUSTPUBLISH_STATE_URL"),
+                        key_path="TRUSTPUBLISH_STATE_URL")
+    elif "url" in (project.config.raw.get("state") or {}):
+        config = project.config
+        check_state_url(config.raw["state"]["url"], file=config.path, key_path="state.url",
+                        line=config.lines.line_of("state.url"))
+    return ()
+
+
+def check_timetable(project: "Project") -> Iterable[Problem]:
+    """A warning for each timetable entry that can never fire (``0 9 31 2 *``)."""
+    import datetime as dt
+
+    from ..plan.timetable import never_fires, parse_timetable
+
+    config = project.config
+    now = dt.datetime.now(dt.timezone.utc)  # only bounds the search; any start would do
+    for entry in parse_timetable(config.timetable, list(config.channels)):
+        if never_fires(entry, now):
+            where = f"timetable[{entry.index}].cron"
+            yield Problem("Timetable", f"{where}: {entry.spec[0]!r} never fires (no such date "
+                          "in any year)", str(config.path), config.lines.line_of(where),
+                          "check the day and month fields, e.g. February has no 30th or 31st",
+                          severity="warning")
+
+
 def check_dkim(project: "Project") -> Iterable[Problem]:
     """For each email channel that signs with DKIM: the key loads, and the DNS record to publish."""
     from ..channels.dkim import signer_for
@@ -209,8 +249,9 @@ def check_dkim(project: "Project") -> Iterable[Problem]:
                               f"channels.{name}.dkim"), severity="note")
 
 
-CHECKS: list[Callable[["Project"], Iterable[Problem]]] = [check_posts, check_notes,
-                                                          check_excerpts,
+CHECKS: list[Callable[["Project"], Iterable[Problem]]] = [check_environment, check_state,
+                                                          check_timetable, check_posts,
+                                                          check_notes, check_excerpts,
                                                           check_privacy, check_channel_budgets,
                                                           check_post_channels, check_dkim,
                                                           check_post_images]
@@ -245,18 +286,30 @@ def check_config_only(config_path: Path) -> tuple["Project | None", list[Problem
 
 def budget_problems(project: "Project") -> list[Any]:
     """A Problem for every approved excerpt that does not fit a configured channel of kind
-    ``post`` (digests and feeds have no text budget), counted by the channel class's rules."""
+    ``post`` (digests and feeds have no text budget), counted by the channel class's rules.
+
+    Fitting cuts the text down to at most an ellipsis, so an excerpt fails only when even
+    "…" with its link, title and tags is over the limit: that one render is tried first,
+    and the full fitting (a dozen renders) runs only to describe a failure. This keeps
+    ``check`` fast on long posts (thousands of excerpts).
+    """
     problems: list[Any] = []
     social = project.channels_of_kind("post")
     rules = {name: project.text_rules(name) for name in social}
+    templates = project.templates_dir  # resolved once
     for post in project.posts:
         if not post.approved:
             continue
         targets = [n for n in social if post.channels is None or n in post.channels]
         for excerpt in project.excerpts(post):
             for name in targets:
+                least = fit_text([ELLIPSIS], rules[name], name, social[name],
+                                 link=excerpt.link(name), title=excerpt.title, tags=post.tags,
+                                 templates=templates)
+                if least.fits:
+                    continue
                 fitted = fit_excerpt(excerpt, name, social[name], rules=rules[name],
-                                     tags=post.tags, templates=project.templates_dir)
+                                     tags=post.tags, templates=templates)
                 if not fitted.fits:
                     worst = max(fitted.counts)
                     problems.append(Problem(

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..content.model import Excerpt
+from ..files import write_atomic
 from ..plan.issues import excerpts_per_issue
 from ..render.digest.compose import compose_issue
 from ..render.digest.render import RenderedIssue, preview_recipient, render_issue
@@ -64,11 +65,10 @@ def build_previews(project: "Project", now: dt.datetime) -> list[tuple[RenderedI
         rendered = render_issue(issue, project.templates_dir)
         html, text = rendered.fill(preview_recipient(issue))
         sample = preview_recipient(issue, email="sample.reader@example.com", name="Sample Reader")
-        out_dir.mkdir(parents=True, exist_ok=True)
         files = [out_dir / f"{issue.id}{ext}" for ext in (".html", ".txt", ".eml")]
-        files[0].write_text(html, encoding="utf-8")
-        files[1].write_text(text, encoding="utf-8")
-        files[2].write_bytes(rendered.message_for(sample, now=now))
+        write_atomic(files[0], html.encode("utf-8"))
+        write_atomic(files[1], text.encode("utf-8"))
+        write_atomic(files[2], rendered.message_for(sample, now=now))
         results.append((rendered, files))
     return results
 

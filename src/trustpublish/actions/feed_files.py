@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..plan.privacy_rules import PrivacyRules, publishable, rules_for
 from ..errors import StateError
-from ..files import write_if_changed
+from ..files import PRIVATE_FILE, write_if_changed
 from ..render.feeds.archive import FORMATS, archive_name, paginate
 from ..render.feeds.dates import empty_record, feed_updated, resolve_updated
 from ..render.feeds.excerpts import excerpt_feed_items, timetable_slots
@@ -161,7 +161,8 @@ def build_feeds(project: "Project", now: dt.datetime) -> list[Path]:
         written += files
         changed += fresh
 
-    write_if_changed(record_path, (json.dumps(record, indent=1, sort_keys=True) + "\n").encode())
+    write_if_changed(record_path, (json.dumps(record, indent=1, sort_keys=True) + "\n").encode(),
+                     mode=PRIVATE_FILE)
     if site.websub_hub and changed:
         from ..channels.websub import ping
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..deliver.engine import DeliveryEngine, open_state
+from ..files import write_atomic
 from ..plan.planner import excerpt_index
 from ..render.preview import PREVIEW_DAYS, preview_cards, preview_page
 
@@ -35,11 +36,9 @@ def build_preview_site(project: "Project", now: dt.datetime) -> list[Path]:
     emails = []
     for name, html in pages.items():
         page = out / name
-        page.parent.mkdir(parents=True, exist_ok=True)
-        page.write_text(html, encoding="utf-8")
+        write_atomic(page, html.encode("utf-8"))
         emails.append(page)
     html = preview_page(config.site, cards, now, config.zone, templates=project.templates_dir)
-    out.mkdir(parents=True, exist_ok=True)
     index_page = out / "index.html"
-    index_page.write_text(html, encoding="utf-8")
+    write_atomic(index_page, html.encode("utf-8"))
     return [index_page, *sorted(emails)]

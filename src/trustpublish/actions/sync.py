@@ -22,8 +22,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import os
-import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +30,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from ..errors import ContentError
+from ..files import PRIVATE_FILE, write_atomic
 from ..sources import Entry, SourceSpec, SourceUnavailable, fetch_source, sources_from_config
 
 __all__ = ["SyncLine", "SyncReport", "state_path", "sync_source", "sync_sources"]
@@ -81,18 +80,6 @@ def _load_state(path: Path, url: str) -> dict[str, Any]:
         data["etag"] = data["last_modified"] = None
     data["url"] = url
     return data
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _sha(data: bytes) -> str:
@@ -226,7 +213,7 @@ def sync_source(spec: SourceSpec, *, posts_dir: Path, state_dir: Path, defaults:
             say("warning", f"{entry.title!r} could not be read: {exc.message}")
             continue
         if not dry_run:
-            _write_atomic(path, text)
+            write_atomic(path, text)  # a post: an ordinary file (0644)
         taken.add(slug)
         entries[entry.key] = {"slug": slug, "fingerprint": fingerprint, "written": _sha(text),
                               "link": entry.link, "gone": False,
@@ -245,7 +232,8 @@ def sync_source(spec: SourceSpec, *, posts_dir: Path, state_dir: Path, defaults:
     if not dry_run:
         if not retry_later:
             state["etag"], state["last_modified"] = result.etag, result.last_modified
-        _write_atomic(record_path, json.dumps(state, indent=1, sort_keys=True).encode("utf-8"))
+        write_atomic(record_path, json.dumps(state, indent=1, sort_keys=True).encode("utf-8"),
+                     mode=PRIVATE_FILE)  # in state/
     return out
 
 

@@ -80,19 +80,26 @@ class WebhookUrlChannel(ApiChannel):
 
 
 def image_candidates(root: Path | None, image: str) -> list[Path]:
-    """Where a local ``image:`` may be: under the project folder, under ``posts/``, or as
-    given (absolute, or relative to the current folder). A URL has no candidates."""
-    if "://" in image:
+    """Where a local ``image:`` may be: under the project folder or under ``posts/`` (a
+    leading ``/`` means the project folder, never the machine's root). A URL has none."""
+    if "://" in image or not image:
         return []
-    path = Path(image)
-    out = [root / image.lstrip("/"), root / "posts" / image.lstrip("/")] \
-        if not path.is_absolute() and root is not None else []
-    return [*out, path]
+    if root is None:
+        return [Path(image)]
+    return [root / image.lstrip("/"), root / "posts" / image.lstrip("/")]
 
 
 def local_image(root: Path | None, image: str | None) -> Path | None:
-    """The post image as a local file (relative to the project), or None for URLs/missing."""
-    for candidate in image_candidates(root, image or ""):
-        if candidate.is_file():
-            return candidate
+    """The post image as a local file inside the project, or None for URLs/missing.
+
+    A path resolving outside the project (``/etc/passwd``, ``../x``, a symlink out) is
+    never returned: it would be uploaded to a public platform.
+    """
+    if not image or "://" in image or root is None:
+        return None
+    base = root.resolve()
+    for candidate in image_candidates(root, image):
+        resolved = candidate.resolve()
+        if resolved.is_relative_to(base) and resolved.is_file():
+            return resolved
     return None

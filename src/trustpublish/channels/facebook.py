@@ -83,6 +83,8 @@ class FacebookChannel(ApiChannel):
             error = response.json().get("error") or {}
         except (ValueError, AttributeError):
             return None
+        if not isinstance(error, dict):  # not Graph's shape (a proxy's or a test server's)
+            return None
         code = error.get("code")
         said = self.http.scrub(str(error.get("message", "")))
         if code in RATE_CODES:

@@ -18,8 +18,11 @@
                                         else :class:`OutcomeUnknown`
   ====================================  ==============================================
 
-Every message passes through :meth:`HttpClient.scrub`, which replaces each secret
-(raw and URL-quoted) with ``***``. This module is only imported by adapters.
+Every message passes through :meth:`HttpClient.scrub`, which is the project's one
+redaction layer (:func:`trustpublish.redact.redact`): the client's secrets are
+registered there, so they are masked (raw, URL-encoded, JSON-escaped, and a secret
+URL's path) in every message anywhere, not only here. This module is only imported
+by adapters.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ import json
 import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 import requests
 
@@ -43,6 +46,7 @@ from ..errors import (
     RateLimited,
     RetryableFailure,
 )
+from ..redact import redact, register
 
 __all__ = ["HttpClient", "check_base_url", "is_loopback", "retry_after_of", "platform_message",
            "DEFAULT_TIMEOUT", "timeout_from"]
@@ -185,6 +189,7 @@ class HttpClient:
         self.idempotent = idempotent
         self.timeout = timeout
         self._secrets = [str(s) for s in secrets if s]
+        register(*self._secrets, owner=self)
         self.session = requests.Session()
         self.session.headers["User-Agent"] = USER_AGENT
         if headers:
@@ -193,13 +198,11 @@ class HttpClient:
     def add_secret(self, value: str | None) -> None:
         if value:
             self._secrets.append(str(value))
+            register(value, owner=self)
 
     def scrub(self, text: str) -> str:
-        """``text`` with every secret (raw or URL-quoted) replaced by ``***``."""
-        for value in sorted(self._secrets, key=len, reverse=True):
-            for form in {value, quote(value, safe=""), quote(value)}:
-                text = text.replace(form, "***")
-        return text
+        """``text`` with every known secret replaced by ``***`` (the one redaction layer)."""
+        return redact(text, self._secrets)
 
     def url(self, path: str) -> str:
         return path if path.startswith(("http://", "https://")) else f"{self.base_url}{path}"

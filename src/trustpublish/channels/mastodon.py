@@ -48,7 +48,7 @@ from ..errors import (
     RetryableFailure,
     ThreadBroken,
 )
-from ..files import write_atomic
+from ..files import PRIVATE_FILE, write_atomic
 from ..render.social import Budget, TextRules, count_urls_as
 from .api import ApiChannel, local_image
 from .http import HttpClient, timeout_from
@@ -133,7 +133,8 @@ def _fetch_limits(http: HttpClient, base: str, state_dir: Path) -> dict[str, int
     limits = {"max_characters": int(statuses.get("max_characters", DEFAULT_LIMIT)),
               "characters_reserved_per_url": int(statuses.get("characters_reserved_per_url",
                                                               DEFAULT_URL_LENGTH))}
-    write_atomic(mastodon_cache_path(state_dir, base), json.dumps(limits).encode() + b"\n")
+    write_atomic(mastodon_cache_path(state_dir, base), json.dumps(limits).encode() + b"\n",
+                 mode=PRIVATE_FILE)
     return limits
 
 

@@ -16,7 +16,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from ..files import write_atomic
+from ..files import PRIVATE_FILE, write_atomic
+from ..redact import redact
 from .base import Channel, Delivery, Result
 
 __all__ = ["OutboxChannel"]
@@ -44,7 +45,7 @@ class OutboxChannel(Channel):
         name = _safe_name(delivery.id)
         if delivery.message is not None:
             path = self.folder / f"{name}.eml"
-            write_atomic(path, delivery.message)
+            write_atomic(path, delivery.message, mode=PRIVATE_FILE)
         else:
             describe = getattr(self.real, "outbox_request", None)
             request: dict[str, Any]
@@ -55,5 +56,6 @@ class OutboxChannel(Channel):
                            "delivery": delivery.id, "item": delivery.item_id,
                            "parts": list(delivery.parts), "link": delivery.link}
             path = self.folder / f"{name}.json"
-            write_atomic(path, json.dumps(request, indent=2, ensure_ascii=False).encode() + b"\n")
+            body = json.dumps(request, indent=2, ensure_ascii=False)
+            write_atomic(path, redact(body).encode() + b"\n", mode=PRIVATE_FILE)
         return Result(remote_id=delivery.id, url=path.as_uri(), detail={"outbox": str(path)})

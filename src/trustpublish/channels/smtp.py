@@ -246,9 +246,18 @@ class SmtpChannel(Channel):
         if conn.does_esmtp and conn.has_extn("pipelining") and \
                 delivery.sender.isascii() and delivery.recipient.isascii():
             return self._publish_pipelined(conn, delivery)
+        options: list[str] = []
+        if not (delivery.sender.isascii() and delivery.recipient.isascii()):
+            if not conn.has_extn("smtputf8"):  # (domains are stored as punycode already)
+                raise PermanentFailure(
+                    f"the address {delivery.recipient} has non-ASCII letters before the @, "
+                    f"and {self._where()} does not offer SMTPUTF8", channel=self.name,
+                    hint="ask the subscriber for an ASCII address, or use a mail server "
+                         "that supports SMTPUTF8")
+            options = ["SMTPUTF8"]  # smtplib then sends the commands as UTF-8
         stage = "starting the message"
         try:
-            code, resp = conn.mail(delivery.sender)
+            code, resp = conn.mail(delivery.sender, options)
             if code != 250:
                 conn.rset()
                 raise self._reply_error(code, resp, "giving the sender")

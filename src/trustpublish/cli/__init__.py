@@ -2,7 +2,9 @@
 
 Commands live in small modules and are imported only when run, so
 ``trustpublish --help`` stays fast. Every :class:`~trustpublish.errors.TrustpublishError`
-becomes one ``Kind: message`` line plus a hint and a documented exit code;
+becomes one ``Kind: message`` line plus a hint and a documented exit code (both
+through :func:`trustpublish.cli.app.one_line`: secrets redacted, control characters
+escaped);
 anything else keeps its traceback (it is a bug, not a user mistake).
 
 Exit codes: 0 success · 1 problems found or a delivery failed · 2 usage error ·
@@ -18,7 +20,7 @@ from typing import Any
 
 import click
 
-from .app import App
+from .app import App, one_line
 
 __all__ = ["main", "cli", "COMMANDS", "EXIT_CODES"]
 
@@ -126,20 +128,25 @@ def _exit_code(exc: BaseException) -> int:
 def main(argv: list[str] | None = None) -> Any:
     """Console-script entry point."""
     from ..errors import TrustpublishError
+    from ..redact import install_log_redaction
 
+    install_log_redaction()
     try:
         return cli.main(args=argv, prog_name="trustpublish", standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)
         sys.exit(130)
     except click.ClickException as exc:
-        exc.show()
+        if isinstance(exc, click.UsageError) and exc.ctx is not None:
+            click.echo(exc.ctx.get_usage(), err=True)
+        click.echo(f"Error: {one_line(exc.format_message())}", err=True)
         sys.exit(exc.exit_code)
     except TrustpublishError as exc:
-        labelled = exc.message.startswith(f"{exc.kind}: ")
-        click.echo(exc.message if labelled else f"{exc.kind}: {exc.message}", err=True)
+        message = one_line(exc.message)
+        labelled = message.startswith(f"{exc.kind}: ")
+        click.echo(message if labelled else f"{exc.kind}: {message}", err=True)
         if exc.hint:
-            click.echo(f"  hint: {exc.hint}", err=True)
+            click.echo(f"  hint: {one_line(exc.hint)}", err=True)
         sys.exit(_exit_code(exc))
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)

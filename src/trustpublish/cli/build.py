@@ -17,6 +17,7 @@ def build(app: App, only: tuple[str, ...]) -> None:
     unknown = [o for o in only if o not in BUILDERS]
     if unknown:
         raise click.UsageError(f"unknown output {unknown[0]!r}; known: {', '.join(BUILDERS)}")
+    app.warn_unreadable_posts()
     written = build_all(app.project, app.now(), list(only) or None)
     if app.as_json:
         app.print_json({k: [str(p) for p in v] for k, v in written.items()})
@@ -28,6 +29,6 @@ def build(app: App, only: tuple[str, ...]) -> None:
                 shown = path.relative_to(root)
             except ValueError:
                 shown = path
-            app.info(f"[green]wrote[/green] {shown}  ({name})")
+            app.info("[green]wrote[/green] {}  ({})", shown, name)
     if not any(written.values()):
         app.info("nothing to build")

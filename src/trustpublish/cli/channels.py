@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from .app import App
+from .app import App, plain
 
 __all__ = ["publish"]
 
@@ -55,8 +55,9 @@ def publish(app: App, excerpt_id: str, channel_name: str) -> None:
                         "outbox": outbox})
     elif record.state == "sent":
         if outbox and app.verbosity >= 0:
-            click.echo(f"No credentials for {channel_name}: wrote {record.remote}", err=True)
-        click.echo(record.remote or "sent")
+            click.echo(plain(f"No credentials for {channel_name}: wrote {record.remote}"),
+                       err=True)
+        click.echo(plain(record.remote or "sent"))
     if record.state != "sent":
         raise _not_sent(record, channel_name)
     del report
@@ -91,4 +92,4 @@ def _show(app: App, parts: tuple[str, ...], counts: tuple[int, ...], limit: int 
         return
     for i, (part, counted) in enumerate(zip(parts, counts), start=1):
         click.echo(f"--- part {i}/{len(parts)}: {counted}/{limit or '∞'} {counted_as}")
-        click.echo(part)
+        click.echo(plain(part))

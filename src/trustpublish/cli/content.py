@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from .app import App
+from .app import App, cell
 
 pass_app = click.make_pass_decorator(App)
 
@@ -33,7 +33,7 @@ def init(app: App, directory: Path, force: bool) -> None:
                 shutil.copytree(src, directory / item, dirs_exist_ok=True)
             elif src.exists():
                 shutil.copy2(src, directory / item)
-    app.info(f"Created a trustpublish project in [bold]{directory}[/bold].")
+    app.info("Created a trustpublish project in [bold]{}[/bold].", directory)
     app.info(f"Next: cd {directory} && trustpublish check && trustpublish plan")
 
 
@@ -64,16 +64,16 @@ def check(app: App, fatal: bool, privacy_report: bool) -> None:
         for p in problems:
             where = f"{p.file}:{p.line}: " if p.file and p.line else (f"{p.file}: " if p.file else "")
             colour = "red" if p in failing else ("cyan" if p.severity == "note" else "yellow")
-            app.console.print(f"[{colour}]{p.kind}[/{colour}]: {where}{p.message}", soft_wrap=True)
+            app.line(f"[{colour}]{{}}[/{colour}]: {{}}{{}}", p.kind, where, p.message)
             if p.hint:
-                app.console.print(f"  hint: {p.hint}", soft_wrap=True)
+                app.line(f"  hint: {p.hint}")
         if project is not None:
             n = len(project.posts)
             posts = f"{n} post{'s' * (n != 1)}"
             if failing:
                 app.info(f"{posts} read; {len(failing)} problem{'s' * (len(failing) != 1)} to fix.")
             else:
-                app.info(f"[green]OK[/green]: schedule.yaml and {posts} look good.")
+                app.info("[green]OK[/green]: schedule.yaml and {} look good.", posts)
     if failing:
         raise SystemExit(1)
 
@@ -137,7 +137,7 @@ def split(app: App, post: str) -> None:
         return
     from rich.table import Table
 
-    table = Table(title=f"{the_post.title} — {len(excerpts)} excerpts", show_lines=False)
+    table = Table(title=cell(f"{the_post.title} — {len(excerpts)} excerpts"), show_lines=False)
     table.add_column("#", justify="right")
     table.add_column("id", overflow="fold", min_width=24)
     table.add_column("title")
@@ -145,9 +145,12 @@ def split(app: App, post: str) -> None:
     table.add_column("teaser")
     lo, hi = project.config.split.min_words, project.config.split.max_words
     for e in excerpts:
-        words = str(e.words) if lo <= e.words <= hi else f"[yellow]{e.words}[/yellow]"
-        table.add_row(str(e.position), e.id.split("/", 1)[1], e.title, words, e.teaser)
-    app.console.print(table)
+        words = cell(e.words)
+        if not lo <= e.words <= hi:
+            words.stylize("yellow")
+        table.add_row(cell(e.position), cell(e.id.split("/", 1)[1]), cell(e.title), words,
+                      cell(e.teaser))
+    app.table(table)
 
 
 @click.command("import")
@@ -184,4 +187,5 @@ def import_(app: App, source: str, output: Path | None, to_stdout: bool) -> None
         return
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(markdown, encoding="utf-8")
-    app.info(f"Wrote [bold]{target}[/bold] (status: draft). Review it, then set `status: approved`.")
+    app.info("Wrote [bold]{}[/bold] (status: draft). Review it, then set `status: approved`.",
+             target)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .app import App
+from .app import App, plain
 
 
 @click.command()
@@ -51,7 +51,7 @@ def preview(app: App, channel: str | None, no_open: bool, whole_site: bool) -> N
                          "files": [str(f) for f in files]} for r, files in results])
     else:
         for rendered, files in results:
-            click.echo(f"{rendered.issue.channel}: {rendered.subject}")
+            click.echo(plain(f"{rendered.issue.channel}: {rendered.subject}"))
             for path in files:
                 click.echo(f"  {path}")
     if not no_open:

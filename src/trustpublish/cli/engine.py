@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from .app import App
+from .app import App, cell
 
 if TYPE_CHECKING:
     from ..deliver.engine import DeliveryEngine
@@ -32,9 +32,11 @@ def _local(app: App, value: dt.datetime) -> str:
     return value.astimezone(app.project.config.zone).strftime("%a %Y-%m-%d %H:%M %Z")
 
 
-def _state(state: str) -> str:
-    colour = STATE_COLOURS.get(state, "white")
-    return f"[{colour}]{state}[/{colour}]"
+def _state(state: str) -> Any:
+    """A state as a coloured table cell (never read as markup)."""
+    text = cell(state)
+    text.stylize(STATE_COLOURS.get(state, "white"))
+    return text
 
 
 @click.command()
@@ -57,21 +59,22 @@ def plan(app: App, start: str | None, days: int) -> None:
             raise TrustpublishError(f"--from {start!r} is not a date",
                                     hint="write it like 2026-12-01") from None
         begin = (value if value.tzinfo else value.replace(tzinfo=zone)).astimezone(dt.timezone.utc)
+    app.warn_unreadable_posts()
     rows = _engine(app).plan(begin, begin + dt.timedelta(days=days), now)
     if app.as_json:
         app.print_json([r.as_dict() for r in rows])
         return
     from rich.table import Table
 
-    table = Table(title=f"Plan: {days} days from {_local(app, begin)}", title_justify="left")
+    table = Table(title=cell(f"Plan: {days} days from {_local(app, begin)}"), title_justify="left")
     for column in ("when", "channel", "what", "state"):
         table.add_column(column)
     for r in rows:
         what = r.item or ("(nothing approved to send)" if r.state == "empty" else "")
         if r.issue_number:
             what += f" ({', '.join(r.excerpts)})"
-        table.add_row(_local(app, r.when), r.channel, what, _state(r.state))
-    app.console.print(table)
+        table.add_row(cell(_local(app, r.when)), cell(r.channel), cell(what), _state(r.state))
+    app.table(table)
     if not rows:
         app.info("No slots in this period. Add entries under `timetable:` in schedule.yaml.")
 
@@ -84,6 +87,7 @@ def run(app: App, once: bool) -> None:
     from .sync import sync_before_round
 
     sync_before_round(app)  # sources: in schedule.yaml → new articles first
+    app.warn_unreadable_posts()
     if once or app.dry_run:
         with _progress_bar(app) as progress:
             from ..actions.build import refresh_feeds
@@ -95,7 +99,7 @@ def run(app: App, once: bool) -> None:
             app.print_json({"counts": dict(report.counts), "lines": report.lines})
         else:
             for line in report.lines:
-                app.console.print(line, soft_wrap=True, markup=False)
+                app.line(line)
             summary = ", ".join(f"{n} {k}" for k, n in sorted(report.counts.items())) or "nothing due"
             app.info(("Dry run: " if app.dry_run else "Done: ") + summary)
         if not report.ok:
@@ -177,7 +181,7 @@ def status(app: App) -> None:
                         "bounces": bounced})
         return
     summary = ", ".join(f"{n} {k}" for k, n in sorted(counts.items())) or "no deliveries yet"
-    app.console.print(f"Deliveries: {summary}")
+    app.line(f"Deliveries: {summary}")
     _print_bounces(app, bounced)
     for w in waiting:
         what = f"{w.item} → {w.channel}" + (f" ({len(w.ids)} recipients)" if len(w.ids) > 1
@@ -187,7 +191,7 @@ def status(app: App) -> None:
                           soft_wrap=True)
         app.console.print(f"    what to do: {w.action}", soft_wrap=True, markup=False)
     for p in upcoming:
-        app.console.print(f"Next: {_local(app, p.when)}  {p.channel}  {p.item or '(nothing)'}")
+        app.line(f"Next: {_local(app, p.when)}  {p.channel}  {p.item or '(nothing)'}")
 
 
 def _bounces(engine: Any) -> dict[str, dict[str, int]]:
@@ -231,13 +235,14 @@ def history(app: App, channel: str | None, states: tuple[str, ...], limit: int) 
         table.add_column(column)
     for r in rows:
         slot = r.when.astimezone(zone).strftime("%m-%d %H:%M") if r.when else ""
-        cells = [str(r.id), slot, r.channel, r.item or "-"] + ([r.recipient or ""] if with_to else [])
+        cells = [cell(v) for v in [r.id, slot, r.channel, r.item or "-"]
+                 + ([r.recipient or ""] if with_to else [])]
         remote = r.remote or ""
         if remote.startswith("file://"):  # the outbox: the file name is what matters
             remote = "outbox/…/" + remote.rsplit("/", 1)[-1]
-        table.add_row(*cells, _state(r.state), str(r.attempts),
-                      remote if r.state == "sent" else (r.error or ""))
-    app.console.print(table)
+        table.add_row(*cells, _state(r.state), cell(r.attempts),
+                      cell(remote if r.state == "sent" else (r.error or "")))
+    app.table(table)
     _print_bounces(app, _bounces(engine))
 
 
@@ -247,7 +252,8 @@ def history(app: App, channel: str | None, states: tuple[str, ...], limit: int) 
 def retry(app: App, delivery_id: int) -> None:
     """Send a failed delivery again on the next run."""
     row = _engine(app).retry(delivery_id, app.now())
-    app.info(f"#{row.id} {row.item} → {row.channel} is planned again; `trustpublish run --once` sends it.")
+    app.info(f"#{row.id} {row.item} → {row.channel} is planned again; "
+             "`trustpublish run --once` sends it.")
 
 
 @click.command()

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from .app import App
+from .app import App, one_line, plain
 
 if TYPE_CHECKING:
     from ..deliver.subscribers import Subscribers
@@ -45,12 +45,15 @@ def subscribers_import(app: App, csv_file: Path) -> None:
     if app.dry_run:
         app.info("Dry run: nothing imported.")
         return
-    report = _store(app).import_csv(csv_file, app.now())
+    from ..actions.email_previews import email_channels
+
+    report = _store(app).import_csv(csv_file, app.now(),
+                                    channels=list(email_channels(app.project)))
     if app.as_json:
         app.print_json(report.as_dict())
     else:
         for bad in report.bad:
-            click.echo(f"{csv_file}:{bad.line}: {bad.message}", err=True)
+            click.echo(one_line(f"{csv_file}:{bad.line}: {bad.message}"), err=True)
         app.info(f"Imported {csv_file}: {report.added} added, {report.updated} updated, "
                  f"{report.kept_unsubscribed} kept unsubscribed, {len(report.bad)} bad")
         if report.bad:
@@ -78,8 +81,8 @@ def subscribers_list(app: App, status: str | None) -> None:
         return
     n = 0
     for n, s in enumerate(store.iter_all(status), start=1):
-        click.echo(f"{s.email}\t{s.name}\t{s.status}\t{' '.join(s.channels) or '(all)'}\t"
-                   f"{s.consent_source} {s.consent_at}".rstrip())
+        click.echo(plain(f"{s.email}\t{s.name}\t{s.status}\t{' '.join(s.channels) or '(all)'}\t"
+                         f"{s.consent_source} {s.consent_at}".rstrip()))
     app.info(f"{n} subscriber{'s' * (n != 1)}")
 
 
@@ -276,7 +279,13 @@ def serve(app: App, host: str, port: int) -> None:
     wsgi = make_app(signer, unsubscribe, site_title=project.config.site.title,
                     dist_dir=project.dist_dir, language=project.config.site.language,
                     subscribe=pages, bounces=_bounce_hooks(app, key))
-    server = make_server(wsgi, host, port)
+    try:
+        server = make_server(wsgi, host, port)
+    except OSError as exc:
+        from ..errors import TrustpublishError
+
+        raise TrustpublishError(f"cannot listen on {host}:{port} ({exc.strerror or exc})",
+                                hint="choose another --port, or stop what is using it") from None
     app.info(f"Serving http://{host}:{server.server_port}/subscribe, /unsubscribe and /preview/ "
              "(Ctrl-C stops)")
     try:
@@ -284,4 +293,4 @@ def serve(app: App, host: str, port: int) -> None:
     except KeyboardInterrupt:
         pass
     finally:
-        server.server_close()
+        server.shutdown()

@@ -17,9 +17,8 @@ _STYLE = {"new": "green", "updated": "green", "kept": "yellow", "gone": "cyan",
 
 def _print(app: App, report) -> None:  # type: ignore[no-untyped-def]
     for line in report.lines:
-        style = _STYLE.get(line.level, "")
-        app.console.print(f"[{style}]{line.level}[/{style}] {line.source}: {line.message}",
-                          soft_wrap=True, highlight=False)
+        style = _STYLE.get(line.level, "default")  # the message comes from the web: escaped
+        app.line(f"[{style}]{{}}[/{style}] {{}}: {{}}", line.level, line.source, line.message)
 
 
 @click.command()

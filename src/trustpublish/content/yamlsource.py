@@ -3,6 +3,12 @@
 ``load_yaml(text)`` returns the plain data and a :class:`LineMap` from key paths
 (``timetable[2].cron``) to 1-based lines. Duplicate mapping keys are errors (YAML
 silently keeps the last one, which hides mistakes). Only safe YAML is loaded.
+
+Every failure is a :class:`YamlSyntaxError` with a line, including values PyYAML
+recognises but cannot build (``date: 2025-13-45`` or ``at: [2026-02-30]`` raise a
+bare ValueError inside its constructor): the caller names the file and key path.
+A document that expands to more than :data:`MAX_VALUES` values (aliases multiplying
+one another, the "billion laughs") is refused instead of exhausting time and memory.
 """
 
 from __future__ import annotations
@@ -12,15 +18,20 @@ from typing import Any
 
 import yaml
 
-__all__ = ["LineMap", "YamlSyntaxError", "load_yaml", "join_path"]
+__all__ = ["LineMap", "YamlSyntaxError", "load_yaml", "join_path", "MAX_VALUES"]
+
+#: the most values (scalars, lists, mappings, aliases counted each time) one document may hold
+MAX_VALUES = 200_000
 
 
 class YamlSyntaxError(ValueError):
     """YAML that cannot be parsed; ``line`` is 1-based."""
 
-    def __init__(self, message: str, line: int | None) -> None:
+    def __init__(self, message: str, line: int | None, key_path: str | None = None) -> None:
         super().__init__(message)
         self.line = line
+        self.key_path = key_path
+        self.problem = message
 
 
 @dataclass
@@ -46,12 +57,42 @@ def join_path(parent: str, key: str | int) -> str:
     return f"{parent}.{key}" if parent else str(key)
 
 
-def _construct(node: yaml.Node, path: str, lines: LineMap, loader: yaml.SafeLoader) -> Any:
+def _scalar(node: yaml.Node, path: str, loader: yaml.SafeLoader) -> Any:
+    """Build one value; a value the constructor cannot build is a YamlSyntaxError."""
+    try:
+        return loader.construct_object(node, deep=True)
+    except yaml.YAMLError:
+        raise
+    except (ValueError, TypeError, OverflowError, ArithmeticError) as exc:
+        value = getattr(node, "value", "")
+        shown = repr(value) if isinstance(value, str) else "this value"
+        if node.tag.endswith(":timestamp"):
+            reason = f"{shown} is not a real date ({exc})"
+            hint = "; write a date that exists, like 2026-02-28, or quote it to keep it as text"
+        else:
+            reason, hint = f"{shown} cannot be read ({exc})", "; quote it to keep it as text"
+        error = YamlSyntaxError(f"{reason}{hint}", node.start_mark.line + 1, path or None)
+        raise error from None
+
+
+_SEQ, _MAP = "tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"
+
+
+def _construct(node: yaml.Node, path: str, lines: LineMap, loader: yaml.SafeLoader,
+               budget: list[int] | None = None) -> Any:
+    budget = budget if budget is not None else [MAX_VALUES]
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise YamlSyntaxError(f"the document holds more than {MAX_VALUES} values (are aliases "
+                              "like *name repeating each other?)", node.start_mark.line + 1)
     lines.lines.setdefault(path, node.start_mark.line + 1)
+    if node.tag not in (_SEQ, _MAP) and not isinstance(node, yaml.ScalarNode):
+        raise YamlSyntaxError(f"unsupported tag {node.tag!r} (only plain YAML is read)",
+                              node.start_mark.line + 1, path or None)
     if isinstance(node, yaml.MappingNode):
         result: dict[Any, Any] = {}
         for key_node, value_node in node.value:
-            key = loader.construct_object(key_node, deep=True)
+            key = _scalar(key_node, path, loader)
             if isinstance(key, (list, dict)):
                 raise YamlSyntaxError("a mapping key must be a plain value", key_node.start_mark.line + 1)
             child = join_path(path, str(key))
@@ -61,11 +102,12 @@ def _construct(node: yaml.Node, path: str, lines: LineMap, loader: yaml.SafeLoad
                     key_node.start_mark.line + 1,
                 )
             lines.lines[child] = key_node.start_mark.line + 1
-            result[key] = _construct(value_node, child, lines, loader)
+            result[key] = _construct(value_node, child, lines, loader, budget)
         return result
     if isinstance(node, yaml.SequenceNode):
-        return [_construct(item, join_path(path, i), lines, loader) for i, item in enumerate(node.value)]
-    return loader.construct_object(node, deep=True)
+        return [_construct(item, join_path(path, i), lines, loader, budget)
+                for i, item in enumerate(node.value)]
+    return _scalar(node, path, loader)
 
 
 def load_yaml(text: str, *, first_line: int = 1) -> tuple[Any, LineMap]:
@@ -86,6 +128,10 @@ def load_yaml(text: str, *, first_line: int = 1) -> tuple[Any, LineMap]:
         raise YamlSyntaxError(problem, line) from exc
     except yaml.YAMLError as exc:
         raise YamlSyntaxError(str(exc), None) from exc
+    except RecursionError:
+        line = first_line + len(text) - len(text.lstrip("\n"))
+        raise YamlSyntaxError("the document is nested too deeply (or an alias *name refers "
+                              "to itself)", line) from None
     except YamlSyntaxError as exc:
         exc.line = exc.line + first_line - 1 if exc.line else None
         raise

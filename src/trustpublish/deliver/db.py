@@ -9,10 +9,18 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine, create_engine
 
+from ..env import checked_value
+from ..files import PRIVATE_FILE, ensure_dir
+
 if TYPE_CHECKING:
     from ..workspace.project import Project
 
-__all__ = ["metadata", "open_engine", "open_state", "state_url"]
+__all__ = ["metadata", "open_engine", "open_state", "state_url", "check_state_url",
+           "DRIVER_HINTS"]
+
+#: what to install for a database type whose driver is missing
+DRIVER_HINTS = {"postgresql": "pip install 'psycopg[binary]'", "mysql": "pip install pymysql",
+                "mariadb": "pip install pymysql"}
 
 #: One MetaData for every table; modules declare their tables on it.
 metadata = MetaData()
@@ -20,10 +28,74 @@ metadata = MetaData()
 
 def state_url(state_dir: Path, configured: str | None = None) -> str:
     """The database URL: env ``TRUSTPUBLISH_STATE_URL``, then config, then SQLite in ``state_dir``."""
-    url = os.environ.get("TRUSTPUBLISH_STATE_URL") or configured
-    if url:
-        return url
+    from_env = checked_value("TRUSTPUBLISH_STATE_URL")
+    if from_env:
+        check_state_url(from_env, key_path="TRUSTPUBLISH_STATE_URL")
+        return from_env
+    if configured is not None:
+        check_state_url(configured, key_path="state.url")
+        return str(configured)
     return f"sqlite:///{(state_dir / 'trustpublish.db').resolve()}"
+
+
+def check_state_url(url: object, *, key_path: str = "state.url", file: Path | None = None,
+                    line: int | None = None) -> None:
+    """Raise ConfigError unless ``url`` is a SQLAlchemy URL whose driver is installed.
+
+    Messages name the database type, never the URL (it may hold a password).
+    """
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+    from ..errors import ConfigError
+
+    def fail(message: str, hint: str) -> ConfigError:
+        return ConfigError(message, file=file, key_path=key_path, line=line, hint=hint)
+
+    example = "sqlite:///state/trustpublish.db or postgresql+psycopg://user@host/db"
+    if not isinstance(url, str) or not url.strip():
+        raise fail("must be a database URL", f"write it like {example}")
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):
+        raise fail("is not a database URL (the value is not shown)",
+                   f"write it like {example}") from None
+    kind = parsed.get_backend_name()
+    try:
+        dialect = parsed.get_dialect()
+    except NoSuchModuleError:
+        raise fail(f"unknown database type {parsed.drivername!r}",
+                   "use sqlite or postgresql+psycopg") from None
+    try:
+        dialect.import_dbapi()
+    except ImportError as exc:
+        raise fail(f"the driver for {parsed.drivername!r} is not installed "
+                   f"(module {exc.name or 'unknown'} is missing)",
+                   DRIVER_HINTS.get(kind, "install the database driver package")) from None
+
+
+def _private_sqlite_file(path: Path) -> None:
+    """Create the SQLite file 0600 in a 0700 folder before SQLite opens it.
+
+    SQLite creates its ``-wal`` and ``-shm`` files with the database file's mode, so
+    they are private too. An existing file with a wider mode is corrected with chmod only:
+    opening and closing an SQLite file outside SQLite would drop this process's POSIX
+    locks on it, and another process could then checkpoint away a live WAL.
+    """
+    if str(path) in ("", ":memory:"):
+        return
+    ensure_dir(path.parent, private=True, fix_existing=path.parent.name == "state")
+    if not path.exists():
+        try:
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE))
+        except FileExistsError:
+            pass  # made meanwhile by another process: only its mode is checked below
+    for file in (path, Path(f"{path}-wal"), Path(f"{path}-shm"), Path(f"{path}-journal")):
+        try:
+            if file.stat().st_mode & 0o777 != PRIVATE_FILE:
+                os.chmod(file, PRIVATE_FILE)
+        except FileNotFoundError:
+            pass
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -38,7 +110,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 def open_engine(url: str, *, create: bool = True) -> Engine:
     """An Engine for ``url`` with every table created (SQLite folders made as needed)."""
     if url.startswith("sqlite:///"):
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        _private_sqlite_file(Path(url.removeprefix("sqlite:///").split("?", 1)[0]))
         engine = create_engine(url, future=True)
         event.listen(engine, "connect", _sqlite_pragmas)
     else:

@@ -50,6 +50,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Engine
 
 from ..errors import StateError
+from ..redact import redact
 from .db import metadata
 
 _CHUNK = 1000
@@ -152,7 +153,8 @@ def _delivery(row: Any, when: str | None = None) -> DeliveryRecord:
     return DeliveryRecord(row.id, row.key, row.slot_id, row.channel, row.item, row.recipient,
                           row.state, row.attempts,
                           from_iso(row.next_attempt_at) if row.next_attempt_at else None,
-                          row.remote, row.error, from_iso(row.created_at), from_iso(row.updated_at),
+                          row.remote, redact(row.error) if row.error else row.error,
+                          from_iso(row.created_at), from_iso(row.updated_at),
                           from_iso(when) if when else None, row.claimed_by)
 
 
@@ -416,9 +418,9 @@ class Ledger:
         values: dict[str, Any] = {"state": state, "updated_at": iso(now),
                                   "next_attempt_at": iso(next_attempt_at) if next_attempt_at else None}
         if remote is not None:
-            values["remote"] = remote
+            values["remote"] = redact(remote)
         if error is not None or state in ("sent", "planned"):
-            values["error"] = error
+            values["error"] = redact(error) if error else error
         if attempt:
             values["attempts"] = deliveries.c.attempts + 1
         values["claimed_by"] = owner if state == "sending" else None
@@ -473,7 +475,8 @@ class Settler:
             raise ValueError(state)
         params: dict[str, Any] = {"_id": delivery_id, "_state": state, "_at": iso(now),
                                   "_owner": self.owner, "_nobody": None, "_from": "sending",
-                                  "_error": error, "_remote": remote,
+                                  "_error": redact(error) if error else error,
+                                  "_remote": redact(remote) if remote else remote,
                                   "_next": iso(next_attempt_at) if next_attempt_at else None}
         args = [params[k] for k in self.order] if self.order is not None else params
         if self.lock is None:

@@ -14,13 +14,24 @@ it as "kept unsubscribed". Only active, unsuppressed subscribers are recipients.
 
 Recipients are streamed with keyset pagination (``id > last`` in batches), so a
 fan-out never holds the whole list in memory. All SQL about subscribers lives here.
+
+CSV files are hostile input. On import: a row whose quote is never closed (which
+would silently swallow the following lines into one field) is reported with its
+line span and skipped, as is any field holding a control character (NUL, CR...);
+channel names must be email channels of schedule.yaml ("did you mean" otherwise);
+internationalised domains are stored in their ASCII (punycode) form, so every mail
+server accepts them. On export, a cell starting with ``=``, ``+``, ``-``, ``@``, tab
+or CR is prefixed with ``'`` (OWASP CSV injection), so a spreadsheet never runs it
+as a formula; import removes that prefix again.
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
+import difflib
 import io
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -112,13 +123,33 @@ class ImportReport:
 
 
 def normalize_email(raw: str) -> str:
-    """The canonical (lower-case) form of ``raw``; ValueError with the reason when invalid."""
+    """The canonical (lower-case) form of ``raw``; ValueError with the reason when invalid.
+
+    The domain is kept in ASCII (``bücher.example`` → ``xn--bcher-kva.example``); a
+    non-ASCII local part stays as it is and needs a server offering SMTPUTF8.
+    """
     from email_validator import EmailNotValidError, validate_email
 
+    if _CONTROL.search(raw):
+        raise ValueError("it contains a control character")
     try:
-        return str(validate_email(raw.strip(), check_deliverability=False).normalized).lower()
+        info = validate_email(raw.strip(), check_deliverability=False)
     except EmailNotValidError as exc:
         raise ValueError(str(exc)) from None
+    return f"{info.local_part}@{info.ascii_domain}".lower()
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_cell(value: str) -> str:
+    """A CSV cell a spreadsheet will not run: ``'`` before a formula-leading character."""
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
+def _unneutralise(value: str) -> str:
+    return value[1:] if value.startswith("'") and value[1:].startswith(_FORMULA_START) else value
 
 
 def email_hash(email: str) -> str:
@@ -301,21 +332,25 @@ class Subscribers:
             if fresh:
                 conn.execute(insert(subscribers), fresh)
 
-    def import_csv(self, path: Path, now: dt.datetime) -> ImportReport:
+    def import_csv(self, path: Path, now: dt.datetime,
+                   channels: Iterable[str] | None = None) -> ImportReport:
         """Import ``path``. Each bad row is reported (line, reason) and skipped; the rest import.
 
         Columns (first line): ``email`` (required), optional ``name``, ``channels``
         (separated by ``;`` or spaces), ``status`` and ``consent_source``/``consent_at``.
         A later row with an address seen earlier in the file is reported as a duplicate.
+        ``channels`` are the email channel names a row may list (None: any name).
         """
+        known = sorted(channels) if channels is not None else None
         try:
-            text = Path(path).read_text(encoding="utf-8-sig")
+            with open(path, encoding="utf-8-sig", newline="") as handle:  # keep a lone CR
+                text = handle.read()
         except FileNotFoundError:
             raise ContentError("file not found", file=path) from None
         except UnicodeDecodeError:
             raise ContentError("the file is not UTF-8", file=path,
                                hint="save it as 'CSV UTF-8' from your spreadsheet") from None
-        reader = csv.DictReader(io.StringIO(text))
+        reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
         fields = [(f or "").strip().lower() for f in (reader.fieldnames or [])]
         if "email" not in fields:
             raise ContentError("the CSV has no `email` column", file=path, line=1,
@@ -324,9 +359,32 @@ class Subscribers:
         bad: list[BadRow] = []
         seen: dict[str, int] = {}
 
+        where = {"start": reader.line_num + 1}  # the first line of the row being read
+
         def good_rows() -> Iterator[tuple[str, str, tuple[str, ...], str, str, str]]:
+            end = reader.line_num
             for record in reader:
-                number = reader.line_num
+                number, end = end + 1, reader.line_num
+                where["start"] = end + 1
+                cells = [v for v in record.values() if isinstance(v, str)]
+                cells += [x for v in record.values() if isinstance(v, list) for x in v]
+                if None in record:  # more cells than columns
+                    bad.append(BadRow(number, f"{len(cells)} cells but only {len(fields)} "
+                                              "columns (a comma in a name needs quotes)"))
+                    continue
+                if any("\n" in v for v in cells):
+                    bad.append(BadRow(number, f"a quote opened on line {number} is not closed "
+                                              f"before line {end}: lines {number}-{end} were "
+                                              "read as one row and none of them is imported"))
+                    continue
+                column = next((k for k, v in record.items() if v and _CONTROL.search(v)), None)
+                if column is not None:
+                    char = _CONTROL.search(record[column]).group()  # type: ignore[union-attr]
+                    bad.append(BadRow(number, f"column {column!r} contains a control character "
+                                              f"(U+{ord(char):04X})"))
+                    continue
+                record = {k: _unneutralise(v) if isinstance(v, str) else v
+                          for k, v in record.items()}
                 raw = (record.get("email") or "").strip()
                 if not raw:
                     bad.append(BadRow(number, "no email address"))
@@ -353,15 +411,29 @@ class Subscribers:
                         bad.append(BadRow(number, f"consent_at {consent_at!r} is not a date "
                                                   "(write it like 2026-01-31)"))
                         continue
-                yield (email, " ".join((record.get("name") or "").split()),
-                       _channels(record.get("channels") or ""), status,
+                wanted = _channels(record.get("channels") or "")
+                unknown = [c for c in wanted if known is not None and c not in known]
+                if unknown:
+                    guess = difflib.get_close_matches(unknown[0], known or [], n=1)
+                    bad.append(BadRow(number, f"channel {unknown[0]!r} is not an email channel "
+                                              "in schedule.yaml"
+                                      + (f"; did you mean {guess[0]!r}?" if guess else "")
+                                      + f" (email channels: {', '.join(known or []) or 'none'})"))
+                    continue
+                yield (email, " ".join((record.get("name") or "").split()), wanted, status,
                        (record.get("consent_source") or "").strip(), consent_at)
 
-        try:
-            report = self._upsert(good_rows(), now, Path(path).name)
+        try:  # the whole file is read before anything is written: no half imports
+            rows = list(good_rows())
         except csv.Error as exc:
-            raise ContentError(f"the CSV cannot be read: {exc}", file=path,
-                               line=reader.line_num) from None
+            start, end = where["start"], reader.line_num
+            span = f"the row starting on line {start}" + (f" (read up to line {end})"
+                                                          if end > start else "")
+            raise ContentError(f"{span} is malformed ({exc}); nothing was imported",
+                               file=path, line=start,
+                               hint="a field with a comma or a quote must be wrapped in "
+                                    "double quotes, with inner quotes doubled (\"\")") from None
+        report = self._upsert(rows, now, Path(path).name)
         report.bad = bad
         return report
 
@@ -372,7 +444,8 @@ def write_csv(rows: Iterable[Subscriber], handle: Any) -> int:
     writer.writerow(CSV_COLUMNS)
     n = 0
     for s in rows:
-        writer.writerow([s.email, s.name, s.status, ";".join(s.channels),
-                         s.consent_source, s.consent_at])
+        writer.writerow([neutralise_cell(v) for v in (s.email, s.name, s.status,
+                                                     ";".join(s.channels), s.consent_source,
+                                                     s.consent_at)])
         n += 1
     return n

@@ -88,6 +88,9 @@ def load_config(path: Path, *, channel_types: Iterable[str] = ()) -> Config:
     try:
         data, lines = load_yaml(text)
     except YamlSyntaxError as exc:
+        if exc.key_path:  # YAML that parses, with a value that cannot be built
+            raise ConfigError(str(exc), file=path, key_path=exc.key_path, line=exc.line,
+                              hint="quote the value, or correct it") from None
         raise ConfigError(f"not valid YAML: {exc}", file=path, line=exc.line,
                           hint="check indentation, and quote values that contain `: ` or `#`") from None
     data = _require_mapping(data, "", path, lines)

@@ -60,6 +60,37 @@ def validate(data: dict[str, Any], file: Path, lines: LineMap) -> None:
     raise ConfigError(message, file=file, key_path=path or None, line=lines.line_of(path), hint=hint)
 
 
+#: the folders ``paths:`` may move (all inside the project)
+PATH_KEYS = ("posts", "templates", "state", "dist", "outbox")
+
+
+def check_paths(data: dict[str, Any], file: Path, lines: LineMap) -> None:
+    """Every ``paths.<key>`` is a folder inside the project (the folder of schedule.yaml).
+
+    Refused: ``..`` leaving the project, an absolute path elsewhere (``/etc``), the
+    project folder itself, control characters. Symlinks are resolved before comparing.
+    """
+    root = file.absolute().parent.resolve()
+    for key, value in ((data.get("paths") or {}).items()):
+        where = f"paths.{key}"
+
+        def fail(message: str) -> ConfigError:
+            return ConfigError(message, file=file, key_path=where, line=lines.line_of(where),
+                               hint=f"use a folder inside the project, like `{key}: {key}`")
+
+        text = str(value)
+        if not text.strip() or any(ord(ch) < 32 or ord(ch) == 127 for ch in text):
+            raise fail("must be a folder name (not empty, no control characters)")
+        try:
+            target = (root / text).resolve()
+        except (OSError, ValueError, RuntimeError):
+            raise fail(f"{text!r} is not a usable folder path") from None
+        if target == root:
+            raise fail(f"{text!r} is the project folder itself")
+        if not target.is_relative_to(root):
+            raise fail(f"{text!r} is outside the project folder {root}")
+
+
 def check_semantics(data: dict[str, Any], file: Path, lines: LineMap,
                     channel_types: Iterable[str] = ()) -> None:
     """What JSON Schema cannot say: timezone, channel types, timetable references and syntax.
@@ -67,7 +98,8 @@ def check_semantics(data: dict[str, Any], file: Path, lines: LineMap,
     Raises ConfigError (key path + line) for: an unknown IANA timezone, an unknown
     channel type (one the schema does not know nor ``channel_types``, the installed
     adapters the caller passes in), a timetable entry naming an undefined channel, a bad cron line,
-    weekly slot or date-time, a duplicate entry name, a bad duration under ``run``.
+    weekly slot or date-time, a duplicate entry name, a bad duration under ``run``, a
+    folder under ``paths:`` that leaves the project (see :func:`check_paths`).
     """
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -77,6 +109,7 @@ def check_semantics(data: dict[str, Any], file: Path, lines: LineMap,
         return ConfigError(message, file=file, key_path=key_path,
                            line=lines.line_of(key_path), hint=hint)
 
+    check_paths(data, file, lines)
     tz = str((data.get("site") or {}).get("timezone", "UTC"))
     try:
         ZoneInfo(tz)

@@ -35,7 +35,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 __all__ = ["TimetableError", "Entry", "Slot", "parse_timetable", "parse_duration",
-           "resolve_wall_time", "cron_trigger", "expand", "WEEKDAYS"]
+           "resolve_wall_time", "cron_trigger", "expand", "WEEKDAYS", "never_fires"]
 
 UTC = dt.timezone.utc
 WEEKDAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
@@ -178,6 +178,14 @@ def parse_timetable(entries: Sequence[Mapping[str, Any]], channels: Iterable[str
         grace = parse_duration(raw["grace"], f"{base}.grace") if "grace" in raw else None
         result.append(Entry(index, name, channel, kind, spec, grace))
     return result
+
+
+def never_fires(entry: Entry, after: dt.datetime) -> bool:
+    """True for a ``cron`` entry that names no real date after ``after`` (``0 9 31 2 *``:
+    February has no 31st). Other kinds always name real times (``at`` is parsed)."""
+    if entry.kind != "cron":
+        return False
+    return cron_trigger(entry.spec[0], UTC).get_next_fire_time(None, after) is None
 
 
 def resolve_wall_time(wall: dt.datetime, zone: ZoneInfo) -> dt.datetime:

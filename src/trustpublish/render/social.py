@@ -82,6 +82,7 @@ class TextRules:
 
 _URL = re.compile(r"https?://[^\s<>\"]+")
 _GRAPHEME = regex.compile(r"\X")
+_JOINING = re.compile("[^\x00-\u02ff\u2010-\u2027\u2030-\u205e]")  # may be part of a cluster
 _LINKEDIN_RESERVED = re.compile(r"([\\|{}@\[\]()<>#*_~])")
 _HASHTAG = regex.compile(r"(?<![\p{L}\p{N}_&])#([\p{L}\p{N}_]*\p{L}[\p{L}\p{N}_]*)")
 
@@ -110,7 +111,14 @@ class FittedText:
 
 # -- counting -----------------------------------------------------------------------------
 def graphemes(text: str) -> int:
-    """User-perceived characters (extended grapheme clusters, UAX #29)."""
+    """User-perceived characters (extended grapheme clusters, UAX #29).
+
+    Text made only of characters that never join a cluster (below U+0300, and the
+    dashes, quotes and ellipsis of General Punctuation) needs no segmentation: each
+    character is one cluster, except CR LF. That keeps fitting long posts fast.
+    """
+    if not _JOINING.search(text):
+        return len(text) - text.count("\r\n")
     return len(_GRAPHEME.findall(text))
 
 
@@ -222,12 +230,14 @@ class _Renderer:
     def __init__(self, rules: TextRules, context: dict[str, Any], templates: Path | None,
                  template: list[str]) -> None:
         self.rules, self.context, self.templates, self.template = rules, context, templates, template
+        self._render: Any = None
 
     def __call__(self, text: str, part: int, total: int) -> tuple[str, int]:
-        from .templating import render
+        if self._render is None:  # loaded once per fit, not once per trial
+            from .templating import renderer
 
-        raw = render(self.template, {**self.context, "text": text, "part": part, "total": total},
-                     templates=self.templates)
+            self._render = renderer(self.template, templates=self.templates)
+        raw = self._render({**self.context, "text": text, "part": part, "total": total})
         out = self.rules.escape(re.sub(r"\n{3,}", "\n\n", raw).strip())
         return out, self.rules.count(out)
 

@@ -16,7 +16,7 @@ import jinja2
 
 from ..errors import RenderError
 
-__all__ = ["environment", "render", "template_error", "DEFAULTS_DIR"]
+__all__ = ["environment", "render", "template_error", "DEFAULTS_DIR", "renderer"]
 
 DEFAULTS_DIR = Path(__file__).parent.parent / "templates"
 
@@ -61,6 +61,25 @@ def template_error(exc: Exception, name: str, *, post: str | None = None) -> Ren
     if isinstance(exc, jinja2.TemplateNotFound):
         return RenderError(f"template not found: {exc.name}", template=name, post=post)
     return RenderError(f"{type(exc).__name__}: {exc}", template=filename, line=line, post=post)
+
+
+def renderer(name: str | list[str], *, templates: Path | None = None,
+             post: str | None = None) -> Any:
+    """A function ``context -> str`` for template ``name``, loaded once (for callers that
+    render one template many times, like fitting a text to a budget). Errors as render()."""
+    shown = name if isinstance(name, str) else " or ".join(name)
+    try:
+        template = environment(templates).get_or_select_template(name)
+    except (jinja2.TemplateError, TypeError, ValueError) as exc:
+        raise template_error(exc, shown, post=post) from exc
+
+    def run(context: dict[str, Any]) -> str:
+        try:
+            return template.render(context)
+        except (jinja2.TemplateError, TypeError, ValueError) as exc:
+            raise template_error(exc, shown, post=post) from exc
+
+    return run
 
 
 def render(name: str | list[str], context: dict[str, Any], *, templates: Path | None = None,

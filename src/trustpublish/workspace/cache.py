@@ -17,7 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from ..files import digest
+from ..files import digest, ensure_dir
 
 __all__ = ["ContentCache", "code_fingerprint", "digest"]
 
@@ -71,7 +71,7 @@ class ContentCache:
             return
         entries = self._new if prune else {**self._old, **self._new}
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            ensure_dir(self.path.parent, private=True)  # state modes: 0700 folder, 0600 file
             fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".cache-")
             with os.fdopen(fd, "wb") as handle:
                 pickle.dump({"code": code_fingerprint(), "entries": entries}, handle,

@@ -15,7 +15,7 @@ from ..content.model import Excerpt, Post
 from ..content.readers import ReadResult, read_posts
 from ..content.split import split_post
 from ..errors import ContentError, TrustpublishError
-from ..files import digest
+from ..files import digest, ensure_dir
 from ..plan.config import CONFIG_NAME, Config, load_config
 from .cache import ContentCache
 
@@ -47,7 +47,10 @@ class Project:
     def load(cls, config_path: Path | None = None) -> "Project":
         from ..channels.registry import known_types
 
-        return cls(load_config(config_path or find_config(), channel_types=known_types()))
+        project = cls(load_config(config_path or find_config(), channel_types=known_types()))
+        if project.state_dir.is_dir():  # subscribers and keys: only the owner may read
+            ensure_dir(project.state_dir, private=True)
+        return project
 
     @property
     def root(self) -> Path:

@@ -17,6 +17,7 @@ import hashlib
 import json
 from typing import TYPE_CHECKING, Any
 
+from ..files import PRIVATE_FILE, write_atomic
 from ..plan.planner import Candidate
 
 if TYPE_CHECKING:
@@ -84,10 +85,8 @@ def load_candidates(project: "Project") -> list[Candidate]:
     changed = changed or set(fresh) != set(files)
     if changed:
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(".tmp")
-            tmp.write_text(json.dumps({"fingerprint": fingerprint, "files": fresh}), encoding="utf-8")
-            tmp.replace(path)
+            write_atomic(path, json.dumps({"fingerprint": fingerprint, "files": fresh}).encode(),
+                         mode=PRIVATE_FILE)
         except OSError:
             pass  # a read-only state folder only costs speed
     seen: set[str] = set()

@@ -4,7 +4,12 @@ Each reader declares the file extensions it handles. ``read_post`` picks the
 reader by extension, decodes the file strictly (UTF-8, no NUL bytes) and raises
 :class:`~trustpublish.errors.ContentError` naming the file and line on any problem.
 ``read_posts`` reads a folder and returns the posts it could read plus the errors
-of those it could not, so one bad file never hides the others.
+of those it could not, so one bad file never hides the others (even a reader that
+fails in an unforeseen way only costs its own file).
+
+A post file larger than :data:`MAX_POST_BYTES` (5 MiB, documented in the README) is
+refused before it is parsed: it is far beyond any article and would only cost time
+and memory.
 """
 
 from __future__ import annotations
@@ -20,7 +25,11 @@ from ...files import digest
 from ..model import Post
 from .metadata import Defaults
 
-__all__ = ["READERS", "Defaults", "read_post", "read_posts", "read_source", "SUFFIXES"]
+__all__ = ["READERS", "Defaults", "read_post", "read_posts", "read_source", "SUFFIXES",
+           "MAX_POST_BYTES"]
+
+#: the largest post file read (bytes); larger files are a ContentError
+MAX_POST_BYTES = 5 * 1024 * 1024
 
 Reader = Callable[[str, Path, Defaults], Post]
 
@@ -57,6 +66,13 @@ SUFFIXES = tuple(READERS)
 def read_source(path: Path) -> str:
     """The file's text, or a ContentError for empty, binary or non-UTF-8 files."""
     try:
+        size = path.stat().st_size
+        if size > MAX_POST_BYTES:
+            raise ContentError(
+                f"the file is {size / 1048576:.1f} MiB; posts are limited to "
+                f"{MAX_POST_BYTES // 1048576} MiB", file=path, line=1,
+                hint="split the article into several posts, or move embedded data "
+                     "(images as data: URLs) into separate files")
         raw = path.read_bytes()
     except OSError as exc:
         raise ContentError(f"cannot read file ({exc.strerror})", file=path) from exc
@@ -85,7 +101,19 @@ def read_post(path: Path, defaults: Defaults | None = None) -> Post:
     if reader is None:
         raise ContentError(f"unknown post format {path.suffix!r}", file=path,
                            hint=f"use one of: {', '.join(SUFFIXES)}")
-    return reader(read_source(path), path, defaults or Defaults())
+    text = read_source(path)
+    try:
+        return reader(text, path, defaults or Defaults())
+    except ContentError:
+        raise
+    except RecursionError:
+        raise ContentError("the post is nested too deeply to be read", file=path, line=1,
+                           hint="remove the deeply nested lists or quotes") from None
+    except Exception as exc:  # noqa: BLE001 - one post must never stop the others
+        raise ContentError(f"this post cannot be read ({type(exc).__name__}: {exc})",
+                           file=path, line=1,
+                           hint="check its front matter; if it looks right, please report "
+                                "this as a bug") from None
 
 
 class PostCache(Protocol):
@@ -127,11 +155,14 @@ def read_posts(folder: Path, defaults: Defaults | None = None,
     defaults = defaults or Defaults()
     for path in iter_post_files(folder):
         try:
-            key = digest("post", str(path), path.read_bytes(), defaults) if cache else ""
-            post = cache.get(key) if cache else None
+            if cache and path.stat().st_size <= MAX_POST_BYTES:
+                key = digest("post", str(path), path.read_bytes(), defaults)
+            else:
+                key = ""
+            post = cache.get(key) if key and cache else None
             if post is None:
                 post = read_post(path, defaults)
-                if cache:
+                if key and cache:
                     cache.put(key, post)
         except OSError as exc:
             errors.append(ContentError(f"cannot read file ({exc.strerror})", file=path))

@@ -105,6 +105,8 @@ def read_markdown(text: str, path: Path, defaults: Defaults) -> Post:
         fm_first_line = text[: text.index(fm_text)].count("\n") + 1 if fm_text else 2
         meta, lines = load_yaml(fm_text, first_line=fm_first_line)
     except YamlSyntaxError as exc:
+        if exc.key_path:  # parses, but a value cannot be built (date: 2025-13-45)
+            raise ContentError(f"{exc.key_path}: {exc}", file=path, line=exc.line) from None
         raise ContentError(f"front matter is not valid YAML: {exc}", file=path, line=exc.line,
                            hint="check indentation and quote values that contain a colon") from None
     if meta is None:

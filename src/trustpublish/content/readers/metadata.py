@@ -30,6 +30,7 @@ from zoneinfo import ZoneInfo
 
 from ...errors import ContentError
 from ..model import STATUSES, Block, Post
+from ..sanitize import image_ref_problem
 from ..text import slugify
 from ..yamlsource import LineMap
 
@@ -172,6 +173,9 @@ def build_post(
         raise fail(field, str(exc)) from None
     image = meta.get("image")
     image_alt = str(meta.get("image_alt") or "")
+    if image and image_ref_problem(str(image)):
+        raise fail("image", f"{str(image)[:80]!r} {image_ref_problem(str(image))}",
+                   "use an https:// URL or a path inside the project, like images/photo.jpg")
     if image and not image_alt.strip():
         if status == "approved":
             raise fail("image", "an image needs `image_alt` (alt text for screen readers and "

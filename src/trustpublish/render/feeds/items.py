@@ -25,7 +25,7 @@ from urllib.parse import urljoin, urlsplit
 
 from ...content.markup import to_html
 from ...content.model import Excerpt, Post, Site
-from ...content.sanitize import clean_html
+from ...content.sanitize import clean_html, is_web_url
 from ...content.text import teaser
 
 __all__ = [
@@ -110,6 +110,8 @@ def _enclosure(post: Post) -> Enclosure | None:
     if not post.image:
         return None
     url = urljoin(post.url, post.image)
+    if not is_web_url(url):  # never javascript:, data:, file: (checked on read, too)
+        return None
     mime = mimetypes.guess_type(urlsplit(url).path)[0] or "image/jpeg"
     return Enclosure(url=url, type=mime, alt=post.image_alt)
 
