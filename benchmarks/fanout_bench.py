@@ -1,4 +1,4 @@
-"""Digest fan-out benchmark (PRODUCT §10): trustpublish vs a bare smtplib loop, 10k and 100k.
+"""Digest fan-out benchmark (docs/guarantees.md#performance-targets): trustpublish vs a bare smtplib loop, 10k and 100k.
 
 Starts a local SMTP sink (Postfix's ``smtp-sink``, written in C, when installed;
 otherwise aiosmtpd in a subprocess), then for each size runs a child process that

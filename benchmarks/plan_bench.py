@@ -1,4 +1,4 @@
-"""`plan` for 1,000 posts x 8 channels (PRODUCT §10: under 1 s).
+"""`plan` for 1,000 posts x 8 channels (docs/guarantees.md#performance-targets: under 1 s).
 
 Prints two figures:
 * the planner alone (timetable expansion + per-channel queues) on 1,000 posts with

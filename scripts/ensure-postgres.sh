@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Starts a local PostgreSQL server for the state-database tests (PRODUCT §11: the ledger
+# Starts a local PostgreSQL server for the state-database tests (docs/guarantees.md#beyond-one-machine: the ledger
 # on PostgreSQL, tested against a real server) and creates the role they use:
 #   postgresql+psycopg://trustpublish:trustpublish@127.0.0.1:5432/postgres
 # As root on Debian it installs the `postgresql` package when missing. Elsewhere, set

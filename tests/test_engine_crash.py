@@ -1,4 +1,4 @@
-"""Crash safety (PRODUCT §9): `run --once` killed with SIGKILL at many points, restarted each time.
+"""Crash safety (docs/guarantees.md#exactly-once): `run --once` killed with SIGKILL at many points, restarted each time.
 
 Real local servers on 127.0.0.1: an idempotent HTTP webhook (honours
 ``Idempotency-Key`` like a real API: a repeated key returns the first response and

@@ -2,7 +2,7 @@
 
 aiosmtpd on 127.0.0.1 records every message; the server kills `trustpublish run --once`
 from the outside when it has seen the k-th message of a run (either before answering
-or just after). Restarted until the run finishes. PRODUCT §9: never lost; a duplicate
+or just after). Restarted until the run finishes. docs/guarantees.md#exactly-once: never lost; a duplicate
 only for a message accepted but not yet recorded, at most one per open connection
 per crash.
 """

@@ -1,4 +1,4 @@
-"""The splitter: sizes, whole sentences, coverage, stable ids, links (PRODUCT §4)."""
+"""The splitter: sizes, whole sentences, coverage, stable ids, links (docs/guarantees.md#excerpts)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Sanitising HTML bound for emails and feeds (PRODUCT §9): no script, no injected markup.
+"""Sanitising HTML bound for emails and feeds (docs/guarantees.md#safe-content): no script, no injected markup.
 
 Markdown is rendered with raw HTML disabled, so post content cannot carry markup
 of its own; :func:`clean_html` is the second line of defence, run on every HTML

@@ -1,4 +1,4 @@
-"""Posts → excerpts (PRODUCT §4), a pure function of the post and the options.
+"""Posts → excerpts (docs/guarantees.md#excerpts), a pure function of the post and the options.
 
 How the cut is chosen
 ---------------------

@@ -1,4 +1,4 @@
-"""schedule.yaml → a :class:`Config` (PRODUCT §6).
+"""schedule.yaml → a :class:`Config` (README: "schedule.yaml reference").
 
 Loading keeps line numbers so errors can say ``schedule.yaml:12: timetable[2].cron: ...``.
 This module reads the file and builds typed values; the validation of the whole

@@ -1,4 +1,4 @@
-"""A project folder (PRODUCT §2): schedule.yaml, posts/, templates/, state/, dist/, outbox/.
+"""A project folder (docs/architecture.md#the-project-folder): schedule.yaml, posts/, templates/, state/, dist/, outbox/.
 
 ``Project`` is the one place that turns a folder into loaded data. It reads files
 but never the network and never the clock: commands pass ``now`` explicitly.

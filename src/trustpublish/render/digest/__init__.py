@@ -1,4 +1,4 @@
-"""The email digest (PRODUCT §5): compose an issue, render it once, build a message per recipient.
+"""The email digest (README: "Email digest"): compose an issue, render it once, build a message per recipient.
 
 ::
 

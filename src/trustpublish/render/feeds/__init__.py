@@ -1,4 +1,4 @@
-"""Feeds (PRODUCT §5): RSS 2.0 and Atom 1.0 through feedgen, JSON Feed 1.1, RFC 5005 archives.
+"""Feeds (README: "Feeds"): RSS 2.0 and Atom 1.0 through feedgen, JSON Feed 1.1, RFC 5005 archives.
 
 The core is pure: :mod:`.items` turns posts and excerpts into :class:`FeedItem` objects,
 :mod:`.dates` decides each entry's ``updated`` time from a small content-hash record,
