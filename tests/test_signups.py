@@ -234,6 +234,11 @@ def test_a_reader_subscribes_confirms_and_gets_the_next_digest(project: Path, br
     assert any("Welcome" in email.message_from_bytes(d)["Subject"] for _, d in inbox.messages)
     shown = run_cli("subscribers", "show", "reader@example.org", cwd=project)
     assert "sign-up form" in shown.out and "I agree to receive" in shown.out
+    exported = run_cli("subscribers", "export", cwd=project).out
+    header, row = exported.splitlines()[0], next(
+        line for line in exported.splitlines() if line.startswith("reader@example.org"))
+    assert header.endswith(",consent_wording,confirmed_at")
+    assert "I agree to receive" in row and row.rstrip().endswith("+00:00")
     inbox.messages.clear()
     result = run_cli("--now", "2026-12-01T09:01", "run", "--once", cwd=project, env=env)
     controller.stop()

@@ -79,7 +79,7 @@ def test_export_writes_the_import_format_and_round_trips(tmp_path):
     rows = list(csv.DictReader(io.StringIO(out)))
     assert rows[0] == {"email": "ann@example.org", "name": "Ann, RN", "status": "active",
                        "channels": "newsletter", "consent_source": "clinic front desk",
-                       "consent_at": "2026-01-05"}
+                       "consent_at": "2026-01-05", "consent_wording": "", "confirmed_at": ""}
     assert rows[1]["status"] == "bounced" and rows[1]["consent_source"] == "a.csv"
     assert tp(tmp_path, "subscribers", "export", "out.csv").returncode == 0
     other = tmp_path / "other"

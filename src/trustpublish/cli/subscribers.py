@@ -120,14 +120,17 @@ def subscribers_remove(app: App, email: str, reason: str) -> None:
 @click.pass_obj
 def subscribers_export(app: App, csv_file: Path | None) -> None:
     """Write every subscriber as CSV (the import format) to CSV_FILE or standard output."""
+    from ..deliver.engine import open_state
+    from ..deliver.signups import Signups
     from ..deliver.subscribers import write_csv
 
     rows = _store(app).iter_all()
+    consents = Signups(open_state(app.project), b"").latest_consents()
     if csv_file is None:
-        write_csv(rows, sys.stdout)
+        write_csv(rows, sys.stdout, consents)
         return
     with csv_file.open("w", encoding="utf-8", newline="") as handle:
-        n = write_csv(rows, handle)
+        n = write_csv(rows, handle, consents)
     app.info(f"Wrote {n} subscriber{'s' * (n != 1)} to {csv_file}.")
 
 

@@ -216,6 +216,13 @@ class Signups:
         return [Consent(r.email, r.channel, r.source, r.wording, r.requested_at, r.confirmed_at)
                 for r in rows]
 
+    def latest_consents(self) -> dict[str, Consent]:
+        """Email → its newest consent record (for ``subscribers export``)."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(consents).order_by(consents.c.id)).all()
+        return {r.email: Consent(r.email, r.channel, r.source, r.wording, r.requested_at,
+                                 r.confirmed_at) for r in rows}
+
     def forget(self, email: str, now: dt.datetime) -> bool:
         """Erase everything about ``email`` but a one-way hash on the suppression list."""
         address = email.strip().lower()

@@ -438,14 +438,22 @@ class Subscribers:
         return report
 
 
-def write_csv(rows: Iterable[Subscriber], handle: Any) -> int:
-    """Write subscribers as CSV (the import format) to ``handle``; returns the row count."""
+def write_csv(rows: Iterable[Subscriber], handle: Any,
+              consents: Any = None) -> int:
+    """Write subscribers as CSV (the import format) to ``handle``; returns the row count.
+
+    ``consents`` (email → the latest consent record, see deliver/signups.py) adds the
+    exact wording shown and the confirmation time; an import ignores those two columns.
+    """
     writer = csv.writer(handle)
-    writer.writerow(CSV_COLUMNS)
+    writer.writerow(CSV_COLUMNS + (("consent_wording", "confirmed_at") if consents is not None
+                                   else ()))
     n = 0
     for s in rows:
-        writer.writerow([neutralise_cell(v) for v in (s.email, s.name, s.status,
-                                                     ";".join(s.channels), s.consent_source,
-                                                     s.consent_at)])
+        cells = [s.email, s.name, s.status, ";".join(s.channels), s.consent_source, s.consent_at]
+        if consents is not None:
+            consent = consents.get(s.email)
+            cells += [consent.wording, consent.confirmed_at] if consent else ["", ""]
+        writer.writerow([neutralise_cell(v) for v in cells])
         n += 1
     return n
