@@ -70,8 +70,8 @@ def test_no_module_outside_the_registry_compares_channel_type_names():
     found = []
     for path in sorted(PACKAGE.rglob("*.py")):
         rel = path.relative_to(PACKAGE).as_posix()
-        if rel in ALLOWED:
-            continue
+        if rel in ALLOWED or rel.startswith("content/"):
+            continue  # content/ cannot know channels (floors); its "email" is a finding kind
         for line in _type_comparisons(path.read_text(encoding="utf-8"), types):
             found.append(f"{rel}:{line}")
     assert found == []

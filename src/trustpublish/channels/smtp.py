@@ -235,11 +235,11 @@ class SmtpChannel(Channel):
         if delivery.message is None or not delivery.recipient or not delivery.sender:
             raise PermanentFailure("an email delivery needs message bytes, a sender and a "
                                    "recipient", channel=self.name)
-        if self.dkim is not None:
-            delivery = replace(delivery, message=self.dkim.sign(delivery.message))
         self._pace()
         delivery = replace(delivery, message=stamp_date(delivery.message,
                                                         dt.datetime.now(dt.timezone.utc)))
+        if self.dkim is not None:  # after the Date stamp: the signature covers Date
+            delivery = replace(delivery, message=self.dkim.sign(delivery.message))
         if self._conn is None:
             self._conn = self._connect()
         conn = self._conn
