@@ -6,7 +6,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import feedparser
-from support import make_project
+from support import make_project, tp
 from support.feeds import FIRST, SECOND, build
 
 from trustpublish.channels.base import Delivery
@@ -107,16 +107,12 @@ def test_weekly_feed_channel_fills_from_its_start_date(tmp_path) -> None:
 
 
 def test_run_once_publishes_the_feed_entry_when_its_slot_passes(tmp_path) -> None:
-    import subprocess
-    import sys
-
     schedule = make_project(tmp_path, posts={"a.md": FIRST, "b.md": SECOND}, rest=RULES)
     atom = tmp_path / "dist" / "feeds" / "channels" / "tips" / "atom.xml"
 
     def run(now: str) -> None:
-        proc = subprocess.run([sys.executable, "-m", "trustpublish", "--config", str(schedule),
-                               "--now", now, "run", "--once"], capture_output=True, text=True)
-        assert proc.returncode == 0, proc.stdout + proc.stderr
+        done = tp(tmp_path, "--config", str(schedule), "--now", now, "run", "--once")
+        assert done.code == 0, done.out + done.err
 
     run("2026-03-02T12:35")
     first = atom.read_text(encoding="utf-8")
