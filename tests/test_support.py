@@ -27,6 +27,8 @@ CALLS = [
     ("check",),
     ("--json", "check"),
     ("--now", "2026-11-27T10:00", "--json", "plan", "--days", "7"),
+    ("--now", "2026-11-27T10:00", "plan", "--days", "7"),  # a rich table, 200 columns
+    ("split", "the-importance-of-building-trust-in-therapy-relationships"),
     ("split", "no-such-post"),  # a click usage error: exit 1, "Error: ..." on stderr
     ("--now", "yesterday", "plan"),  # a TrustpublishError: "Kind: message" + hint, exit 1
     ("nonsense-command",),  # exit 2

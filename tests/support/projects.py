@@ -57,14 +57,19 @@ site:
 """
 
 
-def make_project(root: Path, schedule: str | None = None, posts: int | Mapping[str, str] = 3, *,
+def make_project(root: Path, schedule: str | Mapping[str, str] | None = None,
+                 posts: int | Mapping[str, str] = 3, *,
                  status: str = "approved", extra: Mapping[int, str] | None = None,
                  site_extra: str = "", rest: str = "") -> Path:
     """Write ``schedule.yaml`` and ``posts/`` under ``root``; returns the schedule path.
 
     Generated posts (``posts`` a count) get ``status`` and the front-matter lines
     ``extra[i]`` for post ``i``; dated 2025-01-01, 2025-01-02... so they sort by number.
+    ``make_project(root, {name: text}, rest=...)`` (the posts mapping in second place, as
+    the feeds tests wrote it) means ``posts={name: text}`` with the Harborview site.
     """
+    if isinstance(schedule, Mapping):
+        schedule, posts = None, schedule
     root.mkdir(parents=True, exist_ok=True)
     text = (SITE.format(site_extra=site_extra, rest=rest) if schedule is None
             else textwrap.dedent(schedule))
