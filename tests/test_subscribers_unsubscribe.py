@@ -108,9 +108,10 @@ def test_get_never_unsubscribes_post_does_and_the_next_digest_skips_them(setup):
         page = requests.get(link, timeout=5)
         assert page.status_code == 200 and 'method="post"' in page.text
     assert _status(root, "p03@example.org") == "active"
-    # someone else's token with one character changed does nothing
+    # someone else's token with one character changed does nothing (not the last one:
+    # its low bits are base64 padding, so changing it may leave the signature as it was)
     other = sink.to("p04@example.org")[0]["List-Unsubscribe"].split("<", 1)[1].split(">", 1)[0]
-    forged = other[:-1] + ("A" if other[-1] != "A" else "B")
+    forged = other[:-5] + ("A" if other[-5] != "A" else "B") + other[-4:]
     assert requests.post(forged, data="List-Unsubscribe=One-Click", timeout=5).status_code == 400
     assert _status(root, "p04@example.org") == "active"
     done = requests.post(link, data="List-Unsubscribe=One-Click", timeout=5,
