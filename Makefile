@@ -5,7 +5,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 
-.PHONY: demo test goldens clean bench
+.PHONY: demo test test-fast goldens clean bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,12 @@ test: $(STAMP)
 	@bash scripts/fetch-caniemail.sh
 	@bash scripts/fetch-axe-core.sh
 	$(BIN)/python -m pytest
+
+# The fast tier (tests/README.md): in-process tests only, under a minute.
+test-fast: $(STAMP)
+	@bash scripts/ensure-postgres.sh
+	@bash scripts/fetch-caniemail.sh
+	$(BIN)/python -m pytest -q -m "not slow and not process and not browser"
 
 goldens: $(STAMP)
 	TRUSTPUBLISH_UPDATE_GOLDENS=1 $(BIN)/python -m pytest -q -k golden

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from cli_helpers import SAMPLE
+from support import SAMPLE
 
 
 @pytest.fixture
@@ -45,3 +45,13 @@ def browser() -> Iterator[object]:
             "--disable-background-networking", "--disable-component-update", "--disable-sync"])
         yield instance
         instance.close()
+
+
+@pytest.fixture(autouse=True)
+def _process_marker(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Tell the CLI runner whether this test is marked ``process`` (it warns if not)."""
+    from support import cli
+
+    cli.PROCESS_MARKED = request.node.get_closest_marker("process") is not None
+    yield
+    cli.PROCESS_MARKED = True

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import dkim
 import pytest
-from channels_helpers import PASSWORD, USER, Recorder, start_smtp
+from support.smtp import PASSWORD, USER, Recorder, start_smtp
 from support import SAMPLE
 
 from trustpublish.channels.base import Delivery

@@ -6,7 +6,8 @@ import time
 from email.message import EmailMessage
 
 import pytest
-from channels_helpers import PASSWORD, USER, Recorder, free_port, start_smtp
+from support import free_port
+from support.smtp import PASSWORD, Recorder, USER, start_smtp
 
 from trustpublish.channels.base import Delivery
 from trustpublish.channels.ids import delivery_id

@@ -1,4 +1,8 @@
-"""The content commands as a user runs them: check, split, init, import."""
+"""The content commands as a user runs them: check, split, init, import.
+
+In-process (``run_cli``), except the install test: it needs an interpreter that sees
+only the built wheel.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from cli_helpers import ROOT, SEED_TXT, run_cli
+import pytest
+from support import ROOT, SEED_TXT, run_cli
 from test_readers import BAD_FILES
 
 SLUG = "the-importance-of-building-trust-in-therapy-relationships"
@@ -100,6 +105,7 @@ def test_import_plain_text_writes_a_markdown_post(project: Path):
     assert heads(imported) == heads(original)
 
 
+@pytest.mark.process
 def test_init_from_a_non_editable_install(tmp_path: Path):
     """`init` works from the installed package alone (a wheel, not this checkout)."""
     wheel_dir, target = tmp_path / "wheel", tmp_path / "site"
@@ -112,12 +118,12 @@ def test_init_from_a_non_editable_install(tmp_path: Path):
     where = subprocess.run([sys.executable, "-c", "import trustpublish; print(trustpublish.__file__)"],
                            env=env, capture_output=True, text=True, cwd=tmp_path)
     assert where.stdout.startswith(str(target)), where.stdout + where.stderr
-    result = run_cli("init", "clinic", cwd=tmp_path, env=env)
+    result = run_cli("init", "clinic", cwd=tmp_path, env=env, process=True)
     assert result.code == 0, result.err
     made = tmp_path / "clinic"
     assert (made / "schedule.yaml").is_file()
     assert (made / "posts" / f"{SLUG}.md").is_file()
     assert (made / "templates").is_dir()
-    assert run_cli("check", cwd=made, env=env).code == 0
-    again = run_cli("init", "clinic", cwd=tmp_path, env=env)
+    assert run_cli("check", cwd=made, env=env, process=True).code == 0
+    again = run_cli("init", "clinic", cwd=tmp_path, env=env, process=True)
     assert again.code == 1 and "already exists" in again.err

@@ -32,7 +32,7 @@ from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
-from engine_helpers import free_port, make_project, tp
+from support import free_port, make_project, tp
 
 pytestmark = pytest.mark.slow
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from email_helpers import ARTIFACTS, NOW, copy_sample, seed_issue
+from support.digest import ARTIFACTS, NOW, sample_project, seed_issue
 
 from trustpublish.render.digest import compose_issue, preview_recipient, render_issue
 
@@ -22,7 +22,7 @@ pytestmark = pytest.mark.browser
 def issues(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, str]]:
     """name → (html file, text part): the seed's first issue and one with a body image."""
     root = tmp_path_factory.mktemp("email-browser")
-    project = copy_sample(root)
+    project = sample_project(root)
     out: dict[str, tuple[Path, str]] = {}
     seed = seed_issue(project, count=3)
     pic_excerpt = project.excerpts(project.posts[0])[0]

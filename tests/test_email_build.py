@@ -6,14 +6,14 @@ import email
 import email.policy
 from pathlib import Path
 
-from email_helpers import NOW, copy_sample
+from support import run_cli
+from support.digest import NOW, sample_project
 
 from trustpublish.actions.email_previews import build, next_issue
-from trustpublish.cli import main
 
 
 def test_build_writes_html_text_and_eml_for_the_next_issue(tmp_path: Path) -> None:
-    project = copy_sample(tmp_path)
+    project = sample_project(tmp_path)
     written = build(project, NOW)
     names = sorted(p.name for p in written)
     assert names == ["newsletter-0001.eml", "newsletter-0001.html", "newsletter-0001.txt"]
@@ -28,7 +28,7 @@ def test_build_writes_html_text_and_eml_for_the_next_issue(tmp_path: Path) -> No
 
 
 def test_next_issue_respects_approval_and_post_channels(tmp_path: Path) -> None:
-    project = copy_sample(tmp_path)
+    project = sample_project(tmp_path)
     post = project.posts_dir / "the-importance-of-building-trust-in-therapy-relationships.md"
     config = project.config.channels["newsletter"]  # excerpts_per_issue: 2
     number, excerpts = next_issue(project, "newsletter", config, NOW)
@@ -42,10 +42,12 @@ def test_next_issue_respects_approval_and_post_channels(tmp_path: Path) -> None:
     assert build(limited, NOW) == []
 
 
-def test_preview_command_builds_and_prints_the_path(tmp_path: Path, capsys) -> None:
-    project = copy_sample(tmp_path)
-    main(["--config", str(project.config.path), "--now", "2025-12-02T09:00", "preview", "--no-open"])
-    out = capsys.readouterr().out
+def test_preview_command_builds_and_prints_the_path(tmp_path: Path) -> None:
+    project = sample_project(tmp_path)
+    result = run_cli("--config", str(project.config.path), "--now", "2025-12-02T09:00", "preview",
+                     "--no-open", cwd=tmp_path)
+    assert result.code == 0, result.err
+    out = result.out
     page = project.dist_dir / "email" / "newsletter-0001.html"
     assert str(page) in out and page.is_file()
     assert "2 December 2025" in page.read_text()

@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pytest
 import yaml
-from email_features import features
-from email_helpers import IN_CI, NOW, ROOT, copy_sample, seed_issue
+from support.caniemail import features
+from support import ROOT
+from support.digest import IN_CI, NOW, sample_project, seed_issue
 
 from trustpublish.render.digest import compose_issue, preview_recipient, render_issue
 from trustpublish.render.templating import DEFAULTS_DIR
@@ -53,7 +54,7 @@ def unsupported_in(feature: dict) -> list[str]:
 
 def digest_html(tmp_path: Path) -> str:
     """Everything the default template can emit: the seed issue plus an image and a link."""
-    project = copy_sample(tmp_path)
+    project = sample_project(tmp_path)
     seed = seed_issue(project, count=3)
     excerpt = project.excerpts(project.posts[0])[0]
     from dataclasses import replace

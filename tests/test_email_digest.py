@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
-from email_helpers import NOW, copy_sample, seed_issue
+from support.digest import NOW, sample_project, seed_issue
 
 from trustpublish.content.model import Excerpt, Site
 from trustpublish.errors import RenderError
@@ -24,7 +24,7 @@ def excerpt(body: str, *, title: str = "A section", ident: str = "post/a-section
 
 
 def test_seed_issue_holds_its_excerpts_header_footer_and_preheader(tmp_path: Path) -> None:
-    project = copy_sample(tmp_path)
+    project = sample_project(tmp_path)
     rendered = seed_issue(project)
     html, text = rendered.fill(preview_recipient(rendered.issue))
     assert rendered.issue_id == "newsletter-0001"
@@ -89,7 +89,7 @@ def test_per_recipient_fields_are_escaped_and_filled_without_touching_content() 
 
 
 def test_premailer_runs_once_per_issue_not_per_recipient(tmp_path: Path) -> None:
-    project = copy_sample(tmp_path)
+    project = sample_project(tmp_path)
     before = inline_calls()
     rendered = seed_issue(project)
     assert inline_calls() == before + 1
@@ -103,7 +103,7 @@ def test_premailer_runs_once_per_issue_not_per_recipient(tmp_path: Path) -> None
 
 
 def test_html_part_of_a_three_excerpt_issue_is_under_102_kb(tmp_path: Path) -> None:
-    rendered = seed_issue(copy_sample(tmp_path), count=3)
+    rendered = seed_issue(sample_project(tmp_path), count=3)
     html, _ = rendered.fill(Recipient(email="someone.with.a.long.address@example.com",
                                       name="A Rather Long Subscriber Name",
                                       unsubscribe_url="https://x.example/u?t=" + "k" * 120))
@@ -112,7 +112,7 @@ def test_html_part_of_a_three_excerpt_issue_is_under_102_kb(tmp_path: Path) -> N
 
 
 def _override(tmp_path: Path, source: str) -> Path:
-    project = copy_sample(tmp_path)
+    project = sample_project(tmp_path)
     folder = project.templates_dir / "email"
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "digest.html.j2").write_text(source, encoding="utf-8")

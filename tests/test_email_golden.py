@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 
 import pytest
-from email_helpers import copy_sample, seed_issue
+from support.digest import sample_project, seed_issue
 
 from trustpublish.render.digest import preview_recipient
 
@@ -20,7 +20,7 @@ UPDATE = os.environ.get("TRUSTPUBLISH_UPDATE_GOLDENS") == "1"
 
 @pytest.mark.parametrize("part", ["html", "txt"])
 def test_golden_seed_issue(tmp_path: Path, part: str) -> None:
-    rendered = seed_issue(copy_sample(tmp_path), count=3)
+    rendered = seed_issue(sample_project(tmp_path), count=3)
     html, text = rendered.fill(preview_recipient(rendered.issue, name="Sample Reader"))
     actual = html if part == "html" else text
     golden = GOLDENS / f"seed-issue-1.{part}"

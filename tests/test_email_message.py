@@ -8,7 +8,7 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 import pytest
-from email_helpers import NOW, copy_sample, seed_issue
+from support.digest import NOW, sample_project, seed_issue
 
 from trustpublish.content.model import Excerpt, Site
 from trustpublish.errors import ConfigError
@@ -24,7 +24,7 @@ def parse(data: bytes) -> email.message.EmailMessage:
 
 
 def test_message_is_multipart_alternative_with_the_required_headers(tmp_path: Path) -> None:
-    rendered = seed_issue(copy_sample(tmp_path))
+    rendered = seed_issue(sample_project(tmp_path))
     data = rendered.message_for(RECIPIENT, now=NOW)
     assert b"\r\n" in data and b"\n" not in data.replace(b"\r\n", b"")
     head = data.split(b"\r\n\r\n", 1)[0]
@@ -49,10 +49,10 @@ def test_message_is_multipart_alternative_with_the_required_headers(tmp_path: Pa
 
 
 def test_message_id_is_deterministic_per_issue_and_recipient(tmp_path: Path) -> None:
-    rendered = seed_issue(copy_sample(tmp_path))
+    rendered = seed_issue(sample_project(tmp_path))
     first = rendered.message_for(RECIPIENT, now=NOW)
     assert first == rendered.message_for(RECIPIENT, now=NOW)  # same bytes on rebuild
-    again = parse(seed_issue(copy_sample(tmp_path / "other")).message_for(RECIPIENT, now=NOW))
+    again = parse(seed_issue(sample_project(tmp_path / "other")).message_for(RECIPIENT, now=NOW))
     mid = parse(first)["Message-ID"]
     assert mid == again["Message-ID"]
     assert mid.startswith("<newsletter-0001.") and mid.endswith("@harborview-counseling.example>")
@@ -78,7 +78,7 @@ def test_default_unsubscribe_uses_the_channel_base_and_sender_mailto() -> None:
 
 
 def test_header_injection_through_recipient_fields_is_refused(tmp_path: Path) -> None:
-    rendered = seed_issue(copy_sample(tmp_path))
+    rendered = seed_issue(sample_project(tmp_path))
     bad = Recipient(email="a@example.com", unsubscribe_url="https://x.example/u?t=1\r\nBcc: e@vil")
     with pytest.raises(ValueError):
         rendered.message_for(bad, now=NOW)

@@ -26,9 +26,9 @@ from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from engine_helpers import free_port, make_project
+from support import cli_env, free_port, make_project, tp
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.process]
 
 SUBSCRIBERS = 250
 POSTS = 12  # two excerpts each: 24 items per social channel
@@ -178,9 +178,8 @@ def test_sigkill_at_many_points_loses_nothing_and_duplicates_nothing(tmp_path):
     http = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(api))
     threading.Thread(target=http.serve_forever, daemon=True).start()
     port = http.server_address[1]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TRUSTPUBLISH_")}
-    env.update({"TRUSTPUBLISH_HOOKS_WEBHOOK_SECRET": "test-secret",
-                "TRUSTPUBLISH_DISC_WEBHOOK_URL": f"http://127.0.0.1:{port}/api/webhooks/1/token"})
+    env = {"TRUSTPUBLISH_HOOKS_WEBHOOK_SECRET": "test-secret",
+           "TRUSTPUBLISH_DISC_WEBHOOK_URL": f"http://127.0.0.1:{port}/api/webhooks/1/token"}
     at_hooks = ", ".join(f'"2026-03-05T08:{i:02d}"' for i in range(items))
     at_disc = ", ".join(f'"2026-03-05T08:{30 + i:02d}"' for i in range(items))
     schedule = f"""\
@@ -209,15 +208,15 @@ run: {{grace: 1d, retry: {{attempts: 3, backoff: 0, max_backoff: 0}}}}
     if with_email:
         (tmp_path / "subs.csv").write_text("email,name\n" + "".join(
             f"person{i}@example.org,Person {i}\n" for i in range(SUBSCRIBERS)))
-        subprocess.run([sys.executable, "-m", "trustpublish", "subscribers", "import", "subs.csv"],
-                       cwd=tmp_path, env=env, check=True, capture_output=True)
+        imported = tp(tmp_path, "subscribers", "import", "subs.csv", env=env)
+        assert imported.code == 0, imported.err
     started = time.monotonic()
     runs = 0
     try:
         while True:
             runs += 1
             assert runs < 80 and time.monotonic() - started < 150, "the runs never finished"
-            proc = subprocess.Popen(cmd, cwd=tmp_path, env=env, text=True,
+            proc = subprocess.Popen(cmd, cwd=tmp_path, env=cli_env(env), text=True,
                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)
             server, k = plan.pop(0) if plan else ("", 0)
             killer.arm(proc if k else None, server, k, "now" if runs % 2 else "after")
@@ -237,9 +236,9 @@ run: {{grace: 1d, retry: {{attempts: 3, backoff: 0, max_backoff: 0}}}}
     kills = killer.kills
     print(f"\n{runs} runs, {len(kills)} kills: {Counter(kills)}")
     assert len(kills) >= 20, kills
-    history = json.loads(subprocess.run(
-        [sys.executable, "-m", "trustpublish", "--json", "history", "--limit", "100000"],
-        cwd=tmp_path, env=env, capture_output=True, text=True, check=True).stdout)
+    listed = tp(tmp_path, "--json", "history", "--limit", "100000", env=env)
+    assert listed.code == 0, listed.err
+    history = json.loads(listed.out)
     by_channel: dict[str, list[dict]] = {}
     for row in history:
         by_channel.setdefault(row["channel"], []).append(row)
@@ -266,9 +265,9 @@ run: {{grace: 1d, retry: {{attempts: 3, backoff: 0, max_backoff: 0}}}}
     assert len(unknown) <= len(disc_kills)
     if ("discord", "now") in disc_kills:
         assert unknown, "a kill while Discord held the request must leave an unknown outcome"
-    status = json.loads(subprocess.run(
-        [sys.executable, "-m", "trustpublish", "--json", "status"], cwd=tmp_path, env=env,
-        capture_output=True, text=True, check=True).stdout)
+    shown = tp(tmp_path, "--json", "status", env=env)
+    assert shown.code == 0, shown.err
+    status = json.loads(shown.out)
     assert sorted(r["id"] for r in status["attention"]) == sorted(r["id"] for r in unknown)
 
     if with_email:

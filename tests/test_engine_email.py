@@ -1,12 +1,17 @@
-"""Email digest fan-out through the engine: one ledger row and one message per subscriber."""
+"""Email digest fan-out through the engine: one ledger row and one message per subscriber.
+
+The commands run in-process; ``run --once`` runs as a process because 300 recipients
+over the default three connections fork one worker process per connection.
+"""
 
 from __future__ import annotations
 
 import email
 import json
 
+import pytest
 from aiosmtpd.controller import Controller
-from engine_helpers import free_port, make_project, tp
+from support import free_port, make_project, tp
 
 N = 300
 
@@ -21,6 +26,7 @@ class Sink:
         return "250 2.0.0 Ok"
 
 
+@pytest.mark.process
 def test_digest_issue_fans_out_once_per_active_subscriber(tmp_path):
     sink = Sink()
     controller = Controller(sink, hostname="127.0.0.1", port=free_port())
@@ -39,7 +45,8 @@ timetable:
                        for i in range(N))
         (tmp_path / "subs.csv").write_text("email,name,status\n" + rows)
         assert tp(tmp_path, "subscribers", "import", "subs.csv", env=env).returncode == 0
-        result = tp(tmp_path, "--now", "2026-12-01T09:02", "run", "--once", env=env)
+        result = tp(tmp_path, "--now", "2026-12-01T09:02", "run", "--once", env=env,
+                    process=True)
         assert result.returncode == 0, result.stdout + result.stderr
         again = tp(tmp_path, "--now", "2026-12-01T09:30", "run", "--once", env=env)
         assert "nothing due" in again.stdout

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import sqlite3
 import subprocess
@@ -12,7 +11,8 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from engine_helpers import make_project, tp
+import pytest
+from support import cli_env, make_project, tp
 
 
 class Script:
@@ -132,6 +132,7 @@ def test_permanent_refusal_is_not_retried(tmp_path):
     assert history(tmp_path)[0]["state"] == "failed"
 
 
+@pytest.mark.process
 def test_scheduler_keeps_jobs_in_state_db_and_stops_on_sigterm(tmp_path):
     make_project(tmp_path, """\
 site: {title: Clinic, url: "https://clinic.example/blog", timezone: Australia/Sydney}
@@ -141,8 +142,8 @@ timetable:
   - {channel: social, cron: "0 9 * * *"}
   - {channel: social, weekly: ["MON 12:30", "THU 17:00"]}
 """, posts=1)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TRUSTPUBLISH_")}
-    proc = subprocess.Popen([sys.executable, "-m", "trustpublish", "run"], cwd=tmp_path, env=env,
+    proc = subprocess.Popen([sys.executable, "-m", "trustpublish", "run"], cwd=tmp_path,
+                            env=cli_env(),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     db = tmp_path / "state" / "trustpublish.db"
     deadline = time.monotonic() + 45

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from engine_helpers import make_project, tp
+from support import make_project, tp
 
 SCHEDULE = """\
 site: {title: Clinic, url: "https://clinic.example/blog", timezone: America/Chicago}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from engine_helpers import make_project, tp
+from support import make_project, tp
 
 GOOD = """\
 site: {title: Clinic, url: "https://clinic.example/blog", timezone: America/Chicago}

@@ -21,9 +21,9 @@ from collections import Counter
 
 import pytest
 from aiosmtpd.controller import Controller
-from engine_helpers import free_port, make_project, tp
+from support import cli_env, free_port, make_project, tp
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.process]
 
 SUBSCRIBERS = 2000
 CONNECTIONS = 3
@@ -80,7 +80,7 @@ run: {{grace: 1d}}
     (tmp_path / "subs.csv").write_text("email,name\n" + "".join(
         f"person{i}@example.org,Person {i}\n" for i in range(SUBSCRIBERS)))
     assert tp(tmp_path, "subscribers", "import", "subs.csv", env=env).returncode == 0
-    full = {k: v for k, v in os.environ.items() if not k.startswith("TRUSTPUBLISH_")} | env
+    full = cli_env(env)
     cmd = [sys.executable, "-m", "trustpublish", "--now", "2026-03-05T09:00", "run", "--once"]
     plan = [1, 150, 7, 400, 90, 2]  # the k-th message of each run
     started, runs = time.monotonic(), 0

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from aiosmtpd.controller import Controller
-from engine_helpers import free_port, make_project, tp
+from support import free_port, make_project, tp
 
 N = 600
+pytestmark = pytest.mark.process  # 600 recipients over 3 connections: forked workers
 
 
 class Sink:
@@ -50,7 +52,8 @@ def test_fanout_uses_a_small_pool_and_summarises_failures_by_reason(tmp_path):
     try:
         dry = tp(tmp_path, "--dry-run", "--now", "2026-03-05T09:00", "run", "--once", env=env)
         assert f"({N} recipients)" in dry.stdout and sink.received == []
-        result = tp(tmp_path, "--now", "2026-03-05T09:00", "run", "--once", env=env)
+        result = tp(tmp_path, "--now", "2026-03-05T09:00", "run", "--once", env=env,
+                    process=True)
     finally:
         controller.stop()
     assert result.returncode == 1  # some deliveries failed

@@ -15,10 +15,11 @@ from typing import Iterator
 
 import pytest
 from aiosmtpd.controller import Controller
-from engine_helpers import free_port, make_project, tp
+from support import free_port, make_project, tp
 from test_state_backends import _postgres
 
 N = 300
+pytestmark = pytest.mark.process
 
 SCHEDULE = """\
 site: {title: Clinic, url: "https://clinic.example/blog", timezone: America/Chicago,
@@ -61,7 +62,8 @@ def test_worker_processes_send_each_recipient_once_and_settle_every_row(tmp_path
     (tmp_path / "subs.csv").write_text("email\n" + "\n".join(rows) + "\n")
     assert tp(tmp_path, "subscribers", "import", "subs.csv", env=env).returncode == 0
     try:
-        result = tp(tmp_path, "--now", "2026-03-05T09:00", "run", "--once", env=env)
+        result = tp(tmp_path, "--now", "2026-03-05T09:00", "run", "--once", env=env,
+                    process=True)
     finally:
         controller.stop()
     assert result.returncode == 0, result.stdout + result.stderr

@@ -7,7 +7,8 @@ import json
 
 import feedparser
 import pytest
-from feeds_helpers import NOW, NS, build, feed_files, make_project, post_text, xml
+from support import make_project
+from support.feeds import NOW, NS, build, feed_files, post_text, xml
 
 from trustpublish.render.feeds.archive import paginate
 from trustpublish.render.feeds.items import FeedItem
@@ -45,7 +46,7 @@ def _posts(count: int) -> dict[str, str]:
 
 
 def test_capped_build_writes_linked_archive_pages(tmp_path) -> None:
-    schedule = make_project(tmp_path, _posts(7), rest="feeds: {limit: 3}\n")
+    schedule = make_project(tmp_path, posts=_posts(7), rest="feeds: {limit: 3}\n")
     build(schedule)
     files = feed_files(tmp_path)
     assert sorted(files) == sorted(

@@ -6,7 +6,8 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import feedparser
-from feeds_helpers import FIRST, SECOND, build, make_project
+from support import make_project, tp
+from support.feeds import FIRST, SECOND, build
 
 from trustpublish.channels.base import Delivery
 from trustpublish.channels.feed import FeedChannel
@@ -27,7 +28,7 @@ timetable:
 
 
 def test_excerpts_appear_only_once_their_slot_has_passed(tmp_path) -> None:
-    schedule = make_project(tmp_path, {"a.md": FIRST, "b.md": SECOND}, rest=RULES)
+    schedule = make_project(tmp_path, posts={"a.md": FIRST, "b.md": SECOND}, rest=RULES)
     project = Project.load(schedule)
     config = project.config
     slotted = timetable_slots("tips", config.timetable, config.channels, project.posts,
@@ -56,7 +57,7 @@ def test_excerpts_appear_only_once_their_slot_has_passed(tmp_path) -> None:
 
 
 def test_build_writes_the_channel_feed_as_slots_pass(tmp_path) -> None:
-    schedule = make_project(tmp_path, {"a.md": FIRST, "b.md": SECOND}, rest=RULES)
+    schedule = make_project(tmp_path, posts={"a.md": FIRST, "b.md": SECOND}, rest=RULES)
     folder = tmp_path / "dist" / "feeds" / "channels" / "tips"
     build(schedule, now=dt.datetime(2026, 3, 1, tzinfo=CHICAGO))
     empty = feedparser.parse((folder / "atom.xml").read_bytes())
@@ -91,7 +92,7 @@ def test_weekly_feed_channel_fills_from_its_start_date(tmp_path) -> None:
     rules = RULES.replace("  tips: {type: feed}", '  tips: {type: feed, start: "2026-03-01"}').replace(
         '''  - {channel: tips, at: ["2026-03-09T12:30", "2026-03-02T12:30"]}
   - {channel: tips, at: "2026-03-16T12:30"}''', '  - {channel: tips, weekly: ["MON 12:30"]}')
-    schedule = make_project(tmp_path, {"a.md": FIRST, "b.md": SECOND}, rest=rules)
+    schedule = make_project(tmp_path, posts={"a.md": FIRST, "b.md": SECOND}, rest=rules)
     project = Project.load(schedule)
     config = project.config
     # Sunday 8 March 2026 (Chicago switches to daylight time that day): one Monday has passed.
@@ -106,16 +107,12 @@ def test_weekly_feed_channel_fills_from_its_start_date(tmp_path) -> None:
 
 
 def test_run_once_publishes_the_feed_entry_when_its_slot_passes(tmp_path) -> None:
-    import subprocess
-    import sys
-
-    schedule = make_project(tmp_path, {"a.md": FIRST, "b.md": SECOND}, rest=RULES)
+    schedule = make_project(tmp_path, posts={"a.md": FIRST, "b.md": SECOND}, rest=RULES)
     atom = tmp_path / "dist" / "feeds" / "channels" / "tips" / "atom.xml"
 
     def run(now: str) -> None:
-        proc = subprocess.run([sys.executable, "-m", "trustpublish", "--config", str(schedule),
-                               "--now", now, "run", "--once"], capture_output=True, text=True)
-        assert proc.returncode == 0, proc.stdout + proc.stderr
+        done = tp(tmp_path, "--config", str(schedule), "--now", now, "run", "--once")
+        assert done.code == 0, done.out + done.err
 
     run("2026-03-02T12:35")
     first = atom.read_text(encoding="utf-8")

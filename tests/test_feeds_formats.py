@@ -9,7 +9,8 @@ import re
 
 import feedparser
 import pytest
-from feeds_helpers import DRAFT, FIRST, NOW, NS, SECOND, THIRD, build, make_project, xml
+from support import make_project
+from support.feeds import DRAFT, FIRST, NOW, NS, SECOND, THIRD, build, xml
 
 BASE = "https://harborview-counseling.example/blog/feeds"
 RFC3339 = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$")
@@ -25,7 +26,7 @@ IDS = [
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory):
     root = tmp_path_factory.mktemp("site")
-    schedule = make_project(root, {"a.md": FIRST, "b.md": SECOND, "c.md": THIRD, "d.md": DRAFT})
+    schedule = make_project(root, posts={"a.md": FIRST, "b.md": SECOND, "c.md": THIRD, "d.md": DRAFT})
     paths = build(schedule)
     folder = root / "dist" / "feeds"
     return {"paths": paths, "rss": (folder / "rss.xml").read_bytes(),
@@ -159,7 +160,7 @@ def test_json_feed_1_1_is_valid(built) -> None:
 def test_feed_url_and_hub_come_from_schedule(tmp_path, httpserver) -> None:
     httpserver.expect_request("/hub", method="POST").respond_with_data("", status=204)
     hub = httpserver.url_for("/hub")
-    schedule = make_project(tmp_path, {"a.md": FIRST}, site_extra=(
+    schedule = make_project(tmp_path, posts={"a.md": FIRST}, site_extra=(
         "  feed_url: https://cdn.example/clinic-feeds/\n"
         f"  websub_hub: {hub}\n"))
     from trustpublish.actions.feed_files import build_feeds
@@ -184,7 +185,7 @@ def test_feed_url_and_hub_come_from_schedule(tmp_path, httpserver) -> None:
 
 def test_future_and_unapproved_posts_stay_out(tmp_path) -> None:
     later = FIRST.replace("date: 2025-01-21", "date: 2026-06-01")
-    schedule = make_project(tmp_path, {"a.md": later, "b.md": SECOND, "d.md": DRAFT})
+    schedule = make_project(tmp_path, posts={"a.md": later, "b.md": SECOND, "d.md": DRAFT})
     build(schedule)
     parsed = feedparser.parse((tmp_path / "dist" / "feeds" / "atom.xml").read_bytes())
     assert [e.id for e in parsed.entries] == [IDS[1]]

@@ -7,7 +7,8 @@ import os
 from pathlib import Path
 
 import pytest
-from feeds_helpers import DRAFT, FIRST, SECOND, THIRD, build, feed_files, make_project
+from support import make_project
+from support.feeds import DRAFT, FIRST, SECOND, THIRD, build, feed_files
 
 GOLDEN = Path(__file__).parent / "goldens" / "feeds"
 UPDATE = os.environ.get("TRUSTPUBLISH_UPDATE_GOLDENS") == "1"
@@ -23,7 +24,7 @@ timetable:
 @pytest.fixture(scope="module")
 def outputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
     root = tmp_path_factory.mktemp("golden")
-    schedule = make_project(root, {"a.md": FIRST, "b.md": SECOND, "c.md": THIRD, "d.md": DRAFT},
+    schedule = make_project(root, posts={"a.md": FIRST, "b.md": SECOND, "c.md": THIRD, "d.md": DRAFT},
                             rest="feeds: {limit: 2}\n" + CHANNELS)
     build(schedule)
     return feed_files(root)

@@ -7,7 +7,8 @@ import json
 from html.parser import HTMLParser
 
 import feedparser
-from feeds_helpers import NOW, build, make_project, post_text
+from support import make_project
+from support.feeds import NOW, build, post_text
 
 from trustpublish.content.model import Site
 from trustpublish.content.readers import read_post
@@ -80,7 +81,7 @@ def assert_feeds_safe(rss: bytes, atom: bytes, feed_json: bytes) -> None:
 
 
 def test_markdown_post_through_the_build(tmp_path) -> None:
-    schedule = make_project(tmp_path, {"evil.md": EVIL_MARKDOWN})
+    schedule = make_project(tmp_path, posts={"evil.md": EVIL_MARKDOWN})
     build(schedule)
     folder = tmp_path / "dist" / "feeds"
     assert_feeds_safe(*[(folder / n).read_bytes() for n in ("rss.xml", "atom.xml", "feed.json")])

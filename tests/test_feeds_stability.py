@@ -6,7 +6,8 @@ import datetime as dt
 import json
 
 import feedparser
-from feeds_helpers import FIRST, NOW, SECOND, THIRD, build, feed_files, make_project
+from support import make_project
+from support.feeds import FIRST, NOW, SECOND, THIRD, build, feed_files
 
 
 def _entries(root, name: str = "atom.xml") -> dict[str, tuple[str, str]]:
@@ -17,7 +18,7 @@ def _entries(root, name: str = "atom.xml") -> dict[str, tuple[str, str]]:
 
 
 def test_rebuilding_twice_is_byte_identical_and_leaves_files_alone(tmp_path) -> None:
-    schedule = make_project(tmp_path, {"a.md": FIRST, "b.md": SECOND})
+    schedule = make_project(tmp_path, posts={"a.md": FIRST, "b.md": SECOND})
     build(schedule)
     first = feed_files(tmp_path)
     mtimes = {p: p.stat().st_mtime_ns for p in (tmp_path / "dist" / "feeds").rglob("*.*")}
@@ -29,7 +30,7 @@ def test_rebuilding_twice_is_byte_identical_and_leaves_files_alone(tmp_path) -> 
 
 
 def test_adding_a_post_keeps_other_ids_and_dates(tmp_path) -> None:
-    schedule = make_project(tmp_path, {"a.md": FIRST, "b.md": SECOND})
+    schedule = make_project(tmp_path, posts={"a.md": FIRST, "b.md": SECOND})
     build(schedule)
     before = {fmt: _entries(tmp_path, fmt) for fmt in ("atom.xml", "rss.xml")}
     (tmp_path / "posts" / "c.md").write_text(THIRD, encoding="utf-8")
@@ -43,7 +44,7 @@ def test_adding_a_post_keeps_other_ids_and_dates(tmp_path) -> None:
 
 
 def test_editing_a_post_changes_updated_but_not_id(tmp_path) -> None:
-    schedule = make_project(tmp_path, {"a.md": FIRST, "b.md": SECOND})
+    schedule = make_project(tmp_path, posts={"a.md": FIRST, "b.md": SECOND})
     build(schedule)
     before = _entries(tmp_path)
     edited_at = NOW + dt.timedelta(days=1)
@@ -65,14 +66,14 @@ def test_editing_a_post_changes_updated_but_not_id(tmp_path) -> None:
 
 def test_front_matter_updated_wins(tmp_path) -> None:
     post = FIRST.replace("status: approved\n", "status: approved\nupdated: 2025-02-01T10:00\n")
-    schedule = make_project(tmp_path, {"a.md": post})
+    schedule = make_project(tmp_path, posts={"a.md": post})
     build(schedule)
     (entry,) = _entries(tmp_path).values()
     assert entry == ("2025-01-21T00:00:00-06:00", "2025-02-01T10:00:00-06:00")
 
 
 def test_ids_survive_a_lost_date_record(tmp_path) -> None:
-    schedule = make_project(tmp_path, {"a.md": FIRST, "b.md": SECOND})
+    schedule = make_project(tmp_path, posts={"a.md": FIRST, "b.md": SECOND})
     build(schedule)
     first = feed_files(tmp_path)
     (tmp_path / "state" / "feeds-cache.json").unlink()

@@ -6,7 +6,8 @@ import datetime as dt
 import logging
 from urllib.parse import parse_qs
 
-from feeds_helpers import FIRST, NOW, SECOND, build, feed_files, make_project
+from support import make_project
+from support.feeds import FIRST, NOW, SECOND, build, feed_files
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
@@ -38,7 +39,7 @@ class Hub:
 
 
 def _project(tmp_path, hub: str):
-    return make_project(tmp_path, {"a.md": FIRST}, site_extra=f"  websub_hub: {hub}\n")
+    return make_project(tmp_path, posts={"a.md": FIRST}, site_extra=f"  websub_hub: {hub}\n")
 
 
 def test_build_pings_the_hub_for_each_changed_feed(tmp_path, httpserver: HTTPServer) -> None:

@@ -6,7 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from cli_helpers import run_cli
+from support import run_cli
 
 from trustpublish.errors import ContentError
 from trustpublish.content.markup import parse_blocks

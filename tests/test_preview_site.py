@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from cli_helpers import run_cli
+from support import run_cli
 
 NOW = "2026-11-27T10:00"
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "preview"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from cli_helpers import SAMPLE_POST, run_cli
+from support import SAMPLE_POST, run_cli
 
 from trustpublish.content.markup import parse_blocks
 from trustpublish.content.privacy import PrivacyRules, blocking_findings, scan_post

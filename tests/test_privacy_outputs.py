@@ -14,7 +14,7 @@ import json
 from pathlib import Path
 
 import pytest
-from cli_helpers import run_cli
+from support import run_cli
 
 MARKER = "Quillfeather"  # a word only the leaky post contains
 BODY = (f"## What helped\n\n{MARKER} is how we remember a long winter. "

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from cli_helpers import SAMPLE_POST, SEED_TXT
+from support import SAMPLE_POST, SEED_TXT
 
 from trustpublish.content.readers import Defaults, read_post, read_posts
 from trustpublish.content.readers.plaintext import text_to_markdown

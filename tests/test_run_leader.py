@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 import pytest
-from engine_helpers import make_project
+from support import make_project
 from test_concurrent_runs import Backend
 
 pytestmark = pytest.mark.slow

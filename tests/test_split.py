@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import re
 
-from cli_helpers import SAMPLE_POST, SEED_TXT
+from support import SAMPLE_POST, SEED_TXT
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

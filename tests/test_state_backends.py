@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from engine_helpers import make_project, tp
+from support import make_project, tp
 
 ADMIN_URL = os.environ.get(
     "TRUSTPUBLISH_TEST_POSTGRES_URL",

@@ -7,7 +7,7 @@ import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from engine_helpers import make_project, tp
+from support import make_project, tp
 
 
 class Refusing(BaseHTTPRequestHandler):

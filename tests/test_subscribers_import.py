@@ -6,7 +6,7 @@ import csv
 import io
 import json
 
-from engine_helpers import make_project, tp
+from support import make_project, tp
 
 SCHEDULE = """\
 site: {title: Clinic, url: "https://clinic.example/blog", timezone: America/Chicago,

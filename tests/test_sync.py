@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from cli_helpers import run_cli
+from support import run_cli
 from werkzeug import Request, Response
 
 from trustpublish.actions.sync import state_path, sync_sources

@@ -1,4 +1,4 @@
-"""Shared helpers for the feeds tests: a small project folder under tmp_path."""
+"""The feeds tests' posts and helpers: a pinned clock, Harborview posts, a fresh build."""
 
 from __future__ import annotations
 
@@ -8,6 +8,9 @@ from xml.etree import ElementTree as ET
 
 from trustpublish.workspace.project import Project
 
+__all__ = ["NOW", "NS", "PARAGRAPH", "post_text", "FIRST", "SECOND", "THIRD", "DRAFT", "build",
+           "feed_files", "xml"]
+
 NOW = dt.datetime(2026, 3, 2, 15, 0, tzinfo=dt.timezone.utc)
 NS = {
     "atom": "http://www.w3.org/2005/Atom",
@@ -16,24 +19,13 @@ NS = {
     "fh": "http://purl.org/syndication/history/1.0",
 }
 
-SCHEDULE = """\
-site:
-  title: Harborview Counseling
-  url: https://harborview-counseling.example/blog
-  timezone: America/Chicago
-  language: en
-  author: Harborview Counseling Team
-  description: Practical notes on therapy from the Harborview team.
-{site_extra}
-{rest}
-"""
-
 PARAGRAPH = ("Trust grows when a client feels heard. Therapists listen closely and reflect what "
              "they hear, so that the client knows the words landed. Small signals matter here. ")
 
 
 def post_text(title: str, date: str, *, slug: str, status: str = "approved", extra: str = "",
               body: str | None = None) -> str:
+    """A post file's text (front matter and body) for ``make_project(root, posts={...})``."""
     if body is None:
         body = (f"## Why it matters\n\n{PARAGRAPH * 4}\n\n## What to try\n\n"
                 f"- Name one worry before each session.\n- Ask what helped last time.\n\n"
@@ -52,17 +44,6 @@ THIRD = post_text("Cultural competence", "2025-03-11T08:00", slug="cultural-comp
 DRAFT = post_text("Not ready", "2025-01-30", slug="not-ready", status="draft")
 
 
-def make_project(root: Path, posts: dict[str, str], *, site_extra: str = "",
-                 rest: str = "") -> Path:
-    """Write schedule.yaml and posts/ under ``root``; returns the schedule path."""
-    (root / "posts").mkdir(parents=True, exist_ok=True)
-    schedule = root / "schedule.yaml"
-    schedule.write_text(SCHEDULE.format(site_extra=site_extra, rest=rest), encoding="utf-8")
-    for name, text in posts.items():
-        (root / "posts" / name).write_text(text, encoding="utf-8")
-    return schedule
-
-
 def build(schedule: Path, now: dt.datetime = NOW) -> list[Path]:
     """A fresh Project (as a new CLI run would load) and its feeds build."""
     from trustpublish.actions.feed_files import build_feeds
@@ -71,6 +52,7 @@ def build(schedule: Path, now: dt.datetime = NOW) -> list[Path]:
 
 
 def feed_files(root: Path) -> dict[str, bytes]:
+    """Every file under ``root/dist/feeds`` by relative path."""
     folder = root / "dist" / "feeds"
     return {str(p.relative_to(folder)): p.read_bytes()
             for p in sorted(folder.rglob("*")) if p.is_file()}

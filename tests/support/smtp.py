@@ -1,50 +1,21 @@
-"""Helpers for the channel tests: a self-signed certificate and an aiosmtpd server.
+"""A scripted aiosmtpd server on 127.0.0.1 for the SMTP channel tests.
 
-The certificate is made with the ``openssl`` command line for 127.0.0.1/localhost;
-the SMTP server is a real aiosmtpd ``Controller`` on 127.0.0.1 with STARTTLS,
-implicit TLS or plain, AUTH PLAIN/LOGIN against one known user, and scripted
-replies for chosen recipients.
+STARTTLS, implicit TLS or plain; AUTH PLAIN/LOGIN against one known user
+(:data:`USER`/:data:`PASSWORD`); scripted replies for chosen recipients and a
+connection dropped after DATA for others.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
 import ssl
-import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pytest
+from .net import free_port, make_cert
+
+__all__ = ["USER", "PASSWORD", "Recorder", "start_smtp"]
 
 USER, PASSWORD = "clinic@example.org", "s3cr3t-pa55"
-
-
-def need(tool: str) -> str:
-    path = shutil.which(tool)
-    if path is None:
-        if os.environ.get("CI"):
-            pytest.fail(f"{tool} is required in CI")
-        pytest.skip(f"{tool} not installed")
-    return path
-
-
-def make_cert(folder: Path) -> tuple[Path, Path]:
-    """A self-signed certificate valid for 127.0.0.1 and localhost."""
-    openssl = need("openssl")
-    cert, key = folder / "cert.pem", folder / "key.pem"
-    subprocess.run([openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key),
-                    "-out", str(cert), "-days", "2", "-subj", "/CN=localhost",
-                    "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"],
-                   check=True, capture_output=True)
-    return cert, key
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @dataclass
@@ -73,7 +44,7 @@ class Recorder:
         return self.data_reply
 
 
-def authenticator(recorder: Recorder):
+def _authenticator(recorder: Recorder):
     from aiosmtpd.smtp import AuthResult, LoginPassword
 
     def check(server, session, envelope, mechanism, auth_data):
@@ -93,7 +64,7 @@ def start_smtp(tmp_path: Path, security: str, recorder: Recorder):
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(str(cert), str(key))
     port = free_port()
-    kwargs: dict = dict(hostname="127.0.0.1", port=port, authenticator=authenticator(recorder),
+    kwargs: dict = dict(hostname="127.0.0.1", port=port, authenticator=_authenticator(recorder),
                         # aiosmtpd does not see implicit TLS as TLS, so only STARTTLS
                         # servers can insist on it
                         auth_require_tls=security == "starttls")

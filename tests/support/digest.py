@@ -1,29 +1,29 @@
-"""Shared helpers for the email digest tests: the sample project, a pinned clock, issues."""
+"""The email digest tests' helpers: a pinned clock, a sample project, a rendered issue."""
 
 from __future__ import annotations
 
 import datetime as dt
 import os
-import shutil
 from pathlib import Path
 
 from trustpublish.render.digest import compose_issue, render_issue
 from trustpublish.render.digest.render import RenderedIssue
 from trustpublish.workspace.project import Project
 
-ROOT = Path(__file__).resolve().parent.parent
-SAMPLE = ROOT / "src" / "trustpublish" / "sample"
+from .projects import ROOT
+from .projects import copy_sample as _copy_sample
+
+__all__ = ["ARTIFACTS", "NOW", "IN_CI", "sample_project", "seed_issue"]
+
 ARTIFACTS = ROOT / "test-artifacts" / "email"
 #: The pinned clock of every digest test: Tuesday 2 December 2025, 09:00 in Chicago.
 NOW = dt.datetime(2025, 12, 2, 15, 0, tzinfo=dt.timezone.utc)
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
-def copy_sample(tmp_path: Path) -> Project:
-    """A copy of the sample project under ``tmp_path`` (so dist/ and templates/ are private)."""
-    target = tmp_path / "project"
-    shutil.copytree(SAMPLE, target, ignore=shutil.ignore_patterns("dist", "outbox", "state"))
-    return Project.load(target / "schedule.yaml")
+def sample_project(tmp_path: Path) -> Project:
+    """A copy of the sample project under ``tmp_path/project``, loaded."""
+    return Project.load(_copy_sample(tmp_path / "project") / "schedule.yaml")
 
 
 def seed_issue(project: Project, count: int = 3) -> RenderedIssue:
