@@ -67,21 +67,25 @@ def _reset(url: str) -> None:
     engine.dispose()
 
 
-def _workers(root: Path, env: dict[str, str], n: int) -> tuple[float, list[int]]:
+def _workers(root: Path, env: dict[str, str], n: int) -> tuple[float, list[int], list[str]]:
     full = {k: v for k, v in os.environ.items() if not k.startswith("TRUSTPUBLISH_")}
     full.update(env)
     start = time.perf_counter()
     procs = [subprocess.Popen([sys.executable, "-m", "trustpublish", "--now", "2026-03-05T09:00",
-                               "-q", "run", "--once"], cwd=root, env=full,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                               "run", "--once"], cwd=root, env=full,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
              for _ in range(n)]
-    codes = []
+    codes, shares = [], []
     for p in procs:
-        _, err = p.communicate()
+        out, err = p.communicate()
         if p.returncode != 0:
             sys.stderr.write(err.decode()[-2000:])
         codes.append(p.returncode)
-    return time.perf_counter() - start, codes
+        if os.environ.get("TP_BENCH_DEBUG"):
+            sys.stderr.write(out.decode()[-1500:] + err.decode()[-1500:] + "\n----\n")
+        shares += [line.split(":", 1)[1].split(",")[0].strip() for line in out.decode().splitlines()
+                   if line.startswith("newsletter ")] or ["0 sent"]
+    return time.perf_counter() - start, codes, shares
 
 
 def main() -> None:
@@ -121,12 +125,13 @@ def main() -> None:
         for workers in (1, 3):
             _reset(url)
             sink.received.clear()
-            seconds, codes = _workers(root, env, workers)
+            seconds, codes, shares = _workers(root, env, workers)
             dup = sum(c - 1 for c in sink.received.values() if c > 1)
             lost = n - len(sink.received)
             rates[workers] = n / seconds
             print(f"  {workers} worker{'s' if workers > 1 else ' '}: {n / seconds:7.0f} msg/s "
-                  f"({seconds:.1f} s) | exit codes {codes} | {dup} duplicates, {lost} lost")
+                  f"({seconds:.1f} s) | exit codes {codes} | each sent {', '.join(shares)} | "
+                  f"{dup} duplicates, {lost} lost")
             if dup or lost or any(codes):
                 raise SystemExit("FAILED: duplicates, losses or a failed worker")
         print(f"  ratio 3 workers / 1 worker: {rates[3] / rates[1]:.2f} (target > 1.5)")
