@@ -2,10 +2,11 @@
 
 What it does:
 
-1. creates a fresh PostgreSQL database with ``--subscribers`` subscribers (default 3,000)
+1. creates a fresh PostgreSQL database with ``--subscribers`` subscribers (default 2,000)
    and a project with one digest slot (one SMTP connection per worker);
 2. starts an SMTP sink on 127.0.0.1 (aiosmtpd) that answers each message after
-   ``--latency`` ms (default 10 ms: a real relay is not on the same machine), and
+   ``--latency`` ms (default 20 ms: a real relay is not on the same machine; with no
+   latency, workers on one machine only share its cores), and
    counts every recipient it receives;
 3. runs one ``trustpublish run --once`` (one worker), then, on a fresh state, three at
    the same moment (three workers claiming batches of the same fan-out with
@@ -15,7 +16,7 @@ What it does:
 On three machines each worker is a ``trustpublish run`` (or a cron ``run --once``)
 with the same ``TRUSTPUBLISH_STATE_URL``: see ``docs/delivery.md``.
 
-Usage: ``python benchmarks/fanout_workers_bench.py [--subscribers 3000] [--latency 10]``
+Usage: ``python benchmarks/fanout_workers_bench.py [--subscribers 2000] [--latency 20]``
 Needs the PostgreSQL server of ``scripts/ensure-postgres.sh`` (or
 ``TRUSTPUBLISH_TEST_POSTGRES_URL``).
 """
@@ -90,8 +91,8 @@ def _workers(root: Path, env: dict[str, str], n: int) -> tuple[float, list[int],
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--subscribers", type=int, default=3000)
-    parser.add_argument("--latency", type=float, default=10.0, help="ms per message at the sink")
+    parser.add_argument("--subscribers", type=int, default=2000)
+    parser.add_argument("--latency", type=float, default=20.0, help="ms per message at the sink")
     args = parser.parse_args()
     from aiosmtpd.controller import Controller
     from sqlalchemy import create_engine, text
