@@ -2,10 +2,11 @@
 
 What it does:
 
-1. creates a fresh PostgreSQL database with ``--subscribers`` subscribers (default 3,000)
+1. creates a fresh PostgreSQL database with ``--subscribers`` subscribers (default 2,000)
    and a project with one digest slot (one SMTP connection per worker);
 2. starts an SMTP sink on 127.0.0.1 (aiosmtpd) that answers each message after
-   ``--latency`` ms (default 10 ms: a real relay is not on the same machine), and
+   ``--latency`` ms (default 20 ms: a real relay is not on the same machine; with no
+   latency, workers on one machine only share its cores), and
    counts every recipient it receives;
 3. runs one ``trustpublish run --once`` (one worker), then, on a fresh state, three at
    the same moment (three workers claiming batches of the same fan-out with
@@ -15,7 +16,7 @@ What it does:
 On three machines each worker is a ``trustpublish run`` (or a cron ``run --once``)
 with the same ``TRUSTPUBLISH_STATE_URL``: see ``docs/delivery.md``.
 
-Usage: ``python benchmarks/fanout_workers_bench.py [--subscribers 3000] [--latency 10]``
+Usage: ``python benchmarks/fanout_workers_bench.py [--subscribers 2000] [--latency 20]``
 Needs the PostgreSQL server of ``scripts/ensure-postgres.sh`` (or
 ``TRUSTPUBLISH_TEST_POSTGRES_URL``).
 """
@@ -67,27 +68,31 @@ def _reset(url: str) -> None:
     engine.dispose()
 
 
-def _workers(root: Path, env: dict[str, str], n: int) -> tuple[float, list[int]]:
+def _workers(root: Path, env: dict[str, str], n: int) -> tuple[float, list[int], list[str]]:
     full = {k: v for k, v in os.environ.items() if not k.startswith("TRUSTPUBLISH_")}
     full.update(env)
     start = time.perf_counter()
     procs = [subprocess.Popen([sys.executable, "-m", "trustpublish", "--now", "2026-03-05T09:00",
-                               "-q", "run", "--once"], cwd=root, env=full,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                               "run", "--once"], cwd=root, env=full,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
              for _ in range(n)]
-    codes = []
+    codes, shares = [], []
     for p in procs:
-        _, err = p.communicate()
+        out, err = p.communicate()
         if p.returncode != 0:
             sys.stderr.write(err.decode()[-2000:])
         codes.append(p.returncode)
-    return time.perf_counter() - start, codes
+        if os.environ.get("TP_BENCH_DEBUG"):
+            sys.stderr.write(out.decode()[-1500:] + err.decode()[-1500:] + "\n----\n")
+        shares += [line.split(":", 1)[1].split(",")[0].strip() for line in out.decode().splitlines()
+                   if line.startswith("newsletter ")] or ["0 sent"]
+    return time.perf_counter() - start, codes, shares
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--subscribers", type=int, default=3000)
-    parser.add_argument("--latency", type=float, default=10.0, help="ms per message at the sink")
+    parser.add_argument("--subscribers", type=int, default=2000)
+    parser.add_argument("--latency", type=float, default=20.0, help="ms per message at the sink")
     args = parser.parse_args()
     from aiosmtpd.controller import Controller
     from sqlalchemy import create_engine, text
@@ -121,12 +126,13 @@ def main() -> None:
         for workers in (1, 3):
             _reset(url)
             sink.received.clear()
-            seconds, codes = _workers(root, env, workers)
+            seconds, codes, shares = _workers(root, env, workers)
             dup = sum(c - 1 for c in sink.received.values() if c > 1)
             lost = n - len(sink.received)
             rates[workers] = n / seconds
             print(f"  {workers} worker{'s' if workers > 1 else ' '}: {n / seconds:7.0f} msg/s "
-                  f"({seconds:.1f} s) | exit codes {codes} | {dup} duplicates, {lost} lost")
+                  f"({seconds:.1f} s) | exit codes {codes} | each sent {', '.join(shares)} | "
+                  f"{dup} duplicates, {lost} lost")
             if dup or lost or any(codes):
                 raise SystemExit("FAILED: duplicates, losses or a failed worker")
         print(f"  ratio 3 workers / 1 worker: {rates[3] / rates[1]:.2f} (target > 1.5)")

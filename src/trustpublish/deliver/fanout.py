@@ -112,7 +112,10 @@ class Fanout:
         self._tick()
         try:
             while not (workers.abort.is_set() or self.stop.is_set()):
-                batch = ledger.claim_batch(slot.id, now, self.owner, limit=BATCH)
+                workers.wait_for_room(self._tick)
+                if workers.abort.is_set() or self.stop.is_set():
+                    break
+                batch = ledger.claim_batch(slot.id, now, self.owner, limit=BATCH * workers.count)
                 if not batch:
                     break
                 tally.claimed({row.id for row in batch})

@@ -268,13 +268,15 @@ class Ledger:
         PostgreSQL: ``FOR UPDATE SKIP LOCKED``; SQLite runs one writer at a time).
 
         Returns the claimed rows as they are after the claim (``attempts`` counts it)."""
+        # a CTE, evaluated once: PostgreSQL may re-run an IN (… LIMIT … SKIP LOCKED)
+        # subquery and then claims far more than ``limit`` rows
         pick = (select(deliveries.c.id)
                 .where(deliveries.c.slot_id == slot_id, deliveries.c.state == "planned",
                        _due(now))
                 .order_by(deliveries.c.id).limit(limit)
-                .with_for_update(skip_locked=True))
+                .with_for_update(skip_locked=True)).cte("picked")
         query = (update(deliveries)
-                 .where(deliveries.c.id.in_(pick.scalar_subquery()),
+                 .where(deliveries.c.id.in_(select(pick.c.id)),
                         deliveries.c.state == "planned")
                  .values(state="sending", updated_at=iso(now), next_attempt_at=None,
                          attempts=deliveries.c.attempts + 1, claimed_by=owner)

@@ -58,12 +58,13 @@ if TYPE_CHECKING:
 __all__ = ["FanoutJob", "FanoutSummary", "Tally", "Workers", "ThreadWorkers", "ProcessWorkers",
            "can_fork", "BATCH", "CHUNK"]
 
-#: planned rows read (and claimed) per batch
-BATCH = 500
+#: planned rows claimed per batch, per worker (a batch is claimed only when the workers are
+#: about to run out, so several runs sharing a fan-out each get their share)
+BATCH = 100
 #: rows per hand-over: one queue operation per CHUNK messages keeps the workers from
 #: trading the interpreter lock after every message
 CHUNK = 25
-QUEUE_SIZE = 2 * BATCH // CHUNK
+QUEUE_SIZE = 40  # chunks
 _PR_SET_PDEATHSIG = 1
 #: seconds a child waits before recording a refusal (see :meth:`ProcessWorkers._before_refusal`)
 REFUSAL_GRACE = 0.02
@@ -195,6 +196,20 @@ class Workers(ABC):
     @abstractmethod
     def _join(self, tick: Callable[[], None]) -> None:
         """Wait for every worker to end, calling ``tick`` now and then."""
+
+    def wait_for_room(self, tick: Callable[[], None] = lambda: None) -> None:
+        """Block while more than one chunk per worker is queued (or until the workers stop):
+        the producer claims its next batch just in time, so rows it cannot send soon stay
+        ``planned`` for other runs sharing the fan-out."""
+        while self._backlog() > self.count and self.alive() and not self.abort.is_set():
+            tick()
+            time.sleep(0.02)
+
+    def _backlog(self) -> int:
+        try:
+            return int(self._queue().qsize())
+        except NotImplementedError:  # pragma: no cover - qsize is missing on macOS
+            return 0
 
     def put(self, chunk: Chunk | None, tick: Callable[[], None] = lambda: None) -> bool:
         """Hand ``chunk`` (or a stop marker, None) to the workers; blocks while the queue is
