@@ -70,11 +70,8 @@ def check_channel_budgets(project: "Project") -> Iterable[Problem]:
 
 def check_privacy(project: "Project") -> Iterable[Problem]:
     """The privacy guard: patient-identifying details block a post until fixed or approved."""
-    from ..content.privacy import blocking_findings, rules_for
-
-    rules = rules_for(project.config)
     for post in project.posts:
-        for finding in blocking_findings(post, rules):
+        for finding in project.blocking_findings(post):
             yield Problem(
                 "Privacy", f"possible {finding.kind} {finding.text!r}: this post will not be "
                 "published until it is removed or approved", str(post.source), finding.line,
