@@ -231,21 +231,29 @@ class ContentIndex:
 
     def full(self, key: str) -> parse.Full:
         """Blocks, excerpts and feed HTML of one post: from this process's parse, or by
-        reading the file now (once: the result is kept)."""
+        reading the file now (once: the result is kept; the excerpts and the HTML are
+        computed when first asked for)."""
         if key not in self._decoded:
             blob = self._full.get(key)
-            if blob is None:
-                entry, blob = parse.parse_one(key, None, self.settings)
-                self.parsed += 1
-                if blob is None:
-                    raise ContentError(entry["error"]["message"], file=key,
-                                       line=entry["error"].get("line"))
-                if entry.get("sha") != self.entries.get(key, {}).get("sha"):
-                    self.entries[key] = {**entry, "stamp": self.entries[key]["stamp"]}
-                    self._dirty = True
-                self._full[key] = blob
-            self._decoded[key] = parse.decode_full(blob)
+            if blob is not None:
+                self._decoded[key] = parse.decode_full(blob)
+            else:
+                self._decoded[key] = self._read_later(key)
         return self._decoded[key]
+
+    def _read_later(self, key: str) -> parse.Full:
+        from ..content.readers import read_post, read_raw
+
+        path = Path(key)
+        try:
+            raw = read_raw(path)
+        except OSError as exc:
+            raise ContentError(f"cannot read file ({exc.strerror})", file=path) from exc
+        self.parsed += 1
+        # A file edited since the scan keeps its old entry (and stamp) until the next run
+        # sees the new stamp and parses it.
+        post = read_post(path, self.settings.defaults, raw)
+        return parse.Full(tuple(post.body), post=post, settings=self.settings)
 
     # -- what stages ask for ---------------------------------------------------------------
     def entry(self, post: Post) -> dict[str, Any]:

@@ -42,14 +42,48 @@ class Settings:
     site: Any  # content.model.Site
 
 
-@dataclass(frozen=True)
 class Full:
-    """What a parse gives beyond the entry: kept in memory for this process only."""
+    """What a parse gives beyond the entry, kept in memory for this process only.
 
-    blocks: tuple[Block, ...]
-    excerpts: tuple[Excerpt, ...]
-    html: str
-    summary: str
+    Made from a worker's record (everything computed), or from a post read later in
+    the process: then the excerpts and the feed HTML are computed when first asked for.
+    """
+
+    def __init__(self, blocks: tuple[Block, ...], *, excerpts: tuple[Excerpt, ...] | None = None,
+                 html: str | None = None, summary: str | None = None, post: Any = None,
+                 settings: Settings | None = None) -> None:
+        self.blocks, self._excerpts, self._html, self._summary = blocks, excerpts, html, summary
+        self._post, self._settings = post, settings
+
+    @property
+    def excerpts(self) -> tuple[Excerpt, ...]:
+        if self._excerpts is None:
+            assert self._post is not None and self._settings is not None
+            self._excerpts = tuple(split_post(self._post, self._settings.split))
+        return self._excerpts
+
+    def _feed(self) -> None:
+        from ..render.feeds.items import post_item
+
+        assert self._post is not None and self._settings is not None
+        item = post_item(self._post, self._settings.site)
+        self._html, self._summary = item.content_html, item.summary
+
+    @property
+    def html(self) -> str:
+        if self._html is None:
+            self._feed()
+        return str(self._html)
+
+    @property
+    def summary(self) -> str:
+        if self._summary is None:
+            self._feed()
+        return str(self._summary)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Full) and (self.blocks, self.excerpts, self.html, self.summary) \
+            == (other.blocks, other.excerpts, other.html, other.summary)
 
 
 Todo = tuple[str, "bytes | None", "list[int] | None"]
@@ -93,8 +127,7 @@ def parse_one(key: str, raw: bytes | None, settings: Settings
 
 def decode_full(blob: bytes) -> Full:
     data = json.loads(zlib.decompress(blob))
-    return Full(blocks=blocks_in(data["blocks"]),
-                excerpts=tuple(excerpt_in(e) for e in data["excerpts"]),
+    return Full(blocks_in(data["blocks"]), excerpts=tuple(excerpt_in(e) for e in data["excerpts"]),
                 html=data["html"], summary=data["summary"])
 
 
