@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 __all__ = ["slugify", "count_words", "split_sentences", "teaser", "normalize_space"]
 
@@ -41,6 +42,7 @@ def slugify(text: str, *, max_length: int = 80) -> str:
     return slug or "section"
 
 
+@lru_cache(maxsize=8192)
 def count_words(text: str) -> int:
     """Count words: runs of letters/digits (with inner apostrophes or hyphens).
 

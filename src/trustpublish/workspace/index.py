@@ -10,7 +10,8 @@ of its bytes), or from parsing the file. Parsing reads the file, parses the
 Markdown, splits it and scans it once; with many files to parse it runs on every
 core (:mod:`.parse`). What the parse produced beyond the entry (the blocks, the
 excerpts, the feed HTML) stays in memory, compressed, for the stages of this process
-that need it (a post's ``body`` is loaded on first use).
+that need it (a post's ``body`` is loaded on first use). A post whose entry came
+from the cache is read only if a stage needs its text, at most once per process.
 
 The content cache
 -----------------
@@ -53,6 +54,8 @@ CACHE_NAME = "content.json.gz"
 _FORMAT = 1
 #: at least this many files to parse before worker processes are started
 PARALLEL_FROM = 48
+#: how many decoded records of parsed posts stay decoded (the rest stay compressed)
+_RECENT = 128
 
 
 def code_fingerprint() -> str:
@@ -115,6 +118,7 @@ class ContentIndex:
         self.entries: dict[str, dict[str, Any]] = {}
         self._full: dict[str, bytes] = {}
         self._decoded: dict[str, parse.Full] = {}
+        self._recent: dict[str, parse.Full] = {}
         self._dirty = False
         self.parsed = 0  # files parsed by this process (or its workers)
         self.posts: list[Post] = []
@@ -233,13 +237,16 @@ class ContentIndex:
         """Blocks, excerpts and feed HTML of one post: from this process's parse, or by
         reading the file now (once: the result is kept; the excerpts and the HTML are
         computed when first asked for)."""
-        if key not in self._decoded:
-            blob = self._full.get(key)
-            if blob is not None:
-                self._decoded[key] = parse.decode_full(blob)
-            else:
+        blob = self._full.get(key)
+        if blob is None:
+            if key not in self._decoded:
                 self._decoded[key] = self._read_later(key)
-        return self._decoded[key]
+            return self._decoded[key]
+        full = self._recent.pop(key, None) or parse.decode_full(blob)
+        self._recent[key] = full  # a few decoded records stay; the rest stay compressed
+        if len(self._recent) > _RECENT:
+            self._recent.pop(next(iter(self._recent)))
+        return full
 
     def _read_later(self, key: str) -> parse.Full:
         from ..content.readers import read_post, read_raw
