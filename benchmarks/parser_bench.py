@@ -4,9 +4,26 @@ For each candidate this prints the time to parse 200 generated posts (about 2,00
 each, see bench_posts.py) plus the sample post, and how many of them render to HTML
 byte-identical to markdown-it-py's ``commonmark`` preset with tables and raw HTML off
 (what :func:`trustpublish.content.markup.to_html` does; the goldens depend on it).
-Candidates that are not installed are skipped:
-``pip install markdown-it-pyrs pyromark cmarkgfm`` (benchmark only).
-Run: .venv/bin/python benchmarks/parser_bench.py
+Candidates that are not installed are skipped (``make bench`` installs them into the
+benchmark venv, never into trustpublish's dependencies).
+
+Measured on this project's 2-core machine (about 2.9 MB in 201 documents)::
+
+    markdown-it-py parse (tokens)              10.06 ms/post
+    markdown-it-py render (html)                8.97 ms/post  identical html: 201/201
+    markdown-it-pyrs tree (nodes+srcmap)        0.45 ms/post
+    markdown-it-pyrs render (html)              0.64 ms/post  identical html: 201/201
+    pyromark events (with ranges)               0.01 ms/post
+    pyromark html                               0.12 ms/post  identical html: 83/201
+    cmarkgfm gfm html                           0.50 ms/post  identical html: 201/201
+
+Chosen: markdown-it-pyrs. It is the same markdown-it design (same rules, same HTML,
+so the goldens stay byte-identical) and its tree gives each block's source offsets,
+which the splitter needs. pyromark (pulldown-cmark) is faster still but renders 118
+of the 201 documents differently; cmarkgfm renders the same HTML but its tree has no
+plain-text reading we could keep identical as cheaply. Where the two markdown-it ports
+differ (rare texts: see ``needs_reference`` in content/markup.py) markdown-it-py is used.
+Run: .cache/bench-venv/bin/python benchmarks/parser_bench.py
 """
 
 from __future__ import annotations

@@ -30,6 +30,7 @@ is ignored and rebuilt; it is only ever a speed-up. It also keeps:
 
 from __future__ import annotations
 
+import datetime as dt
 import gzip
 import hashlib
 import json
@@ -46,7 +47,7 @@ from ..content.split import SplitOptions
 from ..errors import ContentError, TrustpublishError
 from ..files import write_atomic
 from . import parse
-from .records import blocks_in, excerpt_in, excerpt_out, post_in
+from .records import excerpt_in, excerpt_out, post_in
 
 __all__ = ["ContentIndex", "CACHE_NAME", "code_fingerprint"]
 
@@ -224,8 +225,6 @@ class ContentIndex:
                 continue
             seen[meta["slug"]] = key
             posts.append(post_in(meta, path, _Body(self, key)))
-        import datetime as dt
-
         posts.sort(key=lambda p: (p.date.astimezone(dt.timezone.utc), p.slug))
         self.posts = posts
         self._by_slug = {p.slug: p for p in posts}

@@ -140,10 +140,9 @@ def _init(settings: Settings) -> None:
 
 
 def _work(todo: Todo) -> tuple[str, dict[str, Any], bytes | None, list[int] | None]:
+    """In a worker process: parse one file with the settings :func:`_init` received."""
     assert _settings is not None
-    key, raw, stamp = todo
-    entry, full = parse_one(key, raw, _settings)
-    return key, entry, full, stamp
+    return _work_with(todo, _settings)
 
 
 def workers() -> int:
