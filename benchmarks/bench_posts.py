@@ -54,7 +54,7 @@ def _title(rng: random.Random, n: int) -> str:
 def post_text(i: int, edit: int = 0) -> str:
     """The Markdown file of post ``i`` (``edit`` > 0 changes one paragraph's text)."""
     rng = random.Random(i)
-    date = dt.datetime(2020, 1, 1, 9) + dt.timedelta(hours=7 * i)
+    date = dt.datetime(2020, 1, 1, 9) + dt.timedelta(hours=3 * i)  # 10,000 posts end in 2023
     slug = f"post-{i:05d}"
     sections = rng.randint(8, 12)
     per_section = 1750 // sections

@@ -12,7 +12,9 @@ whole processes, as a user runs them:
 2. Pelican cold, feeds only: every post in full in one Atom and one RSS feed;
 3. Hugo cold, feeds only: every post in full in one RSS feed;
 4. trustpublish after editing one old post (one paragraph changed);
-5. trustpublish again with nothing changed (same ``--now``: same inputs).
+5. trustpublish again with nothing changed (same ``--now``: same inputs);
+6. trustpublish with no post changed but on the real clock (no ``--now``): the pages
+   dated with the build time (email preview, preview site) are rendered again.
 
 It prints the medians of wall time and CPU time, peak memory (the sum of the
 proportional set sizes of the process and its children, sampled every 10 ms) and the ratios against the goals: cold <= 1/3 of
@@ -58,7 +60,10 @@ from bench_posts import edit_post, post_text  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "src" / "trustpublish" / "sample" / "schedule.yaml"
 TRUSTPUBLISH = [sys.executable, "-m", "trustpublish", "--now", "2026-03-01T00:00", "build"]
+#: the same build on the real clock: the email and preview pages (dated now) are rendered again
+TRUSTPUBLISH_CLOCK = [sys.executable, "-m", "trustpublish", "build"]
 PELICAN = ROOT / ".cache" / "bench-venv" / "bin" / "pelican"
+PEERS = True  # time Pelican and Hugo too (--no-peers: trustpublish only)
 EDITED = 10  # the post edited in the one-post-edit run (an old one: in an archive page)
 
 PELICAN_CONF = '''\
@@ -217,7 +222,8 @@ def clean(*paths: Path) -> None:
 def bench(work: Path, n: int, runs: int) -> dict[str, float]:
     size = generate(work, n)
     tp, pel, hugo = work / "trustpublish", work / "pelican", work / "hugo"
-    times: dict[str, list[float]] = {k: [] for k in ("cold", "pelican", "hugo", "edit", "same")}
+    times: dict[str, list[float]] = {k: [] for k in ("cold", "pelican", "hugo", "edit", "same",
+                                                     "clock")}
     cpu: dict[str, list[float]] = {k: [] for k in times}
     mem: dict[str, list[int]] = {k: [] for k in ("cold", "pelican", "hugo")}
     for run in range(runs):
@@ -226,24 +232,29 @@ def bench(work: Path, n: int, runs: int) -> dict[str, float]:
         times["cold"].append(t)
         mem["cold"].append(m)
         cpu["cold"].append(CPU[str(tp), 0])
-        clean(pel / "output", pel / "cache", pel / "__pycache__")
-        t, m = measure([str(PELICAN), "content", "-s", "pelicanconf.py", "-o", "output", "-q"], pel)
-        times["pelican"].append(t)
-        mem["pelican"].append(m)
-        cpu["pelican"].append(CPU[str(pel), 0])
-        clean(hugo / "public", hugo / "resources")
-        t, m = measure(["hugo", "--quiet"], hugo)
-        times["hugo"].append(t)
-        mem["hugo"].append(m)
-        cpu["hugo"].append(CPU[str(hugo), 0])
+        if PEERS:
+            clean(pel / "output", pel / "cache", pel / "__pycache__")
+            t, m = measure([str(PELICAN), "content", "-s", "pelicanconf.py", "-o", "output",
+                            "-q"], pel)
+            times["pelican"].append(t)
+            mem["pelican"].append(m)
+            cpu["pelican"].append(CPU[str(pel), 0])
+            clean(hugo / "public", hugo / "resources")
+            t, m = measure(["hugo", "--quiet"], hugo)
+            times["hugo"].append(t)
+            mem["hugo"].append(m)
+            cpu["hugo"].append(CPU[str(hugo), 0])
         edit_post(tp / "posts", EDITED, edit=run + 1)
         times["edit"].append(measure(TRUSTPUBLISH, tp)[0])
         cpu["edit"].append(CPU[str(tp), 0])
         times["same"].append(measure(TRUSTPUBLISH, tp)[0])
         cpu["same"].append(CPU[str(tp), 0])
-    med = {k: statistics.median(v) for k, v in times.items()}
-    mcpu = {k: statistics.median(v) for k, v in cpu.items()}
-    peak = {k: statistics.median(v) for k, v in mem.items()}
+        times["clock"].append(measure(TRUSTPUBLISH_CLOCK, tp)[0])
+        cpu["clock"].append(CPU[str(tp), 0])
+    nan = float("nan")
+    med = {k: statistics.median(v) if v else nan for k, v in times.items()}
+    mcpu = {k: statistics.median(v) if v else nan for k, v in cpu.items()}
+    peak = {k: statistics.median(v) if v else nan for k, v in mem.items()}
     cache = tp / "state" / "cache" / "content.json.gz"
     cache_size = cache.stat().st_size
     entries = len(json.loads(gzip.decompress(cache.read_bytes()))["entries"])
@@ -256,13 +267,20 @@ def bench(work: Path, n: int, runs: int) -> dict[str, float]:
     for key, label in (("cold", "trustpublish cold build"), ("pelican", "Pelican, feeds only, cold"),
                        ("hugo", "Hugo, feeds only, cold"),
                        ("edit", "trustpublish after one-post edit"),
-                       ("same", "trustpublish with nothing changed")):
+                       ("same", "trustpublish with nothing changed"),
+                       ("clock", "  the same on the real clock")):
         memory = f"{peak[key] / mb:8.0f} MB" if key in peak else ""
         print(f"{label:34s} {med[key]:7.2f} s  {mcpu[key]:7.2f} s {memory}")
 
     def verdict(ok: bool) -> str:
         return "meets the goal" if ok else "MISSES the goal"
 
+    if not PEERS:
+        print(f"no change                          {med['same']:7.2f} s   goal <= 0.5 s")
+        print(f"content cache                      {cache_size / 1024:7.0f} KB  = "
+              f"{100 * cache_size / size:.1f}% of the posts (goal < 10%)")
+        return {"n": n, "cold": med["cold"], "mem": peak["cold"], "pelican": nan,
+                "cpu": mcpu["cold"]}
     r_cold = med["cold"] / med["pelican"]
     r_edit = med["edit"] / med["hugo"]
     r_mem = peak["cold"] / peak["pelican"]
@@ -275,7 +293,8 @@ def bench(work: Path, n: int, runs: int) -> dict[str, float]:
     print(f"peak memory / Pelican's            {r_mem:7.2f}     goal <= 1      {verdict(r_mem <= 1)}")
     print(f"content cache                      {cache_size / 1024:7.0f} KB  = "
           f"{100 * cache_size / size:.1f}% of the posts (goal < 10%)")
-    return {"n": n, "cold": med["cold"], "mem": peak["cold"], "pelican": med["pelican"]}
+    return {"n": n, "cold": med["cold"], "mem": peak["cold"], "pelican": med["pelican"],
+            "cpu": mcpu["cold"]}
 
 
 def main() -> None:
@@ -283,10 +302,15 @@ def main() -> None:
     parser.add_argument("--sizes", default="100,1000", help="post counts, comma-separated")
     parser.add_argument("--runs", type=int, default=3, help="runs per size (medians)")
     parser.add_argument("--work", type=Path, default=ROOT / ".cache" / "build-bench")
+    parser.add_argument("--no-peers", action="store_true",
+                        help="time trustpublish only (for the growth at large sizes)")
     args = parser.parse_args()
     missing = [name for name, ok in (("Pelican (.cache/bench-venv)", PELICAN.exists()),
                                      ("Hugo", shutil.which("hugo") is not None)) if not ok]
-    if missing:
+    if args.no_peers:
+        global PEERS
+        PEERS = False
+    elif missing:
         raise SystemExit(f"missing peers: {', '.join(missing)}; `make bench` installs them")
     print(f"machine: {os.cpu_count()} cores; load average {os.getloadavg()[0]:.1f} at start")
     results = [bench(args.work / str(n), int(n), args.runs)
@@ -295,13 +319,14 @@ def main() -> None:
         print("\n== growth of the cold build (linear would be the same per post)")
         for r in results:
             print(f"{r['n']:6d} posts: {r['cold']:7.2f} s = {1000 * r['cold'] / r['n']:6.1f} ms/post"
-                  f"   peak {r['mem'] / 2**20:6.0f} MB   (Pelican "
-                  f"{1000 * r['pelican'] / r['n']:6.1f} ms/post)")
+                  f" (CPU {1000 * r['cpu'] / r['n']:5.1f} ms/post)   peak {r['mem'] / 2**20:6.0f} MB"
+                  f"   (Pelican {1000 * r['pelican'] / r['n']:6.1f} ms/post)")
         for a, b in zip(results, results[1:]):
             k = b["n"] / a["n"]
-            print(f"{a['n']} -> {b['n']} posts (x{k:.0f}): time x{b['cold'] / a['cold']:.2f}, "
-                  f"memory x{b['mem'] / a['mem']:.2f}  "
-                  f"({'no faster than linear' if b['cold'] / a['cold'] <= k * 1.1 and b['mem'] / a['mem'] <= k * 1.1 else 'FASTER THAN LINEAR'})")
+            grow = [b["cold"] / a["cold"], b["cpu"] / a["cpu"], b["mem"] / a["mem"]]
+            linear = all(g <= k * 1.1 for g in grow)
+            print(f"{a['n']} -> {b['n']} posts (x{k:.0f}): wall x{grow[0]:.2f}, CPU x{grow[1]:.2f}, "
+                  f"memory x{grow[2]:.2f}  ({'no faster than linear' if linear else 'FASTER THAN LINEAR'})")
     print(f"\nload average {os.getloadavg()[0]:.1f} at the end (2 cores shared: absolute times "
           "vary; the ratios pair each tool with the others in the same run)")
 

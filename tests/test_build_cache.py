@@ -97,6 +97,13 @@ def test_a_build_after_a_no_change_build_reads_no_post(built: Path, reads: list[
     assert _tree(built / "dist") == before  # same outputs, from the cache
 
 
+def test_other_commands_in_between_keep_the_cache_warm(built: Path, reads: list[Path]) -> None:
+    for command in (["plan", "--days", "14"], ["check"], ["build", "--only", "feeds"]):
+        assert run_cli("--now", NOW, *command, cwd=built).code in (0, 1)
+    _build(built)
+    assert reads == []
+
+
 def test_a_cold_build_reads_each_post_once(tmp_path: Path, reads: list[Path]) -> None:
     root = _project(tmp_path / "site")
     written = _build(root)

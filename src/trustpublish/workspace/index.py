@@ -72,6 +72,11 @@ def code_fingerprint() -> str:
     return h.hexdigest()[:20]
 
 
+def _kind(output: str) -> str:
+    """The kind of an output record: a file path (feed documents) or a named group."""
+    return "file" if output.startswith(os.sep) else output.split(":", 1)[0]
+
+
 class _Body(Sequence[Block]):
     """A post's blocks, loaded from the index the first time they are needed."""
 
@@ -142,9 +147,15 @@ class ContentIndex:
 
     def save(self) -> None:
         """Write the cache if anything changed (atomically, 0600); a read-only state
-        folder only costs speed. Entries of deleted files and unused extras are dropped."""
-        hot = {k: v for k, v in self._hot_used.items() if k.split("/", 1)[0] in self._slugs()}
-        outputs = {k: v for k, v in self.outputs.items() if k in self._outputs_used}
+        folder only costs speed. Entries of deleted files are dropped, and so are the
+        extras of a kind this run used but not all of (the previews' excerpts, output
+        records); a run that did not touch a kind (``plan`` after ``build``) keeps it."""
+        slugs = set(self._by_slug)
+        hot = self._hot_used or {k: v for k, v in self._hot.items()
+                                 if k.split("/", 1)[0] in slugs}
+        used_kinds = {_kind(name) for name in self._outputs_used}
+        outputs = {k: v for k, v in self.outputs.items()
+                   if k in self._outputs_used or _kind(k) not in used_kinds}
         if not (self._dirty or hot != self._hot or outputs != self.outputs
                 or set(self._stored_entries) != set(self.entries)):
             return
@@ -209,7 +220,7 @@ class ContentIndex:
     def _build_posts(self) -> None:
         seen: dict[str, str] = {}
         posts: list[Post] = []
-        for key in sorted(self.entries):
+        for key in sorted(self.entries, key=Path):  # file order, as read_posts reports
             entry = self.entries[key]
             path = Path(key)
             if "error" in entry:
@@ -228,9 +239,6 @@ class ContentIndex:
         posts.sort(key=lambda p: (p.date.astimezone(dt.timezone.utc), p.slug))
         self.posts = posts
         self._by_slug = {p.slug: p for p in posts}
-
-    def _slugs(self) -> set[str]:
-        return set(self._by_slug)
 
     def full(self, key: str) -> parse.Full:
         """Blocks, excerpts and feed HTML of one post: from this process's parse, or by
