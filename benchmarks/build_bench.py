@@ -17,7 +17,8 @@ whole processes, as a user runs them:
    dated with the build time (email preview, preview site) are rendered again.
 
 It prints the medians of wall time and CPU time, peak memory (the sum of the
-proportional set sizes of the process and its children, sampled every 10 ms) and the ratios against the goals: cold <= 1/3 of
+proportional set sizes of the process and its children, sampled every 10 ms) and
+the ratios against the goals: cold <= 1/3 of
 Pelican; one-post edit <= 1/4 of Hugo's full build; no change <= 0.5 s; peak memory
 <= Pelican's. Last, how cold time and memory grow with the number of posts, and the
 size of trustpublish's content cache against the posts.
@@ -137,7 +138,7 @@ def _front(text: str) -> tuple[dict[str, str], str]:
 
 
 def generate(work: Path, n: int) -> int:
-    """The three copies of ``n`` posts under ``work``; returns the Markdown bytes (trustpublish's)."""
+    """The three copies of ``n`` posts under ``work``; returns trustpublish's Markdown bytes."""
     if work.exists():
         shutil.rmtree(work)
     tp, pel, hugo = work / "trustpublish", work / "pelican", work / "hugo"
@@ -264,7 +265,8 @@ def bench(work: Path, n: int, runs: int) -> dict[str, float]:
     print(f"\n== {n} posts ({size / mb:.1f} MB of Markdown), medians of {runs} run(s), "
           "tools alternating")
     print("                                      wall        CPU   peak memory")
-    for key, label in (("cold", "trustpublish cold build"), ("pelican", "Pelican, feeds only, cold"),
+    for key, label in (("cold", "trustpublish cold build"),
+                       ("pelican", "Pelican, feeds only, cold"),
                        ("hugo", "Hugo, feeds only, cold"),
                        ("edit", "trustpublish after one-post edit"),
                        ("same", "trustpublish with nothing changed"),
@@ -284,13 +286,16 @@ def bench(work: Path, n: int, runs: int) -> dict[str, float]:
     r_cold = med["cold"] / med["pelican"]
     r_edit = med["edit"] / med["hugo"]
     r_mem = peak["cold"] / peak["pelican"]
-    print(f"cold / Pelican                     {r_cold:7.2f}     goal <= 0.33   {verdict(r_cold <= 1 / 3)}"
+    print(f"cold / Pelican                     {r_cold:7.2f}     goal <= 0.33   "
+          f"{verdict(r_cold <= 1 / 3)}"
           f"  (CPU: {mcpu['cold'] / mcpu['pelican']:.2f})")
-    print(f"one-post edit / Hugo full build    {r_edit:7.2f}     goal <= 0.25   {verdict(r_edit <= 0.25)}"
+    print(f"one-post edit / Hugo full build    {r_edit:7.2f}     goal <= 0.25   "
+          f"{verdict(r_edit <= 0.25)}"
           f"  (CPU: {mcpu['edit'] / mcpu['hugo']:.2f})")
     print(f"no change                          {med['same']:7.2f} s   goal <= 0.5 s  "
           f"{verdict(med['same'] <= 0.5)}")
-    print(f"peak memory / Pelican's            {r_mem:7.2f}     goal <= 1      {verdict(r_mem <= 1)}")
+    print(f"peak memory / Pelican's            {r_mem:7.2f}     goal <= 1      "
+          f"{verdict(r_mem <= 1)}")
     print(f"content cache                      {cache_size / 1024:7.0f} KB  = "
           f"{100 * cache_size / size:.1f}% of the posts (goal < 10%)")
     return {"n": n, "cold": med["cold"], "mem": peak["cold"], "pelican": med["pelican"],
@@ -318,15 +323,18 @@ def main() -> None:
     if len(results) > 1:
         print("\n== growth of the cold build (linear would be the same per post)")
         for r in results:
-            print(f"{r['n']:6d} posts: {r['cold']:7.2f} s = {1000 * r['cold'] / r['n']:6.1f} ms/post"
-                  f" (CPU {1000 * r['cpu'] / r['n']:5.1f} ms/post)   peak {r['mem'] / 2**20:6.0f} MB"
+            print(f"{r['n']:6d} posts: {r['cold']:7.2f} s = "
+                  f"{1000 * r['cold'] / r['n']:6.1f} ms/post"
+                  f" (CPU {1000 * r['cpu'] / r['n']:5.1f} ms/post)"
+                  f"   peak {r['mem'] / 2**20:6.0f} MB"
                   f"   (Pelican {1000 * r['pelican'] / r['n']:6.1f} ms/post)")
         for a, b in zip(results, results[1:]):
             k = b["n"] / a["n"]
             grow = [b["cold"] / a["cold"], b["cpu"] / a["cpu"], b["mem"] / a["mem"]]
             linear = all(g <= k * 1.1 for g in grow)
-            print(f"{a['n']} -> {b['n']} posts (x{k:.0f}): wall x{grow[0]:.2f}, CPU x{grow[1]:.2f}, "
-                  f"memory x{grow[2]:.2f}  ({'no faster than linear' if linear else 'FASTER THAN LINEAR'})")
+            shape = "no faster than linear" if linear else "FASTER THAN LINEAR"
+            print(f"{a['n']} -> {b['n']} posts (x{k:.0f}): wall x{grow[0]:.2f}, "
+                  f"CPU x{grow[1]:.2f}, memory x{grow[2]:.2f}  ({shape})")
     print(f"\nload average {os.getloadavg()[0]:.1f} at the end (2 cores shared: absolute times "
           "vary; the ratios pair each tool with the others in the same run)")
 

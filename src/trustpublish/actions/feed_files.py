@@ -156,22 +156,27 @@ class _FeedWriter:
         written: list[Path] = []
         changed: list[str] = []
         count = len(pages.archives)
-        for fmt in _RENDER:
-            info = replace(self.info, self_url=urls[fmt], urls=urls,
-                           prev_archive=self.url(fmt, count) if count else None)
-            path = self.folder / FORMATS[fmt][0]
-            if self._render(fmt, path, info, pages.current):
-                changed.append(urls[fmt])
-            written.append(path)
-            for number, page_items in enumerate(pages.archives, start=1):
+        infos = {fmt: replace(self.info, self_url=urls[fmt], urls=urls,
+                              prev_archive=self.url(fmt, count) if count else None)
+                 for fmt in _RENDER}
+        documents: dict[str, list[tuple[Path, FeedInfo, list[FeedItem]]]] = {f: [] for f in _RENDER}
+        for fmt, info in infos.items():
+            documents[fmt].append((self.folder / FORMATS[fmt][0], info, pages.current))
+        for number, page_items in enumerate(pages.archives, start=1):
+            for fmt, info in infos.items():  # a page's three formats in a row: filled once
                 page_info = replace(
                     info, self_url=self.url(fmt, number), archive=True, current_url=urls[fmt],
                     updated=max(i.updated for i in page_items),
                     prev_archive=self.url(fmt, number - 1) if number > 1 else None,
                     next_archive=self.url(fmt, number + 1) if number < count else None)
-                path = self.folder / archive_name(fmt, number)
-                self._render(fmt, path, page_info, page_items)
-                written.append(path)
+                documents[fmt].append((self.folder / archive_name(fmt, number), page_info,
+                                       page_items))
+        for number in range(count + 1):
+            for fmt in _RENDER:
+                path, info, page = documents[fmt][number]
+                if self._render(fmt, path, info, page) and number == 0:
+                    changed.append(urls[fmt])
+        written = [path for fmt in _RENDER for path, _, _ in documents[fmt]]
         self._remove_stale(written)
         return written, changed
 

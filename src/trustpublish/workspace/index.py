@@ -122,7 +122,7 @@ class ContentIndex:
         self._outputs_used: set[str] = set()
         self._hot_used: dict[str, Any] = {}
         self.entries: dict[str, dict[str, Any]] = {}
-        self._full: dict[str, bytes] = {}
+        self._full: dict[str, parse.Record] = {}
         self._decoded: dict[str, parse.Full] = {}
         self._recent: dict[str, parse.Full] = {}
         self._dirty = False

@@ -45,24 +45,47 @@ class Settings:
 class Full:
     """What a parse gives beyond the entry, kept in memory for this process only.
 
-    Made from a worker's record (everything computed), or from a post read later in
-    the process: then the excerpts and the feed HTML are computed when first asked for.
+    Made from a worker's record (two compressed parts, decoded when first needed: the
+    feed part alone serves the feeds), or from a post read later in the process: then
+    the excerpts and the feed HTML are computed when first asked for.
     """
 
-    def __init__(self, blocks: tuple[Block, ...], *, excerpts: tuple[Excerpt, ...] | None = None,
-                 html: str | None = None, summary: str | None = None, post: Any = None,
+    def __init__(self, blocks: tuple[Block, ...] | None = None, *,
+                 record: "Record | None" = None, post: Any = None,
                  settings: Settings | None = None) -> None:
-        self.blocks, self._excerpts, self._html, self._summary = blocks, excerpts, html, summary
-        self._post, self._settings = post, settings
+        self._blocks, self._record, self._post, self._settings = blocks, record, post, settings
+        self._excerpts: tuple[Excerpt, ...] | None = None
+        self._html: str | None = None
+        self._summary: str | None = None
+
+    def _body(self) -> None:
+        assert self._record is not None
+        data = json.loads(zlib.decompress(self._record[0]))
+        self._blocks = blocks_in(data["blocks"])
+        self._excerpts = tuple(excerpt_in(e) for e in data["excerpts"])
+
+    @property
+    def blocks(self) -> tuple[Block, ...]:
+        if self._blocks is None:
+            self._body()
+        assert self._blocks is not None
+        return self._blocks
 
     @property
     def excerpts(self) -> tuple[Excerpt, ...]:
         if self._excerpts is None:
-            assert self._post is not None and self._settings is not None
-            self._excerpts = tuple(split_post(self._post, self._settings.split))
+            if self._record is not None:
+                self._body()
+            else:
+                assert self._post is not None and self._settings is not None
+                self._excerpts = tuple(split_post(self._post, self._settings.split))
+        assert self._excerpts is not None
         return self._excerpts
 
     def _feed(self) -> None:
+        if self._record is not None:
+            self._html, self._summary = json.loads(zlib.decompress(self._record[1]))
+            return
         from ..render.feeds.items import post_item
 
         assert self._post is not None and self._settings is not None
@@ -86,11 +109,13 @@ class Full:
             == (other.blocks, other.excerpts, other.html, other.summary)
 
 
+#: a worker's compressed record: (blocks and excerpts, [feed HTML, summary])
+Record = tuple[bytes, bytes]
 Todo = tuple[str, "bytes | None", "list[int] | None"]
 
 
 def parse_one(key: str, raw: bytes | None, settings: Settings
-              ) -> tuple[dict[str, Any], bytes | None]:
+              ) -> tuple[dict[str, Any], Record | None]:
     """(entry, compressed full record) of the file ``key``; ``raw``: its bytes if read.
 
     A file that cannot be read gives an entry with ``error`` and no full record.
@@ -120,15 +145,15 @@ def parse_one(key: str, raw: bytes | None, settings: Settings
              "ids": [e.id.split("/", 1)[1] for e in excerpts],
              "blocking": [[f.kind, f.text, f.line, f.key] for f in findings],
              "feed": content_hash(item)}
-    full = {"blocks": blocks_out(post.body), "excerpts": [excerpt_out(e) for e in excerpts],
-            "html": item.content_html, "summary": item.summary}
-    return entry, zlib.compress(json.dumps(full, separators=(",", ":")).encode(), 1)
+    body = {"blocks": blocks_out(post.body), "excerpts": [excerpt_out(e) for e in excerpts]}
+    feed = [item.content_html, item.summary]
+    return entry, (zlib.compress(json.dumps(body, separators=(",", ":")).encode(), 1),
+                   zlib.compress(json.dumps(feed, separators=(",", ":")).encode(), 1))
 
 
-def decode_full(blob: bytes) -> Full:
-    data = json.loads(zlib.decompress(blob))
-    return Full(blocks_in(data["blocks"]), excerpts=tuple(excerpt_in(e) for e in data["excerpts"]),
-                html=data["html"], summary=data["summary"])
+def decode_full(record: Record) -> Full:
+    """The :class:`Full` of a worker's record (decoded part by part when used)."""
+    return Full(record=record)
 
 
 _settings: Settings | None = None
@@ -139,7 +164,7 @@ def _init(settings: Settings) -> None:
     _settings = settings
 
 
-def _work(todo: Todo) -> tuple[str, dict[str, Any], bytes | None, list[int] | None]:
+def _work(todo: Todo) -> tuple[str, dict[str, Any], Record | None, list[int] | None]:
     """In a worker process: parse one file with the settings :func:`_init` received."""
     assert _settings is not None
     return _work_with(todo, _settings)
@@ -154,7 +179,7 @@ def workers() -> int:
 
 
 def parse_many(todo: list[Todo], settings: Settings, parallel_from: int
-               ) -> Iterator[tuple[str, dict[str, Any], bytes | None]]:
+               ) -> Iterator[tuple[str, dict[str, Any], Record | None]]:
     """Parse every file of ``todo`` (key, bytes or None, stamp); yields (key, entry, full).
 
     The entry gets the file's ``stamp`` (size, mtime) taken before it was read.
@@ -174,7 +199,7 @@ def parse_many(todo: list[Todo], settings: Settings, parallel_from: int
 
 
 def _work_with(todo: Todo, settings: Settings
-               ) -> tuple[str, dict[str, Any], bytes | None, list[int] | None]:
+               ) -> tuple[str, dict[str, Any], Record | None, list[int] | None]:
     key, raw, stamp = todo
     entry, full = parse_one(key, raw, settings)
     return key, entry, full, stamp
