@@ -51,7 +51,8 @@ def _whole_key(project: "Project", now: dt.datetime, names: list[str]) -> str | 
 
     from .outputs import input_key
 
-    if os.environ.get("TRUSTPUBLISH_STATE_URL") or (project.config.raw.get("state") or {}).get("url"):
+    configured = (project.config.raw.get("state") or {}).get("url")
+    if os.environ.get("TRUSTPUBLISH_STATE_URL") or configured:
         return None  # the same rule as trustpublish.deliver.db.state_url
     db = project.state_dir / "trustpublish.db"
     ledger = [*_stamp(db), _stamp(db.with_name(db.name + "-wal"))[0]]
