@@ -47,7 +47,9 @@ def meta_out(post: Post) -> dict[str, Any]:
 
 def post_in(meta: dict[str, Any], source: Path, body: Any) -> Post:
     """The post of :func:`meta_out` with ``body`` (blocks, or a lazy sequence of them)."""
-    return Post(source=source, title=meta["title"], date=when_in(meta["date"]),  # type: ignore[arg-type]
+    date = when_in(meta["date"])
+    assert date is not None
+    return Post(source=source, title=meta["title"], date=date,
                 slug=meta["slug"], url=meta["url"], body=body, summary=meta["summary"],
                 author=meta["author"], tags=tuple(meta["tags"]), image=meta["image"],
                 image_alt=meta["image_alt"], status=meta["status"],
