@@ -154,12 +154,9 @@ def _privacy_hint(kind: str, key: str) -> str:
 
 def check_privacy(project: "Project") -> Iterable[Problem]:
     """The privacy guard: patient-identifying details block a post until fixed or approved."""
-    from ..plan.privacy_rules import blocking_findings, rules_for
-
-    rules = rules_for(project.config)
     lines: dict[Path, list[str]] = {}
     for post in project.posts:
-        for finding in blocking_findings(post, rules):
+        for finding in project.blocking_findings(post):
             where = "" if finding.field == "body" else f" in `{finding.field}`"
             yield Problem(
                 "Privacy", f"possible {finding.kind} {finding.text!r}{where}: this post will "
