@@ -19,7 +19,7 @@ _WORDS = (
     "practice listen reflect boundary safety calm breathing routine sleep habit stress family "
     "partner work balance emotion thought pattern behaviour skill coping resilience growth "
     "healing pain memory future present moment attention kindness patience effort small step "
-    "week morning evening journal walk conversation question answer honest open gentle steady "
+    "week morning evening journal stroll conversation question answer honest open gentle steady "
     "clear simple careful useful common early late often sometimes together alone with without "
     "because while when after before during through about between around under over the a an "
     "and or but so yet of to in on for from into onto than that this these those it they we"

@@ -276,6 +276,10 @@ class ContentIndex:
     def excerpt_ids(self, post: Post) -> list[str]:
         return [f"{post.slug}/{local}" for local in self.entry(post)["ids"]]
 
+    def excerpt_words(self, post: Post) -> list[int]:
+        """Each excerpt's word count, without reading the post when it is unchanged."""
+        return list(self.entry(post).get("words") or [e.words for e in self.excerpts(post)])
+
     def excerpts(self, post: Post) -> list[Excerpt]:
         return list(self.full(str(post.source)).excerpts)
 

@@ -143,6 +143,7 @@ def parse_one(key: str, raw: bytes | None, settings: Settings
     item = post_item(post, settings.site)
     entry = {"sha": sha, "meta": meta_out(post),
              "ids": [e.id.split("/", 1)[1] for e in excerpts],
+             "words": [e.words for e in excerpts],
              "blocking": [[f.kind, f.text, f.line, f.key, f.field, f.confidence]
                          for f in findings],
              "feed": content_hash(item)}

@@ -147,6 +147,10 @@ class Project:
         """The ids of the post's excerpts, without reading the post when it is unchanged."""
         return self.index.excerpt_ids(post)
 
+    def excerpt_words(self, post: Post) -> list[int]:
+        """Each excerpt's word count, without reading the post when it is unchanged."""
+        return self.index.excerpt_words(post)
+
     def excerpt_lookup(self) -> ExcerptLookup:
         """Excerpt id → (post, excerpt), each resolved when asked for."""
         return self.index.lookup()

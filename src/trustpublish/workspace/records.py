@@ -42,21 +42,21 @@ def meta_out(post: Post) -> dict[str, Any]:
             "publish_after": when_out(post.publish_after),
             "channels": list(post.channels) if post.channels is not None else None,
             "language": post.language, "updated": when_out(post.updated),
-            "privacy_ok": list(post.privacy_ok)}
+            "privacy_ok": list(post.privacy_ok),
+            "notes": [[line, message] for line, message in post.notes]}
 
 
 def post_in(meta: dict[str, Any], source: Path, body: Any) -> Post:
     """The post of :func:`meta_out` with ``body`` (blocks, or a lazy sequence of them)."""
-    date = when_in(meta["date"])
-    assert date is not None
-    return Post(source=source, title=meta["title"], date=date,
+    return Post(source=source, title=meta["title"], date=when_in(meta["date"]),
                 slug=meta["slug"], url=meta["url"], body=body, summary=meta["summary"],
                 author=meta["author"], tags=tuple(meta["tags"]), image=meta["image"],
                 image_alt=meta["image_alt"], status=meta["status"],
                 publish_after=when_in(meta["publish_after"]),
                 channels=tuple(meta["channels"]) if meta["channels"] is not None else None,
                 language=meta["language"], updated=when_in(meta["updated"]),
-                privacy_ok=tuple(meta["privacy_ok"]))
+                privacy_ok=tuple(meta["privacy_ok"]),
+                notes=tuple((int(line), str(message)) for line, message in meta.get("notes", ())))
 
 
 def blocks_out(blocks: Sequence[Block]) -> list[list[Any]]:
