@@ -32,8 +32,23 @@ test-fast: $(STAMP)
 goldens: $(STAMP)
 	TRUSTPUBLISH_UPDATE_GOLDENS=1 $(BIN)/python -m pytest -q -k golden
 
-bench: $(STAMP)
-	@for b in benchmarks/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+# Benchmarks. The peers of benchmarks/build_bench.py (Pelican, Hugo) and the parsers
+# compared by benchmarks/parser_bench.py are benchmark-only: Pelican and the parsers go
+# into their own venv (.cache/bench-venv), Hugo comes from Debian's `hugo` package.
+BENCH_VENV = .cache/bench-venv
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+$(BENCH_VENV)/.installed:
+	$(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/python -m pip install -q "pelican[markdown]>=4.9,<5" "markdown-it-py>=3,<5" \
+	  "markdown-it-pyrs>=0.4,<0.5" pyromark cmarkgfm
+	touch $@
+
+bench: $(STAMP) $(BENCH_VENV)/.installed
+	@command -v hugo >/dev/null || ($(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q hugo)
+	@for b in benchmarks/*_bench.py; do echo "== $$b"; \
+	  case $$b in *parser_bench.py) py=$(BENCH_VENV)/bin/python;; *) py=$(BIN)/python;; esac; \
+	  $$py $$b || exit 1; done
 
 clean:
 	rm -rf $(VENV) dist outbox state build *.egg-info src/*.egg-info

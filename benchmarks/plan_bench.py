@@ -5,7 +5,7 @@ Prints two figures:
   8 excerpts each, 8 channels, for 14 and 365 days;
 * the whole `trustpublish plan --days 14` command on a generated project of 1,000
   posts, as a user runs it: first run (reads and splits every post) and the next
-  run (post files unchanged, queue from state/queue-cache.json).
+  run (post files unchanged, queue from the content cache, state/cache/content.json.gz).
 Run: .venv/bin/python benchmarks/plan_bench.py
 """
 
@@ -58,7 +58,7 @@ def whole_command() -> tuple[float, float]:
         subprocess.run(cmd, cwd=root, capture_output=True, check=True)  # reads and splits every post
         cold = time.perf_counter() - t0
         t0 = time.perf_counter()
-        subprocess.run(cmd, cwd=root, capture_output=True, check=True)  # state/queue-cache.json
+        subprocess.run(cmd, cwd=root, capture_output=True, check=True)  # the content cache
         return cold, time.perf_counter() - t0
 
 

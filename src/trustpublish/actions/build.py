@@ -2,6 +2,12 @@
 
 Each output type registers a builder ``(project, now, *, dry_run) -> list[Path]`` in
 ``BUILDERS``; the build runs them in order and returns what was written.
+
+When nothing a build depends on changed since the last one (the time it is built for,
+schedule.yaml, the templates, every post file, the state database and feed record,
+the code) and its files are as it left them, the whole build is skipped: see
+:func:`_whole_key`. Each builder also skips the outputs whose own inputs are
+unchanged (:mod:`.outputs`, :mod:`.feed_files`).
 """
 
 from __future__ import annotations
@@ -26,17 +32,59 @@ BUILDERS: dict[str, str] = {
 }
 
 
+def _stamp(path: Path) -> list[int]:
+    try:
+        stat = path.stat()
+    except OSError:
+        return [0, 0]
+    return [stat.st_size, stat.st_mtime_ns]
+
+
+def _whole_key(project: "Project", now: dt.datetime, names: list[str]) -> str | None:
+    """The input key of a whole build, or None when it cannot be known without opening
+    the state database (a server database: ``state.url`` or ``TRUSTPUBLISH_STATE_URL``).
+
+    The local SQLite ledger counts by its file's size and modification time and its
+    write-ahead log's size (a read leaves both as they are; a write changes one).
+    """
+    import os
+
+    from .outputs import input_key
+
+    configured = (project.config.raw.get("state") or {}).get("url")
+    if os.environ.get("TRUSTPUBLISH_STATE_URL") or configured:
+        return None  # the same rule as trustpublish.deliver.db.state_url
+    db = project.state_dir / "trustpublish.db"
+    ledger = [*_stamp(db), _stamp(db.with_name(db.name + "-wal"))[0]]
+    entries = sorted((k, e.get("sha", "")) for k, e in project.index.entries.items())
+    return input_key(project, "build", now, [], names, entries, ledger,
+                     _stamp(project.state_dir / "feeds-cache.json"))
+
+
 def build_all(project: "Project", now: dt.datetime, only: list[str] | None = None) -> dict[str, list[Path]]:
-    """Run every builder (or those named in ``only``); name → files written."""
+    """Run every builder (or those named in ``only``); name → files written (or, when
+    the whole build is unchanged, the files it wrote last time)."""
     import importlib
 
+    from .outputs import record, unchanged
+
+    names = [name for name in BUILDERS if not only or name in only]
+    group = "build:" + ",".join(names)
+    key = _whole_key(project, now, names)
+    if key is not None and (kept := unchanged(project, group, key)) is not None:
+        stored = project.index.outputs[group]
+        return {name: [p for p, owner in zip(kept, stored["owners"]) if owner == name]
+                for name in names}
     written: dict[str, list[Path]] = {}
-    for name, target in BUILDERS.items():
-        if only and name not in only:
-            continue
-        module, attr = target.split(":")
+    for name in names:
+        module, attr = BUILDERS[name].split(":")
         builder: Builder = getattr(importlib.import_module(module), attr)
         written[name] = builder(project, now)
+    after = _whole_key(project, now, names)
+    if after is not None:
+        files = [p for name in names for p in written[name]]
+        record(project, group, after, files)
+        project.index.outputs[group]["owners"] = [n for n in names for _ in written[n]]
     return written
 
 

@@ -64,11 +64,13 @@ def check_excerpts(project: "Project") -> Iterable[Problem]:
     for post in project.posts:
         if not post.approved:
             continue
-        excerpts = project.excerpts(post)
-        if not excerpts:
+        words = project.excerpt_words(post)  # from the content cache: the file is not read
+        if not words:
             yield Problem("Content error", "the post gives no excerpts (no text paragraphs)",
                           str(post.source), 1, "write some paragraphs under the headings")
-        for excerpt in excerpts:
+        if max(words, default=0) <= limit:
+            continue
+        for excerpt in project.excerpts(post):
             if excerpt.words > limit:
                 line = next((b.line for b in excerpt.blocks if b.kind != "heading" and b.line),
                             None)
@@ -154,12 +156,9 @@ def _privacy_hint(kind: str, key: str) -> str:
 
 def check_privacy(project: "Project") -> Iterable[Problem]:
     """The privacy guard: patient-identifying details block a post until fixed or approved."""
-    from ..plan.privacy_rules import blocking_findings, rules_for
-
-    rules = rules_for(project.config)
     lines: dict[Path, list[str]] = {}
     for post in project.posts:
-        for finding in blocking_findings(post, rules):
+        for finding in project.blocking_findings(post):
             where = "" if finding.field == "body" else f" in `{finding.field}`"
             yield Problem(
                 "Privacy", f"possible {finding.kind} {finding.text!r}{where}: this post will "

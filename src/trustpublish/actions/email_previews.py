@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..content.model import Excerpt
-from ..files import write_atomic
+from ..files import write_if_changed
 from ..plan.issues import excerpts_per_issue
 from ..render.digest.compose import compose_issue
 from ..render.digest.render import RenderedIssue, preview_recipient, render_issue
@@ -36,43 +36,61 @@ def next_issue(project: "Project", name: str, config: dict[str, Any],
     """(number, excerpts) of the channel's next digest issue.
 
     The timetable's next planned issue of the channel in the coming year (the same
-    one `trustpublish plan` shows); when the timetable has no slot for it, issue 1
-    made of the first ``excerpts_per_issue`` excerpts in post order.
+    one `trustpublish plan` shows; the build's shared plan, see :mod:`.planning`);
+    when the timetable has no slot for it, issue 1 made of the first
+    ``excerpts_per_issue`` excerpts in post order.
     """
-    from ..deliver.engine import DeliveryEngine, open_state
-    from ..plan.planner import excerpt_index
+    from ..render.preview import PREVIEW_DAYS
+    from .planning import HORIZON_DAYS, build_plan
 
-    engine = DeliveryEngine(project, open_state(project))
-    index = excerpt_index(project.posts, project.excerpts)
-    for planned in engine.plan(now, now + dt.timedelta(days=366), now):
-        if planned.channel == name and planned.state == "planned" and planned.excerpts:
-            return planned.issue_number or 1, [index[e][1] for e in planned.excerpts]
+    index = project.excerpt_lookup()
+    for days in (PREVIEW_DAYS, HORIZON_DAYS):
+        for planned in build_plan(project, now, days):
+            if planned.channel == name and planned.state == "planned" and planned.excerpts:
+                return planned.issue_number or 1, [index[e][1] for e in planned.excerpts]
     wanted = excerpts_per_issue(name, config)
-    queue = [e for p in project.posts if p.approved and (p.channels is None or name in p.channels)
-             for e in project.excerpts(p)]
-    return 1, queue[:wanted]
+    ids = [i for p in project.posts if p.approved and (p.channels is None or name in p.channels)
+           for i in project.excerpt_ids(p)][:wanted]
+    return 1, [index[i][1] for i in ids]
 
 
-def build_previews(project: "Project", now: dt.datetime) -> list[tuple[RenderedIssue, list[Path]]]:
-    """Render and write the next issue of each email channel; (rendered, files) per channel."""
+def build_previews(project: "Project", now: dt.datetime, *, skip_unchanged: bool = False
+                   ) -> list[tuple[RenderedIssue | None, list[Path]]]:
+    """Render and write the next issue of each email channel; (rendered, files) per channel.
+
+    With ``skip_unchanged``, a channel whose issue inputs are the same as when its
+    files were written (see :mod:`.outputs`) is not rendered: (None, its files).
+    """
+    from .outputs import input_key, record, unchanged
+
     out_dir = project.dist_dir / "email"
-    results: list[tuple[RenderedIssue, list[Path]]] = []
+    results: list[tuple[RenderedIssue | None, list[Path]]] = []
     for name, config in email_channels(project).items():
         number, excerpts = next_issue(project, name, config, now)
         if not excerpts:
+            continue
+        index = project.excerpt_lookup()
+        posts = [index[e.id][0] for e in excerpts]
+        key = input_key(project, f"email:{name}", now, posts, number, [e.id for e in excerpts])
+        kept = unchanged(project, f"email:{name}", key) if skip_unchanged else None
+        if kept is not None:
+            results.append((None, kept))
             continue
         issue = compose_issue(project, name, config, excerpts, number=number, now=now)
         rendered = render_issue(issue, project.templates_dir)
         html, text = rendered.fill(preview_recipient(issue))
         sample = preview_recipient(issue, email="sample.reader@example.com", name="Sample Reader")
         files = [out_dir / f"{issue.id}{ext}" for ext in (".html", ".txt", ".eml")]
-        write_atomic(files[0], html.encode("utf-8"))
-        write_atomic(files[1], text.encode("utf-8"))
-        write_atomic(files[2], rendered.message_for(sample, now=now))
+        write_if_changed(files[0], html.encode("utf-8"))
+        write_if_changed(files[1], text.encode("utf-8"))
+        write_if_changed(files[2], rendered.message_for(sample, now=now))
+        record(project, f"email:{name}", key, files)
         results.append((rendered, files))
     return results
 
 
 def build(project: "Project", now: dt.datetime) -> list[Path]:
-    """The ``email`` builder registered in :data:`trustpublish.actions.build.BUILDERS`."""
-    return [path for _, files in build_previews(project, now) for path in files]
+    """The ``email`` builder registered in :data:`trustpublish.actions.build.BUILDERS`:
+    the files of every channel's preview (rendered now, or unchanged since last time)."""
+    return [path for _, files in build_previews(project, now, skip_unchanged=True)
+            for path in files]

@@ -12,25 +12,34 @@ A file is rewritten only when its bytes change, so an unchanged feed keeps its
 modification time, and the WebSub hub (``site.websub_hub``) is pinged only for the
 subscription documents whose bytes changed. The record that keeps ``updated``
 stable (:mod:`.dates`) lives in ``state/feeds-cache.json`` and is written atomically.
+
+A document is not even rendered when its *input key* is the one recorded when it
+was last written and the file is as it was then (same size and modification time):
+the key covers the feed's data, each entry's dates and content hash (kept in the
+content index, so an unchanged post is not read) and the code that renders. With the
+default limit, editing one post renders the subscription documents and the one
+archive page that holds it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
-from collections.abc import Callable
-from dataclasses import replace
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, replace
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..plan.privacy_rules import PrivacyRules, publishable, rules_for
+
 from ..errors import StateError
 from ..files import PRIVATE_FILE, write_if_changed
 from ..render.feeds.archive import FORMATS, archive_name, paginate
 from ..render.feeds.dates import empty_record, feed_updated, resolve_updated
 from ..render.feeds.excerpts import excerpt_feed_items, timetable_slots
 from ..render.feeds.formats import atom_bytes, rss_bytes
-from ..render.feeds.items import FeedInfo, FeedItem, feed_base_url, post_item
+from ..render.feeds.items import FeedInfo, FeedItem, content_hash, feed_base_url, post_item
 from ..render.feeds.jsonfeed import json_feed_bytes
 
 if TYPE_CHECKING:
@@ -58,17 +67,83 @@ def _load_record(path: Path) -> dict[str, Any]:
     return data if isinstance(data, dict) else empty_record()
 
 
-def _published(post: "Post", now: dt.datetime, privacy: PrivacyRules) -> bool:
+def _published(post: "Post", now: dt.datetime, project: "Project") -> bool:
     """Approved, clear of the privacy guard, and its date (and publish_after) has come."""
-    return (publishable(post, privacy) and post.date <= now
+    return (project.publishable(post) and post.date <= now
             and (post.publish_after is None or post.publish_after <= now))
 
 
-class _FeedWriter:
-    """Writes one logical feed (three formats, current document plus archive pages)."""
+@lru_cache(maxsize=1)
+def _render_code() -> str:
+    """Hash of the modules that turn feed data into bytes (part of every input key)."""
+    from .. import __version__
+    from ..render import feeds
 
-    def __init__(self, folder: Path, base_url: str, info: FeedInfo, limit: int | None) -> None:
+    h = hashlib.sha256(__version__.encode())
+    for file in sorted(Path(feeds.__file__).parent.glob("*.py")):
+        h.update(file.read_bytes())
+    return h.hexdigest()
+
+
+class _Outputs:
+    """Input keys of the documents written (kept in the content cache, see
+    :mod:`trustpublish.workspace.index`): ``path → [key, size, mtime_ns]``."""
+
+    def __init__(self, project: "Project") -> None:
+        self.index = project.index
+
+    def fresh(self, path: Path, key: str) -> bool:
+        """True if ``path`` was written from ``key`` and has not been touched since."""
+        self.index.use_output(str(path))
+        try:
+            stat = path.stat()
+        except OSError:
+            return False
+        return self.index.outputs.get(str(path)) == [key, stat.st_size, stat.st_mtime_ns]
+
+    def wrote(self, path: Path, key: str) -> None:
+        stat = path.stat()
+        self.index.set_output(str(path), [key, stat.st_size, stat.st_mtime_ns])
+
+
+def _canon(value: Any) -> str:
+    """A dataclass as canonical text (datetimes by their ISO text, whatever their tzinfo)."""
+    return json.dumps(asdict(value), sort_keys=True, ensure_ascii=False,
+                      default=lambda v: v.isoformat() if hasattr(v, "isoformat") else repr(v))
+
+
+def _input_key(fmt: str, info: FeedInfo, items: list[FeedItem], hashes: Mapping[str, str]) -> str:
+    h = hashlib.sha256(f"{_render_code()}\0{fmt}\0{_canon(info)}".encode())
+    for item in items:
+        h.update(_canon(replace(item, content_html="", summary="")).encode())
+        h.update(hashes[item.id].encode())
+    return h.hexdigest()
+
+
+class _FeedWriter:
+    """Writes one logical feed (three formats, current document plus archive pages).
+
+    ``fill`` turns a stub item (dates and metadata only) into the full item, and
+    ``hashes`` gives each item's content hash, so pages whose input key is unchanged
+    are never filled or rendered.
+    """
+
+    def __init__(self, folder: Path, base_url: str, info: FeedInfo, limit: int | None,
+                 outputs: _Outputs | None = None,
+                 fill: Callable[[FeedItem], FeedItem] = lambda item: item) -> None:
         self.folder, self.base_url, self.info, self.limit = folder, base_url, info, limit
+        self.outputs, self.fill = outputs, fill
+        self.hashes: Mapping[str, str] = {}
+
+    def _render(self, fmt: str, path: Path, info: FeedInfo, items: list[FeedItem]) -> bool:
+        """Write one document unless its inputs are unchanged; True if its bytes changed."""
+        key = _input_key(fmt, info, items, self.hashes) if self.outputs else ""
+        if self.outputs and self.outputs.fresh(path, key):
+            return False
+        changed = write_if_changed(path, _RENDER[fmt](info, [self.fill(i) for i in items]))
+        if self.outputs:
+            self.outputs.wrote(path, key)
+        return changed
 
     def url(self, fmt: str, page: int | None = None) -> str:
         name = FORMATS[fmt][0] if page is None else archive_name(fmt, page)
@@ -81,22 +156,27 @@ class _FeedWriter:
         written: list[Path] = []
         changed: list[str] = []
         count = len(pages.archives)
-        for fmt, render in _RENDER.items():
-            info = replace(self.info, self_url=urls[fmt], urls=urls,
-                           prev_archive=self.url(fmt, count) if count else None)
-            path = self.folder / FORMATS[fmt][0]
-            if write_if_changed(path, render(info, pages.current)):
-                changed.append(urls[fmt])
-            written.append(path)
-            for number, page_items in enumerate(pages.archives, start=1):
+        infos = {fmt: replace(self.info, self_url=urls[fmt], urls=urls,
+                              prev_archive=self.url(fmt, count) if count else None)
+                 for fmt in _RENDER}
+        documents: dict[str, list[tuple[Path, FeedInfo, list[FeedItem]]]] = {f: [] for f in _RENDER}
+        for fmt, info in infos.items():
+            documents[fmt].append((self.folder / FORMATS[fmt][0], info, pages.current))
+        for number, page_items in enumerate(pages.archives, start=1):
+            for fmt, info in infos.items():  # a page's three formats in a row: filled once
                 page_info = replace(
                     info, self_url=self.url(fmt, number), archive=True, current_url=urls[fmt],
                     updated=max(i.updated for i in page_items),
                     prev_archive=self.url(fmt, number - 1) if number > 1 else None,
                     next_archive=self.url(fmt, number + 1) if number < count else None)
-                path = self.folder / archive_name(fmt, number)
-                write_if_changed(path, render(page_info, page_items))
-                written.append(path)
+                documents[fmt].append((self.folder / archive_name(fmt, number), page_info,
+                                       page_items))
+        for number in range(count + 1):
+            for fmt in _RENDER:
+                path, info, page = documents[fmt][number]
+                if self._render(fmt, path, info, page) and number == 0:
+                    changed.append(urls[fmt])
+        written = [path for fmt in _RENDER for path, _, _ in documents[fmt]]
         self._remove_stale(written)
         return written, changed
 
@@ -129,31 +209,41 @@ def build_feeds(project: "Project", now: dt.datetime) -> list[Path]:
     written: list[Path] = []
     changed: list[str] = []
 
-    privacy = rules_for(config)
-    posts = [p for p in project.posts if _published(p, now, privacy)]
+
+    posts = [p for p in project.posts if _published(p, now, project)]
     feeds: list[tuple[_FeedWriter, list[FeedItem], str]] = []
+    outputs = _Outputs(project)
     main_info = FeedInfo(id=f"{base}/atom.xml", title=site.title, description=site.description,
                          home_url=site.url, language=site.language,
                          author=site.author or site.title, updated=now, self_url="",
                          hub=site.websub_hub)
-    main_items = [post_item(p, site) for p in posts]
-    feeds.append((_FeedWriter(out_dir, base, main_info, limit), main_items, ""))
+    main_items = [post_item(p, site, content_html="", summary="") for p in posts]
+    by_id = {item.id: post for item, post in zip(main_items, posts)}
+
+    def fill(item: FeedItem) -> FeedItem:
+        html, summary = project.index.feed_html(by_id[item.id])
+        return replace(item, content_html=html, summary=summary)
+
+    main = _FeedWriter(out_dir, base, main_info, limit, outputs, fill)
+    main.hashes = {item.id: project.index.feed_hash(by_id[item.id]) for item in main_items}
+    feeds.append((main, main_items, ""))
 
     by_slug = {p.slug: p for p in project.posts}
     for name, options in sorted(project.channels_of_kind("feed").items()):
         slotted = timetable_slots(name, config.timetable, config.channels, project.posts,
                                   project.excerpts, config.zone, now,
-                                  lambda post: publishable(post, privacy))
+                                  project.publishable)
         items = excerpt_feed_items(name, slotted, now, posts=by_slug, site=site)
         channel_base = f"{base}/channels/{name}"
         info = replace(main_info, id=f"{channel_base}/atom.xml",
                        title=str(options.get("title") or f"{site.title} — {name}"),
                        description=str(options.get("description") or site.description))
-        feeds.append((_FeedWriter(out_dir / "channels" / name, channel_base, info, limit),
-                      items, f"channel:{name}"))
+        writer = _FeedWriter(out_dir / "channels" / name, channel_base, info, limit, outputs)
+        writer.hashes = {item.id: content_hash(item) for item in items}
+        feeds.append((writer, items, f"channel:{name}"))
 
     for writer, items, scope in feeds:
-        dated, record = resolve_updated(items, record, now, scope=scope)
+        dated, record = resolve_updated(items, record, now, scope=scope, hashes=writer.hashes)
         dated.sort(key=lambda i: (i.published, i.id), reverse=True)
         updated, record = feed_updated(writer.info.id, dated, record, now)
         writer.info = replace(writer.info, updated=updated)

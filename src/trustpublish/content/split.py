@@ -194,7 +194,7 @@ def _cut_block(block: Block) -> tuple[_Cut, list[tuple[int, int]]] | None:
     head: list[str] = []
     tail: list[str] = []
     if block.kind == "list":
-        from .markup import _parser
+        from .markup_py import _parser  # markdown-it-py: the token stream with source lines
 
         tokens = _parser().parse(block.markdown)
         starts = [t.map[0] for t in tokens

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 __all__ = ["slugify", "anchor_slug", "count_words", "split_sentences", "teaser",
            "normalize_space"]
@@ -68,6 +69,7 @@ def anchor_slug(text: str, *, max_length: int = 80) -> str:
     return slug or "section"
 
 
+@lru_cache(maxsize=8192)
 def count_words(text: str) -> int:
     """Count words: runs of letters/digits (with inner apostrophes or hyphens).
 

@@ -12,12 +12,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..content.model import Excerpt, Post
-from ..content.readers import ReadResult, read_posts
-from ..content.split import split_post
+from ..content.privacy import Finding
 from ..errors import ContentError, TrustpublishError
-from ..files import digest, ensure_dir
+from ..files import ensure_dir
 from ..plan.config import CONFIG_NAME, Config, load_config
-from .cache import ContentCache
+from .index import CACHE_NAME, ContentIndex, ExcerptLookup, unknown_excerpt
 
 if TYPE_CHECKING:
     from ..channels.base import Channel
@@ -38,10 +37,14 @@ def find_config(start: Path | None = None) -> Path:
 
 @dataclass
 class Project:
-    """Loaded configuration plus lazily read posts and excerpts."""
+    """Loaded configuration plus the content index (every post read once per process).
+
+    ``memo`` holds what one command computes once and several stages share (the
+    build's plan, see :mod:`trustpublish.actions.planning`).
+    """
 
     config: Config
-    _excerpts: dict[str, list[Excerpt]] = field(default_factory=dict, repr=False)
+    memo: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @classmethod
     def load(cls, config_path: Path | None = None) -> "Project":
@@ -109,30 +112,48 @@ class Project:
         return text_rules(name, self.config.channels.get(name, {}), self.state_dir)
 
     @cached_property
-    def cache(self) -> ContentCache:
-        """Parsed posts and excerpts from earlier runs (a speed-up only)."""
-        return ContentCache(self.state_dir / "cache" / "content.pickle")
+    def index(self) -> ContentIndex:
+        """The content index (built on first use; see :mod:`.index`)."""
+        from ..plan.privacy_rules import rules_for
 
-    @cached_property
-    def read_result(self) -> ReadResult:
-        result = read_posts(self.posts_dir, self.config.defaults, self.cache)
-        self.cache.save()
-        return result
+        return ContentIndex(self.posts_dir, self.state_dir / "cache" / CACHE_NAME,
+                            defaults=self.config.defaults, split=self.config.split,
+                            rules=rules_for(self.config), site=self.config.site)
 
     def close(self) -> None:
-        """Persist what this run computed (the cache)."""
-        if "cache" in self.__dict__:
-            self.cache.save(prune=True)
+        """Persist what this run computed (the content cache)."""
+        if "index" in self.__dict__:
+            self.index.save()
 
     @property
     def posts(self) -> list[Post]:
-        """Every post that could be read, oldest first."""
-        return self.read_result.posts
+        """Every post that could be read, oldest first (bodies load on first use)."""
+        return self.index.posts
 
     @property
     def errors(self) -> list[ContentError]:
         """Errors of the posts that could not be read."""
-        return self.read_result.errors
+        return self.index.errors
+
+    def publishable(self, post: Post) -> bool:
+        """Approved and clear of the privacy guard (as :func:`content.privacy.publishable`)."""
+        return self.index.publishable(post)
+
+    def blocking_findings(self, post: Post) -> list[Finding]:
+        """The privacy guard's unapproved findings in ``post``."""
+        return self.index.blocking(post)
+
+    def excerpt_ids(self, post: Post) -> list[str]:
+        """The ids of the post's excerpts, without reading the post when it is unchanged."""
+        return self.index.excerpt_ids(post)
+
+    def excerpt_words(self, post: Post) -> list[int]:
+        """Each excerpt's word count, without reading the post when it is unchanged."""
+        return self.index.excerpt_words(post)
+
+    def excerpt_lookup(self) -> ExcerptLookup:
+        """Excerpt id → (post, excerpt), each resolved when asked for."""
+        return self.index.lookup()
 
     def post(self, ref: str) -> Post:
         """A post by slug or by file path (relative to the project or the cwd)."""
@@ -157,26 +178,16 @@ class Project:
                                      "`trustpublish status` lists the posts")
 
     def excerpts(self, post: Post) -> list[Excerpt]:
-        """The post's excerpts (computed once per run)."""
-        if post.slug not in self._excerpts:
-            key = digest("excerpts", post, self.config.split)
-            excerpts = self.cache.get(key)
-            if excerpts is None:
-                excerpts = split_post(post, self.config.split)
-                self.cache.put(key, excerpts)
-            self._excerpts[post.slug] = excerpts
-        return self._excerpts[post.slug]
+        """The post's excerpts (split once per run)."""
+        if str(post.source) not in self.index.entries:
+            from ..content.split import split_post
+
+            return split_post(post, self.config.split)  # a file outside posts/
+        return self.index.excerpts(post)
 
     def excerpt(self, excerpt_id: str) -> Excerpt:
         """An excerpt by id (``post-slug/section``)."""
-        slug = excerpt_id.split("/", 1)[0]
-        for post in self.posts:
-            if post.slug == slug:
-                for excerpt in self.excerpts(post):
-                    if excerpt.id == excerpt_id:
-                        return excerpt
-                known = ", ".join(e.id.split("/", 1)[1] for e in self.excerpts(post))
-                raise TrustpublishError(f"post {slug!r} has no excerpt {excerpt_id!r}",
-                                        hint=f"its excerpts are: {known}")
-        raise TrustpublishError(f"no post with slug {slug!r}",
-                                hint="run `trustpublish split POST` to see excerpt ids")
+        found = self.index.excerpt_by_id(excerpt_id)
+        if found is None:
+            raise unknown_excerpt(self.index, excerpt_id)
+        return found[1]

@@ -25,8 +25,8 @@ from ...files import digest
 from ..model import Post
 from .metadata import Defaults
 
-__all__ = ["READERS", "Defaults", "read_post", "read_posts", "read_source", "SUFFIXES",
-           "MAX_POST_BYTES"]
+__all__ = ["READERS", "Defaults", "read_post", "read_posts", "read_raw", "read_source",
+           "SUFFIXES", "MAX_POST_BYTES"]
 
 #: the largest post file read (bytes); larger files are a ContentError
 MAX_POST_BYTES = 5 * 1024 * 1024
@@ -63,19 +63,27 @@ READERS: dict[str, Reader] = {
 SUFFIXES = tuple(READERS)
 
 
-def read_source(path: Path) -> str:
-    """The file's text, or a ContentError for empty, binary or non-UTF-8 files."""
-    try:
-        size = path.stat().st_size
-        if size > MAX_POST_BYTES:
-            raise ContentError(
-                f"the file is {size / 1048576:.1f} MiB; posts are limited to "
-                f"{MAX_POST_BYTES // 1048576} MiB", file=path, line=1,
-                hint="split the article into several posts, or move embedded data "
-                     "(images as data: URLs) into separate files")
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise ContentError(f"cannot read file ({exc.strerror})", file=path) from exc
+def read_raw(path: Path) -> bytes:
+    """A post file's bytes: the one place post content is read from disk (at most
+    :data:`MAX_POST_BYTES`; a larger file is a ContentError)."""
+    size = path.stat().st_size
+    if size > MAX_POST_BYTES:
+        raise ContentError(
+            f"the file is {size / 1048576:.1f} MiB; posts are limited to "
+            f"{MAX_POST_BYTES // 1048576} MiB", file=path, line=1,
+            hint="split the article into several posts, or move embedded data "
+                 "(images as data: URLs) into separate files")
+    return path.read_bytes()
+
+
+def read_source(path: Path, raw: bytes | None = None) -> str:
+    """The file's text (``raw``: its bytes, when already read), or a ContentError for
+    empty, binary or non-UTF-8 files."""
+    if raw is None:
+        try:
+            raw = read_raw(path)
+        except OSError as exc:
+            raise ContentError(f"cannot read file ({exc.strerror})", file=path) from exc
     if not raw.strip():
         raise ContentError("the file is empty", file=path,
                            hint="add front matter with a title and date, then the article text")
@@ -95,13 +103,14 @@ def read_source(path: Path) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def read_post(path: Path, defaults: Defaults | None = None) -> Post:
-    """Read one post; raises ContentError (file, line) when it cannot be read."""
+def read_post(path: Path, defaults: Defaults | None = None, raw: bytes | None = None) -> Post:
+    """Read one post (from ``raw``, its bytes, when given); raises ContentError (file,
+    line) when it cannot be read."""
     reader = READERS.get(path.suffix.lower())
     if reader is None:
         raise ContentError(f"unknown post format {path.suffix!r}", file=path,
                            hint=f"use one of: {', '.join(SUFFIXES)}")
-    text = read_source(path)
+    text = read_source(path, raw)
     try:
         return reader(text, path, defaults or Defaults())
     except ContentError:

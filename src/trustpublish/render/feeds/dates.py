@@ -23,6 +23,7 @@ go on), so an empty feed is byte-identical across rebuilds too.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -44,16 +45,19 @@ def _parse(value: Any) -> dt.datetime | None:
 
 
 def resolve_updated(items: list[FeedItem], record: dict[str, Any], now: dt.datetime,
-                    *, scope: str = "") -> tuple[list[FeedItem], dict[str, Any]]:
+                    *, scope: str = "", hashes: Mapping[str, str] | None = None
+                    ) -> tuple[list[FeedItem], dict[str, Any]]:
     """Items with ``updated`` set by the rules above, and the updated record.
 
     ``scope`` separates feeds that carry the same entry id with different content
-    (one excerpt in two channel feeds, each with its own tracking link).
+    (one excerpt in two channel feeds, each with its own tracking link). ``hashes``
+    gives the :func:`content_hash` of items by id when it is already known (the items
+    may then be stubs without their content).
     """
     entries: dict[str, Any] = dict(record.get("entries") or {})
     out: list[FeedItem] = []
     for item in items:
-        digest = content_hash(item)
+        digest = hashes[item.id] if hashes is not None else content_hash(item)
         key = f"{scope} {item.id}" if scope else item.id
         seen = entries.get(key) or {}
         recorded = _parse(seen.get("updated"))

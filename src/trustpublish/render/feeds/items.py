@@ -127,14 +127,20 @@ def _plain_summary(post: Post) -> str:
     return teaser(text)
 
 
-def post_item(post: Post, site: Site) -> FeedItem:
-    """The feed entry of a whole post: full sanitized content plus a plain summary."""
+def post_item(post: Post, site: Site, *, content_html: str | None = None,
+              summary: str | None = None) -> FeedItem:
+    """The feed entry of a whole post: full sanitized content plus a plain summary.
+
+    ``content_html`` and ``summary``, when given, are used as they are (computed
+    earlier by this function, or left empty for a stub that only orders and dates).
+    """
     return FeedItem(
         id=tag_uri(site.url, post.date.date(), post.slug),
         title=post.title,
         url=post.url,
-        content_html=clean_html(to_html(post.markdown)),
-        summary=_plain_summary(post),
+        content_html=(clean_html(to_html(post.markdown)) if content_html is None
+                      else content_html),
+        summary=_plain_summary(post) if summary is None else summary,
         author=_author(post, site),
         published=post.date,
         updated=post.date,

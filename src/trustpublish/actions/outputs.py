@@ -1,0 +1,91 @@
+"""Skip an output whose inputs did not change since it was written.
+
+A builder computes an *input key* (a hash of everything its bytes depend on: the
+time it is built for, schedule.yaml, the templates, the posts it shows, the code)
+and asks :func:`unchanged`; when the key and the files it wrote last time are the
+same (size and modification time), it returns those files and the builder renders
+nothing. Keys live in the content cache (:mod:`trustpublish.workspace.index`), so a
+deleted or edited output, or a lost cache, only means the output is built again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Iterable
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..content.model import Post
+    from ..workspace.project import Project
+
+__all__ = ["code_version", "input_key", "unchanged", "record"]
+
+
+@lru_cache(maxsize=1)
+def code_version() -> str:
+    """Hash of the package version, the rendering code and the built-in templates."""
+    from .. import __version__
+
+    package = Path(__file__).resolve().parent.parent
+    h = hashlib.sha256(__version__.encode())
+    for file in sorted([*(package / "render").rglob("*.py"), *(package / "templates").rglob("*"),
+                        *(package / "channels").glob("*.py")]):
+        if file.is_file():
+            h.update(str(file.relative_to(package)).encode())
+            h.update(file.read_bytes())
+    return h.hexdigest()
+
+
+def _stamps(folder: Path) -> list[list[Any]]:
+    if not folder.is_dir():
+        return []
+    out = []
+    for path in sorted(folder.rglob("*")):
+        if path.is_file():
+            stat = path.stat()
+            out.append([str(path.relative_to(folder)), stat.st_size, stat.st_mtime_ns])
+    return out
+
+
+def input_key(project: "Project", name: str, now: dt.datetime, posts: Iterable["Post"],
+              *parts: Any) -> str:
+    """The input key of output ``name`` built at ``now`` from ``posts`` and ``parts``
+    (JSON-able values; datetimes by their ISO text)."""
+    data = [name, code_version(), now.isoformat(), project.config.raw,
+            _stamps(project.templates_dir), _stamps(project.state_dir / "channels"),
+            sorted({(p.slug, project.index.entry(p).get("sha", "")) for p in posts}), parts]
+    text = json.dumps(data, sort_keys=True, ensure_ascii=False,
+                      default=lambda v: v.isoformat() if hasattr(v, "isoformat") else repr(v))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def unchanged(project: "Project", name: str, key: str) -> list[Path] | None:
+    """The files output ``name`` wrote from ``key``, if all are still as written."""
+    index = project.index
+    index.use_output(name)
+    stored = index.outputs.get(name)
+    if not isinstance(stored, dict) or stored.get("key") != key:
+        return None
+    files = []
+    for path, size, mtime in stored.get("files", []):
+        try:
+            stat = Path(path).stat()
+        except OSError:
+            return None
+        if [stat.st_size, stat.st_mtime_ns] != [size, mtime]:
+            return None
+        files.append(Path(path))
+    return files
+
+
+def record(project: "Project", name: str, key: str, files: Iterable[Path]) -> None:
+    """Remember that output ``name`` wrote ``files`` from ``key``."""
+    stamps = []
+    for path in files:
+        stat = path.stat()
+        stamps.append([str(path), stat.st_size, stat.st_mtime_ns])
+    project.index.set_output(name, {"key": key, "files": stamps})

@@ -1,0 +1,373 @@
+"""The content index: every post read, parsed, scanned and split once, shared by every stage.
+
+One pass
+--------
+:class:`ContentIndex` lists ``posts/`` and, for each file, needs one *entry*: the
+post's metadata, its excerpt ids, the privacy guard's blocking findings and the
+hash of its feed entry's content. Entries come from the content cache when the
+file is unchanged (same size and modification time: a ``stat``; else same SHA-256
+of its bytes), or from parsing the file. Parsing reads the file, parses the
+Markdown, splits it and scans it once; with many files to parse it runs on every
+core (:mod:`.parse`). What the parse produced beyond the entry (the blocks, the
+excerpts, the feed HTML) stays in memory, compressed, for the stages of this process
+that need it (a post's ``body`` is loaded on first use). A post whose entry came
+from the cache is read only if a stage needs its text, at most once per process.
+
+The content cache
+-----------------
+``state/cache/content.json.gz``: gzip-compressed JSON (data only: loading it cannot
+run code), written atomically with mode 0600 by :meth:`ContentIndex.save`. It is
+keyed by a fingerprint of everything that changes what an entry holds: this
+module's format, the code of the content and feed-item modules, the site defaults,
+the excerpt sizes and the privacy rules. A missing, corrupt, foreign or stale file
+is ignored and rebuilt; it is only ever a speed-up. It also keeps:
+
+* the full excerpts the previews used last time (``hot``), so that a build with
+  nothing changed reads no post at all;
+* the input key of each feed document written (``outputs``), so an unchanged feed
+  document is not rendered again (see :mod:`trustpublish.actions.feed_files`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import hashlib
+import json
+import os
+import zlib
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from ..content.model import Block, Excerpt, Post
+from ..content.privacy import Finding, PrivacyRules
+from ..content.readers import Defaults, iter_post_files
+from ..content.split import SplitOptions
+from ..errors import ContentError, TrustpublishError
+from ..files import write_atomic
+from . import parse
+from .records import excerpt_in, excerpt_out, post_in
+
+__all__ = ["ContentIndex", "CACHE_NAME", "code_fingerprint"]
+
+CACHE_NAME = "content.json.gz"
+_FORMAT = 1
+#: at least this many files to parse before worker processes are started
+PARALLEL_FROM = 48
+#: how many decoded records of parsed posts stay decoded (the rest stay compressed)
+_RECENT = 128
+
+
+def code_fingerprint() -> str:
+    """Hash of the modules whose output an entry holds (readers, markup, split, privacy,
+    feed items), so a new version of any of them rebuilds the cache."""
+    package = Path(__file__).resolve().parent.parent
+    files = sorted([*(package / "content").rglob("*.py"), package / "render/feeds/items.py",
+                    Path(__file__).with_name("records.py"), Path(__file__).with_name("parse.py"),
+                    Path(__file__)])
+    h = hashlib.sha256(str(_FORMAT).encode())
+    for file in files:
+        h.update(file.read_bytes())
+    return h.hexdigest()[:20]
+
+
+def _kind(output: str) -> str:
+    """The kind of an output record: a file path (feed documents) or a named group."""
+    return "file" if output.startswith(os.sep) else output.split(":", 1)[0]
+
+
+class _Body(Sequence[Block]):
+    """A post's blocks, loaded from the index the first time they are needed."""
+
+    def __init__(self, index: "ContentIndex", key: str) -> None:
+        self._index, self._key = index, key
+
+    def _blocks(self) -> tuple[Block, ...]:
+        return self._index.full(self._key).blocks
+
+    def __getitem__(self, item: Any) -> Any:
+        return self._blocks()[item]
+
+    def __len__(self) -> int:
+        return len(self._blocks())
+
+    def __iter__(self) -> Iterator[Block]:
+        return iter(self._blocks())
+
+    def __eq__(self, other: object) -> bool:
+        return tuple(self) == tuple(other) if isinstance(other, Sequence) else NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._blocks())
+
+    def __repr__(self) -> str:
+        return f"<blocks of {self._key}>"
+
+
+class ContentIndex:
+    """The posts of one project folder, each read once per process (see the module doc)."""
+
+    def __init__(self, posts_dir: Path, cache_path: Path | None, *, defaults: Defaults,
+                 split: SplitOptions, rules: PrivacyRules, site: Any) -> None:
+        self.posts_dir, self.cache_path = posts_dir, cache_path
+        self.settings = parse.Settings(defaults, split, rules, site)
+        self.fingerprint = hashlib.sha256(json.dumps(
+            [code_fingerprint(), repr(defaults), repr(split), repr(rules), repr(site)]
+        ).encode()).hexdigest()[:20]
+        stored = self._load_cache()
+        self._stored_entries: dict[str, Any] = stored.get("entries", {})
+        self._hot: dict[str, Any] = stored.get("hot", {})
+        self.outputs: dict[str, Any] = stored.get("outputs", {})
+        self._outputs_used: set[str] = set()
+        self._hot_used: dict[str, Any] = {}
+        self.entries: dict[str, dict[str, Any]] = {}
+        self._full: dict[str, parse.Record] = {}
+        self._decoded: dict[str, parse.Full] = {}
+        self._recent: dict[str, parse.Full] = {}
+        self._dirty = False
+        self.parsed = 0  # files parsed by this process (or its workers)
+        self.posts: list[Post] = []
+        self.errors: list[ContentError] = []
+        self._scan()
+
+    # -- the cache file ----------------------------------------------------------------
+    def _load_cache(self) -> dict[str, Any]:
+        if self.cache_path is None:
+            return {}
+        try:
+            data = json.loads(gzip.decompress(self.cache_path.read_bytes()))
+        except (OSError, ValueError, EOFError, zlib.error):
+            return {}  # missing, corrupt or foreign: rebuilt
+        if not isinstance(data, dict) or data.get("fingerprint") != self.fingerprint:
+            return {}
+        if not all(isinstance(data.get(k, {}), dict) for k in ("entries", "hot", "outputs")):
+            return {}
+        return data
+
+    def save(self) -> None:
+        """Write the cache if anything changed (atomically, 0600); a read-only state
+        folder only costs speed. Entries of deleted files are dropped, and so are the
+        extras of a kind this run used but not all of (the previews' excerpts, output
+        records); a run that did not touch a kind (``plan`` after ``build``) keeps it."""
+        slugs = set(self._by_slug)
+        hot = self._hot_used or {k: v for k, v in self._hot.items()
+                                 if k.split("/", 1)[0] in slugs}
+        used_kinds = {_kind(name) for name in self._outputs_used}
+        outputs = {k: v for k, v in self.outputs.items()
+                   if k in self._outputs_used or _kind(k) not in used_kinds}
+        if not (self._dirty or hot != self._hot or outputs != self.outputs
+                or set(self._stored_entries) != set(self.entries)):
+            return
+        if self.cache_path is None:
+            return
+        data = {"fingerprint": self.fingerprint, "entries": self.entries, "hot": hot,
+                "outputs": outputs}
+        blob = gzip.compress(json.dumps(data, separators=(",", ":")).encode(), 6, mtime=0)
+        try:
+            self.cache_path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            write_atomic(self.cache_path, blob)
+            os.chmod(self.cache_path, 0o600)
+        except OSError:
+            return
+        self._stored_entries, self._hot, self.outputs = dict(self.entries), hot, outputs
+        self._dirty = False
+
+    @property
+    def size(self) -> int:
+        """Bytes of the cache file on disk (0 when there is none)."""
+        try:
+            return self.cache_path.stat().st_size if self.cache_path else 0
+        except OSError:
+            return 0
+
+    # -- listing and parsing -------------------------------------------------------------
+    def _scan(self) -> None:
+        from ..content.readers import read_raw
+
+        todo: list[parse.Todo] = []
+        for path in iter_post_files(self.posts_dir):
+            key = str(path)
+            try:
+                stat = path.stat()
+            except OSError as exc:
+                self.errors.append(ContentError(f"cannot read file ({exc.strerror})", file=path))
+                continue
+            stamp = [stat.st_size, stat.st_mtime_ns]
+            old = self._stored_entries.get(key)
+            if isinstance(old, dict) and old.get("stamp") == stamp:
+                self.entries[key] = old
+                continue
+            try:
+                raw = read_raw(path)
+            except OSError as exc:
+                self.errors.append(ContentError(f"cannot read file ({exc.strerror})", file=path))
+                continue
+            sha = hashlib.sha256(raw).hexdigest()
+            if isinstance(old, dict) and old.get("sha") == sha:
+                self.entries[key] = {**old, "stamp": stamp}
+                self._dirty = True
+                continue
+            todo.append((key, raw, stamp))
+        for key, entry, full in parse.parse_many(todo, self.settings, PARALLEL_FROM):
+            self.entries[key] = entry
+            if full is not None:
+                self._full[key] = full
+            self._dirty = True
+            self.parsed += 1
+        self._build_posts()
+
+    def _build_posts(self) -> None:
+        seen: dict[str, str] = {}
+        posts: list[Post] = []
+        for key in sorted(self.entries, key=Path):  # file order, as read_posts reports
+            entry = self.entries[key]
+            path = Path(key)
+            if "error" in entry:
+                err = entry["error"]
+                self.errors.append(ContentError(err["message"], file=path, line=err.get("line"),
+                                                hint=err.get("hint")))
+                continue
+            meta = entry["meta"]
+            if meta["slug"] in seen:
+                self.errors.append(ContentError(
+                    f"slug {meta['slug']!r} is already used by {seen[meta['slug']]}", file=path,
+                    line=1, hint="set a different `slug:` in the front matter"))
+                continue
+            seen[meta["slug"]] = key
+            posts.append(post_in(meta, path, _Body(self, key)))
+        posts.sort(key=lambda p: (p.date.astimezone(dt.timezone.utc), p.slug))
+        self.posts = posts
+        self._by_slug = {p.slug: p for p in posts}
+
+    def full(self, key: str) -> parse.Full:
+        """Blocks, excerpts and feed HTML of one post: from this process's parse, or by
+        reading the file now (once: the result is kept; the excerpts and the HTML are
+        computed when first asked for)."""
+        blob = self._full.get(key)
+        if blob is None:
+            if key not in self._decoded:
+                self._decoded[key] = self._read_later(key)
+            return self._decoded[key]
+        full = self._recent.pop(key, None) or parse.decode_full(blob)
+        self._recent[key] = full  # a few decoded records stay; the rest stay compressed
+        if len(self._recent) > _RECENT:
+            self._recent.pop(next(iter(self._recent)))
+        return full
+
+    def _read_later(self, key: str) -> parse.Full:
+        from ..content.readers import read_post, read_raw
+
+        path = Path(key)
+        try:
+            raw = read_raw(path)
+        except OSError as exc:
+            raise ContentError(f"cannot read file ({exc.strerror})", file=path) from exc
+        self.parsed += 1
+        # A file edited since the scan keeps its old entry (and stamp) until the next run
+        # sees the new stamp and parses it.
+        post = read_post(path, self.settings.defaults, raw)
+        return parse.Full(tuple(post.body), post=post, settings=self.settings)
+
+    # -- what stages ask for ---------------------------------------------------------------
+    def entry(self, post: Post) -> dict[str, Any]:
+        return self.entries[str(post.source)]
+
+    def excerpt_ids(self, post: Post) -> list[str]:
+        return [f"{post.slug}/{local}" for local in self.entry(post)["ids"]]
+
+    def excerpt_words(self, post: Post) -> list[int]:
+        """Each excerpt's word count, without reading the post when it is unchanged."""
+        return list(self.entry(post).get("words") or [e.words for e in self.excerpts(post)])
+
+    def excerpts(self, post: Post) -> list[Excerpt]:
+        return list(self.full(str(post.source)).excerpts)
+
+    def blocking(self, post: Post) -> list[Finding]:
+        """The privacy guard's blocking findings, as computed when the post was parsed."""
+        return [Finding(*finding) for finding in self.entry(post)["blocking"]]
+
+    def publishable(self, post: Post) -> bool:
+        return post.approved and not self.entry(post)["blocking"]
+
+    def feed_hash(self, post: Post) -> str:
+        return str(self.entry(post)["feed"])
+
+    def feed_html(self, post: Post) -> tuple[str, str]:
+        """(sanitized HTML, plain summary) of the post's feed entry."""
+        full = self.full(str(post.source))
+        return full.html, full.summary
+
+    def post_by_slug(self, slug: str) -> Post | None:
+        return self._by_slug.get(slug)
+
+    def excerpt_by_id(self, excerpt_id: str) -> tuple[Post, Excerpt] | None:
+        """(post, excerpt) for an id: from this run, the previews' cache, or a parse."""
+        post = self._by_slug.get(excerpt_id.split("/", 1)[0])
+        if post is None or excerpt_id not in self.excerpt_ids(post):
+            return None
+        key = str(post.source)
+        hot = self._hot.get(excerpt_id)
+        if key not in self._full and isinstance(hot, dict) and hot.get("sha") == \
+                self.entries[key].get("sha"):
+            excerpt = excerpt_in(hot["excerpt"])
+        else:
+            excerpt = next(e for e in self.excerpts(post) if e.id == excerpt_id)
+        self._hot_used[excerpt_id] = {"sha": self.entries[key].get("sha"),
+                                      "excerpt": excerpt_out(excerpt)}
+        return post, excerpt
+
+    def lookup(self) -> "ExcerptLookup":
+        return ExcerptLookup(self)
+
+    def use_output(self, name: str) -> None:
+        """Keep the record of output ``name`` (records not used in a run are dropped)."""
+        self._outputs_used.add(name)
+
+    def set_output(self, name: str, value: Any) -> None:
+        """Record what output ``name`` was made from (saved with the cache)."""
+        self._outputs_used.add(name)
+        if self.outputs.get(name) != value:
+            self.outputs[name] = value
+            self._dirty = True
+
+
+class ExcerptLookup(Mapping[str, tuple[Post, Excerpt]]):
+    """Excerpt id → (post, excerpt), resolved one id at a time (no post is read for
+    the ids nobody asks for)."""
+
+    def __init__(self, index: ContentIndex) -> None:
+        self._index = index
+        self._found: dict[str, tuple[Post, Excerpt] | None] = {}
+
+    def _get(self, key: str) -> tuple[Post, Excerpt] | None:
+        if key not in self._found:
+            self._found[key] = self._index.excerpt_by_id(key)
+        return self._found[key]
+
+    def __getitem__(self, key: str) -> tuple[Post, Excerpt]:
+        found = self._get(key)
+        if found is None:
+            raise KeyError(key)
+        return found
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and self._get(key) is not None
+
+    def __iter__(self) -> Iterator[str]:
+        return (i for p in self._index.posts for i in self._index.excerpt_ids(p))
+
+    def __len__(self) -> int:
+        return sum(len(self._index.entry(p)["ids"]) for p in self._index.posts)
+
+
+def unknown_excerpt(index: ContentIndex, excerpt_id: str) -> TrustpublishError:
+    """The error for an excerpt id that is not in the index (names the known ones)."""
+    slug = excerpt_id.split("/", 1)[0]
+    post = index.post_by_slug(slug)
+    if post is None:
+        return TrustpublishError(f"no post with slug {slug!r}",
+                                 hint="run `trustpublish split POST` to see excerpt ids")
+    known = ", ".join(i.split("/", 1)[1] for i in index.excerpt_ids(post))
+    return TrustpublishError(f"post {slug!r} has no excerpt {excerpt_id!r}",
+                             hint=f"its excerpts are: {known}")

@@ -1,0 +1,208 @@
+"""Parse post files into index entries, on every core when there are many.
+
+:func:`parse_one` turns one file's bytes into an *entry* (small JSON: metadata, excerpt
+ids, blocking privacy findings, feed-content hash) and a *full* record (zlib-compressed
+JSON: blocks, excerpts, feed HTML and summary) that the process keeps in memory.
+:func:`parse_many` does it for a list of files, in worker processes when the list is
+long: ``fork`` when the calling process has no other thread (cheap, and safe then),
+else ``forkserver`` (safe with threads). The work is a pure function of the bytes and
+the settings, so the result does not depend on where it ran.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import multiprocessing
+import os
+import threading
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..content.model import Block, Excerpt
+from ..content.privacy import PrivacyRules, blocking_findings
+from ..content.readers import Defaults, read_post
+from ..content.split import SplitOptions, split_post
+from ..errors import ContentError
+from .records import blocks_in, blocks_out, excerpt_in, excerpt_out, meta_out
+
+__all__ = ["Settings", "Full", "parse_one", "parse_many", "decode_full", "workers"]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What reading, splitting, scanning and the feed entry depend on."""
+
+    defaults: Defaults
+    split: SplitOptions
+    rules: PrivacyRules
+    site: Any  # content.model.Site
+
+
+class Full:
+    """What a parse gives beyond the entry, kept in memory for this process only.
+
+    Made from a worker's record (two compressed parts, decoded when first needed: the
+    feed part alone serves the feeds), or from a post read later in the process: then
+    the excerpts and the feed HTML are computed when first asked for.
+    """
+
+    def __init__(self, blocks: tuple[Block, ...] | None = None, *,
+                 record: "Record | None" = None, post: Any = None,
+                 settings: Settings | None = None) -> None:
+        self._blocks, self._record, self._post, self._settings = blocks, record, post, settings
+        self._excerpts: tuple[Excerpt, ...] | None = None
+        self._html: str | None = None
+        self._summary: str | None = None
+
+    def _body(self) -> None:
+        assert self._record is not None
+        data = json.loads(zlib.decompress(self._record[0]))
+        self._blocks = blocks_in(data["blocks"])
+        self._excerpts = tuple(excerpt_in(e) for e in data["excerpts"])
+
+    @property
+    def blocks(self) -> tuple[Block, ...]:
+        if self._blocks is None:
+            self._body()
+        assert self._blocks is not None
+        return self._blocks
+
+    @property
+    def excerpts(self) -> tuple[Excerpt, ...]:
+        if self._excerpts is None:
+            if self._record is not None:
+                self._body()
+            else:
+                assert self._post is not None and self._settings is not None
+                self._excerpts = tuple(split_post(self._post, self._settings.split))
+        assert self._excerpts is not None
+        return self._excerpts
+
+    def _feed(self) -> None:
+        if self._record is not None:
+            self._html, self._summary = json.loads(zlib.decompress(self._record[1]))
+            return
+        from ..render.feeds.items import post_item
+
+        assert self._post is not None and self._settings is not None
+        item = post_item(self._post, self._settings.site)
+        self._html, self._summary = item.content_html, item.summary
+
+    @property
+    def html(self) -> str:
+        if self._html is None:
+            self._feed()
+        return str(self._html)
+
+    @property
+    def summary(self) -> str:
+        if self._summary is None:
+            self._feed()
+        return str(self._summary)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Full) and (self.blocks, self.excerpts, self.html, self.summary) \
+            == (other.blocks, other.excerpts, other.html, other.summary)
+
+
+#: a worker's compressed record: (blocks and excerpts, [feed HTML, summary])
+Record = tuple[bytes, bytes]
+Todo = tuple[str, "bytes | None", "list[int] | None"]
+
+
+def parse_one(key: str, raw: bytes | None, settings: Settings
+              ) -> tuple[dict[str, Any], Record | None]:
+    """(entry, compressed full record) of the file ``key``; ``raw``: its bytes if read.
+
+    A file that cannot be read gives an entry with ``error`` and no full record.
+    """
+    from ..content.readers import read_raw
+    from ..render.feeds.items import content_hash, post_item
+
+    path = Path(key)
+    try:
+        if raw is None:
+            raw = read_raw(path)
+    except OSError as exc:
+        return {"sha": "", "error": {"message": f"cannot read file ({exc.strerror})"}}, None
+    sha = hashlib.sha256(raw).hexdigest()
+    try:
+        post = read_post(path, settings.defaults, raw)
+    except ContentError as exc:
+        message = str(exc.message)
+        prefix = f"{path}:{exc.line}: " if exc.line else f"{path}: "
+        if message.startswith(prefix):
+            message = message[len(prefix):]
+        return {"sha": sha, "error": {"message": message, "line": exc.line, "hint": exc.hint}}, None
+    excerpts = split_post(post, settings.split)
+    findings = blocking_findings(post, settings.rules)
+    item = post_item(post, settings.site)
+    entry = {"sha": sha, "meta": meta_out(post),
+             "ids": [e.id.split("/", 1)[1] for e in excerpts],
+             "words": [e.words for e in excerpts],
+             "blocking": [[f.kind, f.text, f.line, f.key, f.field, f.confidence]
+                         for f in findings],
+             "feed": content_hash(item)}
+    body = {"blocks": blocks_out(post.body), "excerpts": [excerpt_out(e) for e in excerpts]}
+    feed = [item.content_html, item.summary]
+    return entry, (zlib.compress(json.dumps(body, separators=(",", ":")).encode(), 1),
+                   zlib.compress(json.dumps(feed, separators=(",", ":")).encode(), 1))
+
+
+def decode_full(record: Record) -> Full:
+    """The :class:`Full` of a worker's record (decoded part by part when used)."""
+    return Full(record=record)
+
+
+_settings: Settings | None = None
+
+
+def _init(settings: Settings) -> None:
+    global _settings
+    _settings = settings
+
+
+def _work(todo: Todo) -> tuple[str, dict[str, Any], Record | None, list[int] | None]:
+    """In a worker process: parse one file with the settings :func:`_init` received."""
+    assert _settings is not None
+    return _work_with(todo, _settings)
+
+
+def workers() -> int:
+    """Cores this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def parse_many(todo: list[Todo], settings: Settings, parallel_from: int
+               ) -> Iterator[tuple[str, dict[str, Any], Record | None]]:
+    """Parse every file of ``todo`` (key, bytes or None, stamp); yields (key, entry, full).
+
+    The entry gets the file's ``stamp`` (size, mtime) taken before it was read.
+    """
+    count = workers()
+    if len(todo) < parallel_from or count < 2:
+        results: Any = (_work_with(t, settings) for t in todo)
+    else:
+        method = "fork" if threading.active_count() == 1 else "forkserver"
+        context = multiprocessing.get_context(method)
+        with context.Pool(min(count, len(todo)), initializer=_init, initargs=(settings,)) as pool:
+            results = list(pool.imap_unordered(_work, todo, chunksize=8))
+    for key, entry, full, stamp in results:
+        if stamp is not None:
+            entry["stamp"] = stamp
+        yield key, entry, full
+
+
+def _work_with(todo: Todo, settings: Settings
+               ) -> tuple[str, dict[str, Any], Record | None, list[int] | None]:
+    key, raw, stamp = todo
+    entry, full = parse_one(key, raw, settings)
+    return key, entry, full, stamp
+

@@ -1,0 +1,202 @@
+"""One pass over the posts and one small content cache (state/cache/content.json.gz).
+
+The reader is instrumented: every read of a post file's bytes goes through
+``trustpublish.content.readers.read_raw``, which the tests wrap with a counter. The
+builds run in this process (``Project`` + ``build_all``, as ``trustpublish build``
+does) so the counter sees them; the first build of a project runs as a real CLI
+process, so the cache is also shown to carry over between processes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import json
+import os
+import pickle
+import shutil
+import stat
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from support import SAMPLE, run_cli
+from trustpublish.actions.build import build_all
+from trustpublish.content import readers
+from trustpublish.workspace import index as index_module
+from trustpublish.workspace import parse
+from trustpublish.workspace.project import Project
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+
+from bench_posts import edit_post, write_posts  # noqa: E402
+
+NOW = "2026-03-01T00:00"
+NOW_DT = dt.datetime(2026, 3, 1, 6, 0, tzinfo=dt.timezone.utc)  # 00:00 in America/Chicago
+POSTS = 24
+
+
+@pytest.fixture
+def reads(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """Paths whose content was read (in this process), in order."""
+    seen: list[Path] = []
+    real = readers.read_raw
+
+    def counting(path: Path) -> bytes:
+        seen.append(Path(path))
+        return real(path)
+
+    monkeypatch.setattr(readers, "read_raw", counting)
+    return seen
+
+
+def _project(root: Path, limit: int = 5) -> Path:
+    root.mkdir(parents=True)
+    schedule = (SAMPLE / "schedule.yaml").read_text(encoding="utf-8")
+    (root / "schedule.yaml").write_text(schedule + f"\nfeeds: {{limit: {limit}}}\n",
+                                        encoding="utf-8")
+    write_posts(root / "posts", POSTS)
+    return root
+
+
+def _build(root: Path) -> dict[str, list[Path]]:
+    project = Project.load(root / "schedule.yaml")
+    try:
+        return build_all(project, NOW_DT)
+    finally:
+        project.close()
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def _mtimes(folder: Path) -> dict[str, int]:
+    return {str(p.relative_to(folder)): p.stat().st_mtime_ns
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def built(tmp_path: Path) -> Iterator[Path]:
+    """A project built once by the real CLI (cold: no state/, no dist/)."""
+    root = _project(tmp_path / "site")
+    run = run_cli("--now", NOW, "build", cwd=root)
+    assert run.code == 0, run.err
+    yield root
+
+
+def test_a_build_after_a_no_change_build_reads_no_post(built: Path, reads: list[Path]) -> None:
+    before = _tree(built / "dist")
+    _build(built)  # the no-change build
+    assert reads == []
+    _build(built)  # and the build after it
+    assert reads == []
+    assert _tree(built / "dist") == before  # same outputs, from the cache
+
+
+def test_other_commands_in_between_keep_the_cache_warm(built: Path, reads: list[Path]) -> None:
+    # (`check` is left out: it fits every approved excerpt to every social channel with the
+    # current templates, so it reads the posts; the build after it still reads none)
+    for command in (["plan", "--days", "14"], ["build", "--only", "feeds"]):
+        assert run_cli("--now", NOW, *command, cwd=built).code in (0, 1)
+    _build(built)
+    assert reads == []
+
+
+def test_a_cold_build_reads_each_post_once(tmp_path: Path, reads: list[Path]) -> None:
+    root = _project(tmp_path / "site")
+    written = _build(root)
+    assert sorted(reads) == sorted((root / "posts").glob("*.md"))  # each once, no more
+    assert written["feeds"] and written["email"] and written["preview"]
+
+
+def test_editing_one_post_reads_that_post_and_rewrites_only_its_feed_pages(
+        built: Path, reads: list[Path]) -> None:
+    feeds = built / "dist" / "feeds"
+    before = _mtimes(feeds)
+    edit_post(built / "posts", 2, edit=1)  # an old post: in archive page 1 (posts 0-4)
+    _build(built)
+    # read once each: the posts of the documents rendered again (the archive page holding
+    # the edited post, and the subscription documents: the newest feeds.limit posts)
+    shown = [*range(0, 5), *range(POSTS - 5, POSTS)]
+    assert sorted(reads) == [built / "posts" / f"post-{i:05d}.md" for i in shown]
+    after = _mtimes(feeds)
+    changed = sorted(name for name in after if after[name] != before.get(name))
+    # feed.json has no feed-level date, so its bytes (and mtime) stay the same
+    assert changed == ["archive/atom-1.xml", "archive/feed-1.json", "archive/rss-1.xml",
+                       "atom.xml", "rss.xml"]
+    assert "Edited 1 times." in (feeds / "archive" / "rss-1.xml").read_text(encoding="utf-8")
+
+
+def test_outputs_from_the_cache_equal_outputs_from_a_fresh_read(built: Path) -> None:
+    edit_post(built / "posts", 20, edit=3)
+    _build(built)
+    incremental = _tree(built / "dist")
+    shutil.rmtree(built / "dist")
+    shutil.rmtree(built / "state" / "cache")
+    _build(built)
+    assert _tree(built / "dist") == incremental
+
+
+def test_the_cache_is_small_private_json(built: Path) -> None:
+    path = built / "state" / "cache" / index_module.CACHE_NAME
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    data = json.loads(gzip.decompress(path.read_bytes()))
+    assert set(data) == {"fingerprint", "entries", "hot", "outputs"}
+    assert len(data["entries"]) == POSTS
+    posts_size = sum(p.stat().st_size for p in (built / "posts").glob("*.md"))
+    assert path.stat().st_size < 0.10 * posts_size
+
+
+class _Boom:
+    """Unpickling this would create a marker file: the cache must never unpickle."""
+
+    def __init__(self, marker: str) -> None:
+        self.marker = marker
+
+    def __reduce__(self) -> tuple[object, tuple[str]]:
+        return (os.system, (f"touch {self.marker}",))
+
+
+@pytest.mark.parametrize("kind", ["garbage", "truncated", "foreign-json", "other-settings",
+                                  "pickle", "gzipped-pickle", "wrong-types"])
+def test_a_corrupt_or_foreign_cache_is_ignored_and_rebuilt(built: Path, tmp_path: Path,
+                                                           reads: list[Path], kind: str) -> None:
+    path = built / "state" / "cache" / index_module.CACHE_NAME
+    good = _tree(built / "dist")
+    marker = tmp_path / "executed"
+    payload = pickle.dumps(_Boom(str(marker)))
+    data = json.loads(gzip.decompress(path.read_bytes()))
+    content = {
+        "garbage": os.urandom(2000),
+        "truncated": path.read_bytes()[:100],
+        "foreign-json": gzip.compress(b'["not", "our", "cache"]'),
+        "other-settings": gzip.compress(json.dumps({**data, "fingerprint": "x"}).encode()),
+        "pickle": payload,
+        "gzipped-pickle": gzip.compress(payload),
+        "wrong-types": gzip.compress(json.dumps({**data, "entries": [1, 2]}).encode()),
+    }[kind]
+    path.write_bytes(content)
+    shutil.rmtree(built / "dist")
+    _build(built)
+    assert not marker.exists()
+    assert len(reads) == POSTS  # everything read again
+    assert _tree(built / "dist") == good
+    rebuilt = json.loads(gzip.decompress(path.read_bytes()))  # and the cache is whole again
+    assert len(rebuilt["entries"]) == POSTS
+
+
+def test_parallel_parsing_gives_what_serial_parsing_gives(built: Path) -> None:
+    project = Project.load(built / "schedule.yaml")
+    settings = project.index.settings
+    files = sorted((built / "posts").glob("*.md"))
+    todo: list[parse.Todo] = [(str(f), None, [1, 2]) for f in files]
+    serial = {k: (e, parse.decode_full(b)) for k, e, b in parse.parse_many(todo, settings, 10**6)}
+    if parse.workers() < 2:
+        pytest.skip("one core: parse_many never starts workers")
+    parallel = {k: (e, parse.decode_full(b)) for k, e, b in parse.parse_many(todo, settings, 1)}
+    assert parallel == serial
+    assert all(e["stamp"] == [1, 2] for e, _ in serial.values())
