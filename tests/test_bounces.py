@@ -171,6 +171,7 @@ def test_bounces_read_cli_cleans_the_list_from_a_maildir(project: Path) -> None:
     assert "ben.nobody@gmail.com" not in listed and "gus.annoyed@yahoo.com" not in listed
 
 
+@pytest.mark.process
 def test_digests_carry_a_verp_sender_and_a_bounce_to_it_names_its_row(tmp_path: Path) -> None:
     import json
 
@@ -203,7 +204,8 @@ bounces: {return_path: bounces@clinic.example}
         (tmp_path / "subs.csv").write_text("email\n" + "".join(f"p{i}@example.org\n"
                                                                for i in range(40)))
         assert run_cli("subscribers", "import", "subs.csv", cwd=tmp_path).code == 0
-        result = run_cli("--now", "2026-12-01T09:02", "run", "--once", cwd=tmp_path, env=env)
+        result = run_cli("--now", "2026-12-01T09:02", "run", "--once", cwd=tmp_path, env=env,
+                         process=True)  # 40 recipients over several connections: it forks
         assert result.code == 0, result.out + result.err
     finally:
         controller.stop()
