@@ -23,7 +23,12 @@ from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
-from support import free_port, make_project, tp
+from support import free_port, make_project
+from support import tp as _tp
+
+
+def tp(*args, **kwargs):  # noqa: ANN  # these tests were written for real processes
+    return _tp(*args, process=True, **kwargs)
 
 pytestmark = pytest.mark.slow
 
