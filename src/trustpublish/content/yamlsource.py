@@ -124,8 +124,8 @@ def load_yaml(text: str, *, first_line: int = 1) -> tuple[Any, LineMap]:
             node = loader.get_single_node()
             lines = LineMap()
             data = None if node is None else _construct(node, "", lines, loader)
-        except (yaml.YAMLError, YamlSyntaxError):
-            pass  # read again below for the error
+        except (yaml.YAMLError, YamlSyntaxError, RecursionError, ValueError):
+            pass  # read again below for the error (with its line)
         else:
             if first_line != 1:
                 lines.lines = {k: v + first_line - 1 for k, v in lines.lines.items()}

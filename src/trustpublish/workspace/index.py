@@ -203,6 +203,9 @@ class ContentIndex:
             except OSError as exc:
                 self.errors.append(ContentError(f"cannot read file ({exc.strerror})", file=path))
                 continue
+            except ContentError as exc:  # e.g. over the size limit: this post only
+                self.errors.append(exc)
+                continue
             sha = hashlib.sha256(raw).hexdigest()
             if isinstance(old, dict) and old.get("sha") == sha:
                 self.entries[key] = {**old, "stamp": stamp}
