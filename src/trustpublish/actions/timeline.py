@@ -68,8 +68,10 @@ class Attention:
 def _cards(project: "Project", planned: list[PlannedDelivery]) -> tuple[list[Card], dict[str, str]]:
     config = project.config
     index = excerpt_index(project.posts, project.excerpts)
+    kinds = project.channel_kinds()
+    rules = {name: project.text_rules(name) for name, kind in kinds.items() if kind != "digest"}
     return preview_cards(planned, index, config.channels, config.site, config.zone,
-                         templates=project.templates_dir, state_dir=project.state_dir)
+                         templates=project.templates_dir, kinds=kinds, rules=rules)
 
 
 def calendar_entries(project: "Project", engine: DeliveryEngine, start: dt.datetime,
