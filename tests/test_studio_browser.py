@@ -132,11 +132,11 @@ def test_approving_a_privacy_finding_writes_privacy_ok_and_releases_the_post(
         assert not [i for i in calendar_items(page, running.base) if i.startswith("post-3/")]
 
         page.goto(f"{running.base}/posts/post-3")
-        assert "(312) 555-0199" in page.locator("[data-key='phone:3125550199']").inner_text()
+        assert "(312) 555-0199" in page.locator("[data-key='phone:+13125550199']").inner_text()
         page.get_by_role("button", name="Approve this finding: phone (312) 555-0199").click()
         assert "No open findings." in page.content()
         text = (root / "posts" / "post-3.md").read_text()
-        assert 'privacy_ok: ["phone:3125550199"]\n---\n' in text
+        assert 'privacy_ok: ["phone:+13125550199"]\n---\n' in text
         items = calendar_items(page, running.base)
         assert "post-3/first-part" in items
         assert page.locator("#h-held").count() == 0

@@ -351,6 +351,7 @@ class Subscribers:
             raise ContentError("the file is not UTF-8", file=path,
                                hint="save it as 'CSV UTF-8' from your spreadsheet") from None
         reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
+        lines = text.splitlines()
         fields = [(f or "").strip().lower() for f in (reader.fieldnames or [])]
         if "email" not in fields:
             raise ContentError("the CSV has no `email` column", file=path, line=1,
@@ -365,6 +366,8 @@ class Subscribers:
             end = reader.line_num
             for record in reader:
                 number, end = end + 1, reader.line_num
+                while number < end and not lines[number - 1].strip():
+                    number += 1  # blank lines the reader skipped: the row starts after them
                 where["start"] = end + 1
                 cells = [v for v in record.values() if isinstance(v, str)]
                 cells += [x for v in record.values() if isinstance(v, list) for x in v]
