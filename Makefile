@@ -5,7 +5,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 
-.PHONY: demo test test-fast goldens clean bench
+.PHONY: demo test test-fast test-data goldens clean bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,14 +19,18 @@ demo: $(STAMP)
 test: $(STAMP)
 	@bash scripts/ensure-test-tools.sh
 	@bash scripts/ensure-postgres.sh
-	@bash scripts/fetch-caniemail.sh
-	@bash scripts/fetch-axe-core.sh
+	@$(MAKE) -s test-data
 	$(BIN)/python -m pytest
+
+# Third-party data the tests read (scripts/fetch-npm-file.sh says what and why).
+test-data:
+	@bash scripts/fetch-npm-file.sh caniemail 2.0.2 data/caniemail.json .cache/caniemail/caniemail-2.0.2.json
+	@bash scripts/fetch-npm-file.sh axe-core 4.10.3 axe.min.js .cache/axe-core/axe-4.10.3.min.js
 
 # The fast tier (tests/README.md): in-process tests only, under a minute.
 test-fast: $(STAMP)
 	@bash scripts/ensure-postgres.sh
-	@bash scripts/fetch-caniemail.sh
+	@$(MAKE) -s test-data
 	$(BIN)/python -m pytest -q -m "not slow and not process and not browser"
 
 goldens: $(STAMP)

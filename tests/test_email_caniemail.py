@@ -2,7 +2,7 @@
 apart from the progressive enhancements listed and justified in the allowlist file.
 
 The data is the npm package ``caniemail`` (data from caniemail.com), fetched by
-``scripts/fetch-caniemail.sh`` (run by ``make test``) into ``.cache/caniemail/``.
+``make test-data`` (run by ``make test``) into ``.cache/caniemail/``.
 Never skipped in CI.
 """
 
@@ -32,7 +32,7 @@ TARGETS = [("gmail", "desktop-webmail"), ("gmail", "ios"), ("gmail", "android"),
 @pytest.fixture(scope="module")
 def caniemail() -> dict[str, dict]:
     if not DATA.is_file():
-        message = f"caniemail data missing at {DATA}; run `bash scripts/fetch-caniemail.sh`"
+        message = f"caniemail data missing at {DATA}; run `make test-data`"
         if IN_CI:
             pytest.fail(message)
         pytest.skip(message)

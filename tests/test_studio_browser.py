@@ -362,7 +362,7 @@ def _axe(page: Any) -> list[dict[str, Any]]:
 def test_every_page_passes_axe_wcag22_aa_and_is_screenshotted(tmp_path: Path,
                                                                browser: Any) -> None:
     if not AXE.is_file():
-        pytest.fail(f"axe-core is missing at {AXE}: run scripts/fetch-axe-core.sh (make test does)")
+        pytest.fail(f"axe-core is missing at {AXE}: run `make test-data` (make test does)")
     root = make_studio_project(tmp_path / "p", statuses=("approved", "draft", "approved"),
                                phone_in=3)
     people = tmp_path / "people.csv"

@@ -158,13 +158,11 @@ class DeliveryEngine:
 
     def _deliver(self, now: dt.datetime, report: RunReport, only: set[int] | None = None) -> None:
         """Slot by slot (in time order); ``only`` limits the run to those slot ids."""
-        from ..plan.privacy_rules import publishable, rules_for
         from .issue_cache import IssueCache
 
         slot_ids = [s for s in self.ledger.pending_slots(now) if only is None or s in only]
         if not slot_ids:
             return
-        privacy = rules_for(self.config)
         index = excerpt_index(self.project.posts, self.project.excerpts)
         issues = IssueCache(self.config.site, self.project.templates_dir, self.project.state_dir,
                             (self.config.raw.get("bounces") or {}).get("return_path"))
@@ -181,7 +179,7 @@ class DeliveryEngine:
                     continue
                 options = self.config.channels.get(slot.channel)
                 unapproved = [e for e in slot.excerpts
-                              if e not in index or not publishable(index[e][0], privacy)]
+                              if e not in index or not self.project.publishable(index[e][0])]
                 reason = ("the channel is no longer in schedule.yaml" if options is None else
                           f"{unapproved[0]} is no longer in an approved post (or the privacy "
                           "guard holds it: see trustpublish check)" if unapproved else None)

@@ -62,7 +62,6 @@ def take_due_slots(project: "Project", ledger: Ledger, subscribers: Subscribers,
                    entries: list[Entry], settings: RunSettings, now: dt.datetime,
                    report: RunReport, dry_run: bool) -> None:
     """Record the slots due by ``now`` (see the module docstring)."""
-    from ..plan.privacy_rules import publishable, rules_for
 
     config = project.config
     grace = max([settings.grace] + [e.grace for e in entries if e.grace])
@@ -89,8 +88,7 @@ def take_due_slots(project: "Project", ledger: Ledger, subscribers: Subscribers,
                                now=now, recipients=[None], delivery_state="missed")
             done.append(Recorded(slot.channel, slot.when, "", (), "missed"))
     live = [s for s in fresh if s not in missed]
-    privacy = rules_for(config)
-    queue = candidates(project.posts, project.excerpts, lambda post: publishable(post, privacy))
+    queue = candidates(project.posts, project.excerpts, project.publishable)
     for planned in plan(live, queue, config.channels, done,
                         kinds=project.channel_kinds()):
         if planned.state == "empty":
