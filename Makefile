@@ -5,6 +5,10 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 
+# Test processes (pytest-xdist). Many tests wait on local servers and child processes,
+# so more workers than cores pays off; override with `make test TEST_WORKERS=1`.
+TEST_WORKERS ?= 4
+
 .PHONY: demo test test-fast test-data goldens clean bench
 
 $(STAMP): pyproject.toml
@@ -20,7 +24,7 @@ test: $(STAMP)
 	@bash scripts/ensure-test-tools.sh
 	@bash scripts/ensure-postgres.sh
 	@$(MAKE) -s test-data
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal
 
 # Third-party data the tests read (scripts/fetch-npm-file.sh says what and why).
 test-data:
@@ -31,7 +35,7 @@ test-data:
 test-fast: $(STAMP)
 	@bash scripts/ensure-postgres.sh
 	@$(MAKE) -s test-data
-	$(BIN)/python -m pytest -q -m "not slow and not process and not browser"
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist worksteal -m "not slow and not process and not browser"
 
 goldens: $(STAMP)
 	TRUSTPUBLISH_UPDATE_GOLDENS=1 $(BIN)/python -m pytest -q -k golden

@@ -107,6 +107,7 @@ def _unseen(port: int) -> int:
     return count
 
 
+@pytest.mark.slow
 def test_fetch_reads_each_report_once_and_cleans_the_list(dovecot: int, project: Path) -> None:
     samples = sorted(DATA.glob("*.eml"))
     people = ["ana.gone@example.org", "ben.nobody@gmail.com", "cho.left@outlook.com",
@@ -134,6 +135,7 @@ def test_fetch_reads_each_report_once_and_cleans_the_list(dovecot: int, project:
     assert PASSWORD not in first.out + first.err + again.out + again.err
 
 
+@pytest.mark.slow
 def test_a_wrong_password_or_a_dead_server_is_a_clear_error(dovecot: int, project: Path) -> None:
     schedule = project / "schedule.yaml"
     base = schedule.read_text()

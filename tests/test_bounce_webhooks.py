@@ -79,6 +79,7 @@ def _active(project: Path) -> str:
     return run_cli("subscribers", "list", "--status", "active", cwd=project).out
 
 
+@pytest.mark.slow
 def test_signed_events_suppress_and_forged_ones_change_nothing(project: Path, tmp_path: Path,
                                                                 httpserver) -> None:
     cert, private = _cert(tmp_path, "sns")

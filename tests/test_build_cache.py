@@ -33,6 +33,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 
 from bench_posts import edit_post, write_posts  # noqa: E402
 
+pytestmark = pytest.mark.slow  # builds generated projects of many posts
+
 NOW = "2026-03-01T00:00"
 NOW_DT = dt.datetime(2026, 3, 1, 6, 0, tzinfo=dt.timezone.utc)  # 00:00 in America/Chicago
 POSTS = 24

@@ -60,6 +60,7 @@ def digest_message(email: str = "ana@example.org") -> bytes:
                                 now=NOW)
 
 
+@pytest.mark.slow
 def test_a_signed_digest_verifies_and_a_changed_one_does_not(key_pem: bytes) -> None:
     signer = DkimSigner("tp2026", "harborview-counseling.example", key_pem)
     signed = signer.sign(digest_message())

@@ -20,6 +20,8 @@ from pathlib import Path
 import pytest
 from support import make_project, run_cli
 
+pytestmark = [pytest.mark.slow, pytest.mark.process]  # pip-installs the test plugin
+
 PLUGIN_SOURCE = Path(__file__).parent / "plugin_echo"
 EXCERPT = "post-000/first-part"
 SLOT = "2026-03-02T09:00:00+00:00"

@@ -39,7 +39,7 @@ from support import tp as _tp
 def tp(*args, **kwargs):  # noqa: ANN  # these tests were written for real processes
     return _tp(*args, process=True, **kwargs)
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.process]
 
 SUBSCRIBERS = 2000
 CONNECTIONS = int(os.environ.get("TP_CONC_CONNECTIONS", "2"))

@@ -67,6 +67,7 @@ def history(root) -> list[dict]:
     return json.loads(tp(root, "--json", "history", env=ENV).stdout)
 
 
+@pytest.mark.slow
 def test_temporary_failures_are_retried_with_backoff_then_sent(tmp_path):
     script = Script([(503, {}), (503, {})])
     server = serve(script)
@@ -83,6 +84,7 @@ def test_temporary_failures_are_retried_with_backoff_then_sent(tmp_path):
     assert (row["state"], row["attempts"]) == ("sent", 3)
 
 
+@pytest.mark.slow
 def test_attempts_exhausted_fail_and_retry_command_sends_later(tmp_path):
     script = Script([(503, {})] * 3)
     server = serve(script)
@@ -101,6 +103,7 @@ def test_attempts_exhausted_fail_and_retry_command_sends_later(tmp_path):
     assert len(script.requests) == 4
 
 
+@pytest.mark.slow
 def test_long_retry_after_is_left_for_a_later_run(tmp_path):
     script = Script([(429, {"Retry-After": "600"})])
     server = serve(script)
@@ -108,7 +111,7 @@ def test_long_retry_after_is_left_for_a_later_run(tmp_path):
         make_project(tmp_path, schedule(server.server_address[1]), posts=1)
         started = time.monotonic()
         result = tp(tmp_path, "--now", "2026-06-01T09:01", "run", "--once", env=ENV)
-        assert time.monotonic() - started < 20  # did not sleep 600 s
+        assert time.monotonic() - started < 120  # did not sleep 600 s
         assert "deferred" in result.stdout
         row = history(tmp_path)[0]
         assert row["state"] == "planned" and len(script.requests) == 1

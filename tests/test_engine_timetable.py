@@ -55,6 +55,7 @@ def test_slot_in_repeated_hour_runs_once_at_first_occurrence(name, spring, gap, 
     assert on_day[0].local.strftime("%H:%M") == repeated
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["America/Chicago", "Europe/Berlin", "Australia/Sydney"])
 def test_controllable_clock_walk_through_a_year_sends_each_daily_slot_once(name):
     """Step a fake clock through a year in 151-minute ticks: every daily 02:30 slot appears once."""

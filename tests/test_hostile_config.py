@@ -91,6 +91,7 @@ def _project(root: Path, text: str | None) -> None:
         (root / "schedule.yaml").write_text(text, encoding="utf-8")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("text,line,shown", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
 def test_broken_schedule_is_one_line_and_nothing_runs(tmp_path: Path, cli: Cli,
                                                       text: str | None, line: int | None,

@@ -78,6 +78,7 @@ def test_sqlite_wal_and_shm_files_are_private(tmp_path: Path) -> None:
     assert mode(tmp_path / "state") == 0o700
 
 
+@pytest.mark.slow
 def test_long_post_checks_in_linear_time(tmp_path: Path, cli: Cli) -> None:
     """Reading and splitting grow linearly: 4x the text costs about 4x the time."""
     from trustpublish.content.readers import read_post
@@ -94,7 +95,7 @@ def test_long_post_checks_in_linear_time(tmp_path: Path, cli: Cli) -> None:
 
     small, large = timed(250), timed(1000)  # ~0.5 MB and ~2 MB
     assert large < 6 * small + 0.2, (small, large)
-    assert large < 2.0, large
+    assert large < 10.0, large  # a hang guard; the ratio above is the linear-time check
 
 
 def test_post_over_the_limit_is_refused_before_parsing(tmp_path: Path, cli: Cli) -> None:
@@ -107,7 +108,7 @@ def test_post_over_the_limit_is_refused_before_parsing(tmp_path: Path, cli: Cli)
     start = time.monotonic()
     check = cli(tmp_path, "check")
     assert_clean(check)
-    assert time.monotonic() - start < 20
+    assert time.monotonic() - start < 60  # refused before parsing, not after minutes
     assert check.code == 1 and "huge.md:1:" in check.out and "limited to 5 MiB" in check.out
 
 

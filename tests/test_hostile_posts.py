@@ -120,6 +120,7 @@ def cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> 
     return Cli(monkeypatch, capsys)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("content,line,fragment", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
 def test_broken_post_is_one_line_and_the_others_go_on(tmp_path: Path, cli: Cli,
                                                       content: str | bytes, line: int | None,

@@ -177,6 +177,7 @@ run:
 CHANNELS = ("masto", "sky", "li", "fb", "tg", "dc", "sl", "hook", "news")
 
 
+@pytest.mark.slow
 def test_no_secret_in_any_output(tmp_path: Path, failing: tuple[str, int, int]) -> None:
     mode, http_port, smtp_port = failing
     entries = "\n".join(f'  - {{channel: {c}, at: ["2026-12-01T09:00"]}}' for c in CHANNELS)

@@ -25,6 +25,8 @@ from support import free_port, make_project, tp
 
 from trustpublish.deliver.unsubscribe import TokenSigner
 
+pytestmark = [pytest.mark.slow, pytest.mark.process]  # a real server under hostile clients
+
 KEY = "load-test-key-0123456789-abcdefghijklmnop"
 N_SUBSCRIBERS = 30
 

@@ -50,6 +50,7 @@ def test_generated_and_sample_posts_read_identically() -> None:
         _same(doc)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", range(4))
 def test_random_mixes_read_identically(seed: int) -> None:
     rng = random.Random(seed)

@@ -45,7 +45,7 @@ class Pds:
         env = {**os.environ, "FAKE_PDS_DIE_AT": str(die_at)}
         self.proc = subprocess.Popen([sys.executable, str(FAKE_PDS), str(self.port),
                                       str(self.store)], env=env)
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + 60
         import socket
 
         while time.monotonic() < deadline:
@@ -74,6 +74,8 @@ def pds(tmp_path):
     server.stop()
 
 
+@pytest.mark.slow
+@pytest.mark.process
 def test_pds_killed_mid_thread_leaves_it_partial_and_the_next_run_resumes_it(tmp_path, pds):
     make_project(tmp_path / "site", SITE + f"""\
 channels:
@@ -251,6 +253,7 @@ def test_a_cut_thread_part_never_starts_with_stray_punctuation():
 
 
 # -- api_base -----------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_api_base_works_for_telegram_linkedin_and_facebook(tmp_path, httpserver):
     base = httpserver.url_for("/").rstrip("/")
     httpserver.expect_request("/bottg-token/sendMessage", method="POST").respond_with_json(
@@ -341,6 +344,7 @@ timetable:
 @pytest.mark.parametrize("status, label, state", [
     (401, "Credentials error", "failed"), (422, "Delivery failed", "failed"),
     (500, "Outcome unknown", "unknown")])
+@pytest.mark.slow
 def test_errors_carry_the_readme_label_and_exit_code_without_doubled_prefixes(
         tmp_path, httpserver, status, label, state):
     httpserver.expect_request("/rest/posts", method="POST").respond_with_json(

@@ -30,7 +30,7 @@ from support import tp as _tp
 def tp(*args, **kwargs):  # noqa: ANN  # these tests were written for real processes
     return _tp(*args, process=True, **kwargs)
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.process]
 
 N = 60
 
@@ -83,7 +83,7 @@ run: {grace: 1d}
     first = tp(tmp_path, "--now", "2026-03-05T09:00", "run", "--once", env=env, timeout=120)
     took = time.monotonic() - start
     print(f"\ndead SMTP server after 10 of {N}: the run ended in {took:.1f} s")
-    assert took < 30, first.stdout
+    assert took < 60, first.stdout  # before the circuit breaker: 226 s
     assert "Traceback" not in first.stderr, first.stderr
     assert sum(sink.received.values()) == 10
     states = _states(tmp_path)

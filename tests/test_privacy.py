@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+import pytest
 from support import SAMPLE_POST, run_cli
 
 from trustpublish.content.markup import parse_blocks
@@ -66,6 +67,7 @@ def test_check_reports_findings_with_file_line_and_the_approval_to_add(project: 
     assert run_cli("check", cwd=project).code == 0
 
 
+@pytest.mark.slow
 def test_a_held_post_is_never_planned_or_sent(project: Path):
     leaky = project / "posts" / "leaky.md"
     leaky.write_text("---\ntitle: A story\ndate: 2020-02-01\nstatus: approved\n---\n\n"

@@ -53,6 +53,7 @@ def _everything(project: Path) -> str:
     return "\n".join(texts)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("field", list(CASES))
 def test_a_blocked_post_reaches_no_output(project: Path, field: str):
     front, secret, kind = CASES[field]

@@ -105,7 +105,7 @@ def test_on_postgresql_a_second_run_follows_and_takes_over_when_the_leader_dies(
         took = follower.wait_for("now runs the schedule", 30)
         follower.wait_for("Scheduler running", 30)
         print(f"\ntakeover after the leader was SIGKILLed: {took:.1f} s")
-        assert took < 15
+        assert took < 20
         assert follower.stop() == 0 and "Traceback" not in follower.err
     finally:
         for runner in (leader, follower):

@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 
+import pytest
 from sqlalchemy import insert, update
 
 from trustpublish.deliver import runs as runs_module
@@ -44,6 +45,7 @@ def test_a_run_whose_process_is_gone_or_silent_is_dead(tmp_path):
     assert "elsewhere" in dead_owners(db, ["elsewhere"])
 
 
+@pytest.mark.slow
 def test_the_heartbeat_keeps_a_long_run_alive(tmp_path, monkeypatch):
     monkeypatch.setattr(runs_module, "HEARTBEAT", 0.2)
     monkeypatch.setattr(runs_module, "LEASE", 1.0)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import re
 
+import pytest
 from support import SAMPLE_POST, SEED_TXT
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -153,6 +154,7 @@ def document(draw) -> Post:
     return dataclasses.replace(base, body=tuple(body), slug="generated")
 
 
+@pytest.mark.slow
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(document())
 def test_property_coverage_whole_sentences_sizes_unique_ids(post: Post):

@@ -7,6 +7,7 @@ import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import pytest
 from support import make_project
 from support import tp as _tp
 
@@ -34,6 +35,8 @@ class Refusing(BaseHTTPRequestHandler):
         self.connection.close()  # no answer: the post may or may not exist
 
 
+@pytest.mark.slow
+@pytest.mark.process
 def test_status_explains_failed_unknown_and_due_deliveries_with_hints_they_accept(tmp_path):
     server = ThreadingHTTPServer(("127.0.0.1", 0), Refusing)
     threading.Thread(target=server.serve_forever, daemon=True).start()

@@ -122,6 +122,7 @@ def test_login_links_work_once_and_sessions_end_when_idle() -> None:
     assert sessions.redeem(late, NOW + dt.timedelta(hours=2)) is None  # link expired
 
 
+@pytest.mark.slow
 def test_users_are_stored_as_argon2id_hashes_only(tmp_path: Path) -> None:
     store = UserStore(tmp_path)
     store.add("ana", "approver", "correct horse battery")
