@@ -19,7 +19,7 @@ import pytest
 from support import make_project
 from test_concurrent_runs import Backend
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.process]
 
 SCHEDULE = """\
 site: {title: Clinic, url: "https://clinic.example/blog", timezone: America/Chicago}
