@@ -232,7 +232,7 @@ def check_post_holds(project: "Project") -> Iterable[Problem]:
                               (f"did you mean `{guess[0]}`? " if guess else "")
                               + f"its excerpts: {', '.join(anchors[:8])}"
                               + (" …" if len(anchors) > 8 else "")
-                              + " (`trustpublish excerpts` lists them)")
+                              + f" (`trustpublish split {post.source.name}` lists them)")
 
 
 def check_post_channels(project: "Project") -> Iterable[Problem]:
@@ -300,7 +300,8 @@ def _skip_problems(project: "Project", entry: Any) -> Iterable[Problem]:
                       "skips nothing)", str(config.path), config.lines.line_of(where),
                       (f"did you mean \"{wall_text(best.when, zone)}\"? " if best else "")
                       + "write the slot's wall time in site.timezone, or remove it "
-                      "(`trustpublish skip --release`)", severity="warning")
+                      f"(`trustpublish skip {entry.channel} {text} --release`)",
+                      severity="warning")
 
 
 def check_dkim(project: "Project") -> Iterable[Problem]:

@@ -95,6 +95,19 @@ def slot_entry(project: "Project", channel: str, when: dt.datetime) -> int:
                         "site.timezone, like 2026-12-08T09:00")
 
 
+def _skip_naming(project: "Project", channel: str, when: dt.datetime) -> int | None:
+    """The index of ``channel``'s timetable entry whose ``skip:`` names ``when`` (releasing
+    works even for a skip that names no slot, which ``check`` warns about)."""
+    from ..plan.timetable import skip_instant
+
+    config = project.config
+    for entry in parse_timetable(config.timetable, list(config.channels)):
+        if entry.channel == channel and any(skip_instant(t, config.zone) == when
+                                            for t in entry.skips):
+            return entry.index
+    return None
+
+
 def schedule_version(project: "Project") -> str:
     """The fingerprint of schedule.yaml (forms carry it, like a post's version)."""
     return fingerprint(project.config.path)
@@ -103,8 +116,10 @@ def schedule_version(project: "Project") -> str:
 def skip_slot(project: "Project", ledger: "Ledger", channel: str, when: dt.datetime, *,
               release: bool = False, expected: str | None = None) -> Edit:
     """Skip ``channel``'s slot at ``when`` (``release``: send it again) in schedule.yaml."""
-    index = slot_entry(project, channel, when)
     config = project.config
+    index = _skip_naming(project, channel, when) if release else None
+    if index is None:
+        index = slot_entry(project, channel, when)
     local = wall_text(when, config.zone)
     for slot in ledger.slots(channel):
         if slot.when == when:
