@@ -142,7 +142,9 @@ def _edit_block(lines: list[str], first: int, key: str, items: list[str],
         value = code[match.end():]
         if not value:  # a block list below: replace it whole
             end = index + 1
-            while end < stop and _indent(_content(lines[end])) > _indent(text):
+            while end < stop and (_indent(_content(lines[end])) > _indent(text)
+                                  or re.match(r"^[ \t]*- ", _content(lines[end]))
+                                  and _indent(_content(lines[end])) == _indent(text)):
                 end += 1
             if not items:
                 del lines[index:end]
@@ -152,16 +154,22 @@ def _edit_block(lines: list[str], first: int, key: str, items: list[str],
         if not items:
             if match.group(1).lstrip().startswith("-"):
                 return None  # the key shares its line with the item's dash
+            last_without_eol = index == len(lines) - 1 and not lines[index].endswith("\n")
             del lines[index]
+            if last_without_eol and index > 0:  # the file keeps ending without a newline
+                lines[index - 1] = _content(lines[index - 1])
             return index
         lines[index] = (text[:match.end()] + _flow(items) + text[len(code):]
                         + lines[index][len(text):])
         return index
     if not items:
         return start
-    if not lines[stop - 1].endswith("\n"):
+    added = " " * key_col + f"{key}: {_flow(items)}"
+    if not lines[stop - 1].endswith("\n"):  # the file's last line, with no final newline
         lines[stop - 1] += eol
-    lines.insert(stop, " " * key_col + f"{key}: {_flow(items)}" + eol)
+        lines.insert(stop, added)
+    else:
+        lines.insert(stop, added + eol)
     return stop
 
 
@@ -195,27 +203,29 @@ def set_entry_list(path: Path, index: int, key: str, items: list[str], *,
         eol = "\r\n" if lines and lines[0].endswith("\r\n") else "\n"
         first = (line_map.line_of(f"timetable[{index}]") or 1) - 1
         body = _content(lines[first])
-        before = body
-        if re.match(r"^[ \t]*-[ \t]*\{", body):
+        before = ""
+        changed: int | None
+        if re.match(r"^[ \t]*-[ \t]*\{", body):  # a one-line flow entry: edit inside it
             new = _edit_flow(body, key, wanted)
-            changed: int | None = first
+            changed = None if new is None else first
             if new is not None:
+                before = body
                 lines[first] = new + lines[first][len(body):]
         else:
             changed = _edit_block(lines, first, key, wanted, eol)
-            new = "" if changed is None else _content(lines[changed]) if wanted else ""
-            before = ""
         expected_data = copy.deepcopy(data)
         if wanted:
             expected_data["timetable"][index][key] = wanted
         else:
             expected_data["timetable"][index].pop(key, None)
         result = "".join(lines)
-        try:
-            parsed: Any = load_yaml(result)[0] if new is not None and changed is not None else None
-        except YamlSyntaxError:
-            parsed = None
-        if parsed != expected_data:
+        parsed: Any = None
+        if changed is not None:
+            try:
+                parsed = load_yaml(result)[0]
+            except YamlSyntaxError:
+                parsed = None
+        if changed is None or parsed != expected_data:
             raise ConfigError(f"could not change `{where}` without touching anything else; "
                               "nothing was changed", file=path,
                               line=line_map.line_of(f"timetable[{index}]"),
@@ -225,6 +235,5 @@ def set_entry_list(path: Path, index: int, key: str, items: list[str], *,
             raise StaleFile(f"{path.name} changed on disk while it was being edited; nothing "
                             "was changed", file=path, hint="reload the page and try again")
         write_atomic(path, data_out)
-        assert changed is not None
-        return Edit(path, changed + 1, before, _content(lines[changed]) if wanted and
-                    changed < len(lines) else "", fingerprint(data_out))
+        after = _content(lines[changed]) if wanted else ""
+        return Edit(path, changed + 1, before, after, fingerprint(data_out))
