@@ -26,6 +26,8 @@ POSTS = {  # route → form (besides csrf): every state-changing route of the st
     "/posts/post-2/status": {"status": "approved"},
     "/posts/post-3/privacy": {"key": "phone:3125550199"},
     "/posts/post-1/channels": {"channel": "newsletter"},
+    "/hold": {"excerpt": "post-1/first-part", "channel": "mastodon"},
+    "/skip": {"channel": "mastodon", "when": "2026-12-01T10:00:00+00:00"},
     "/publish": {"excerpt": "post-1/first-part", "channel": "mastodon"},
     "/deliveries/1/retry": {},
     "/deliveries/1/resolve": {"outcome": "sent"},
@@ -53,7 +55,8 @@ def logged_in(app: Studio, user: User) -> tuple[Client, str]:
 
 def snapshot(app: Studio) -> dict[str, bytes]:
     root = app.state_dir.parent
-    return {str(p): p.read_bytes() for p in sorted((root / "posts").iterdir())}
+    files = [*sorted((root / "posts").iterdir()), root / "schedule.yaml"]
+    return {str(p): p.read_bytes() for p in files}
 
 
 @pytest.mark.parametrize("route", list(POSTS))
@@ -195,3 +198,100 @@ def test_holding_a_post_out_of_a_channel_writes_channels_and_leaves_the_calendar
     entry = AuditLog(app.state_dir).latest()[0]
     assert entry.action == "channels" and entry.line == 7
     assert "held out of mastodon" in entry.detail
+
+
+WEEK = "/calendar?view=week&start=2026-12-01"
+
+
+def _entries(html: str) -> list[tuple[str, str, str]]:
+    """(channel, item, state) of every calendar entry, in page order."""
+    return re.findall(r'<li class="entry" data-channel="([^"]*)" data-item="([^"]*)" '
+                      r'data-state="([^"]*)"', html)
+
+
+def _form(html: str, action: str, **fields: str) -> dict[str, str]:
+    """The hidden fields of the first form posting to ``action`` whose fields match."""
+    for form in re.findall(rf'<form[^>]*action="{re.escape(action)}"[^>]*>(.*?)</form>', html,
+                           re.S):
+        values = dict(re.findall(r'name="([^"]+)" value="([^"]*)"', form))
+        if all(values.get(k) == v for k, v in fields.items()):
+            return {k: v.replace("&#43;", "+").replace("&amp;", "&") for k, v in values.items()}
+    raise AssertionError(f"no {action} form with {fields}")
+
+
+def test_hold_an_excerpt_from_one_channel_in_the_calendar_and_release_it(app: Studio) -> None:
+    client, _token = logged_in(app, User("ana", "approver"))
+    path = app.state_dir.parent / "posts" / "post-1.md"
+    before = path.read_bytes()
+    page = client.get(WEEK).get_data(as_text=True)
+    assert ("mastodon", "post-1/first-part", "planned") in _entries(page)
+    form = _form(page, "/hold", excerpt="post-1/first-part", channel="mastodon")
+    assert client.post("/hold", data=form).status_code == 303
+    assert path.read_bytes() == before.replace(b"studio\n---", b"studio\n"
+                                               b"hold: {mastodon: [first-part]}\n---")
+    page = client.get(WEEK).get_data(as_text=True)
+    entries = _entries(page)
+    mastodon = [item for channel, item, _ in entries if channel == "mastodon"]
+    assert mastodon[:2] == ["post-1/second-part", ""]  # the held one left; the next moved up
+    assert ("newsletter", "newsletter-0001", "planned") in entries
+    assert 'data-excerpt="post-1/first-part" data-channel="mastodon"' in page  # shown held
+    slot = client.get("/slot?channel=newsletter&when=2026-12-04T09:00:00%2B00:00")
+    assert "First part" in slot.get_data(as_text=True)  # still in the digest
+    entry = AuditLog(app.state_dir).latest()[0]
+    assert (entry.user, entry.action, entry.target, entry.file, entry.line) == (
+        "ana", "hold", "post-1/first-part", "posts/post-1.md", 7)
+
+    release = _form(page, "/hold", excerpt="post-1/first-part", release="1")
+    assert client.post("/hold", data=release).status_code == 303
+    assert path.read_bytes() == before
+    assert ("mastodon", "post-1/first-part", "planned") in _entries(
+        client.get(WEEK).get_data(as_text=True))
+    assert AuditLog(app.state_dir).latest()[0].action == "release hold"
+
+
+def test_skip_a_slot_in_the_calendar_moves_the_excerpt_to_the_next_slot(app: Studio) -> None:
+    client, _token = logged_in(app, User("ana", "approver"))
+    schedule = app.state_dir.parent / "schedule.yaml"
+    before = schedule.read_bytes()
+    page = client.get(WEEK).get_data(as_text=True)
+    form = _form(page, "/skip", channel="mastodon", when="2026-12-01T10:00:00+00:00")
+    assert client.post("/skip", data=form).status_code == 303
+    assert schedule.read_bytes() == before.replace(
+        b'"SAT 10:00"]}', b'"SAT 10:00"], skip: ["2026-12-01T10:00"]}')
+    page = client.get(WEEK).get_data(as_text=True)
+    mastodon = [(item, state) for channel, item, state in _entries(page) if channel == "mastodon"]
+    assert mastodon[:3] == [("", "skipped"), ("post-1/first-part", "planned"),
+                            ("post-1/second-part", "planned")]
+    assert "Skipped (skip: in schedule.yaml)" in page
+    entry = AuditLog(app.state_dir).latest()[0]
+    assert (entry.action, entry.target, entry.file, entry.line) == (
+        "skip", "mastodon 2026-12-01 10:00", "schedule.yaml", 12)
+
+    # a second form from the old page is refused: schedule.yaml changed since
+    stale = client.post("/skip", data={**form, "when": "2026-12-02T10:00:00+00:00"})
+    assert stale.status_code == 409 and "changed on disk" in stale.get_data(as_text=True)
+
+    again = _form(page, "/skip", channel="mastodon", release="1")
+    assert client.post("/skip", data=again).status_code == 303
+    assert schedule.read_bytes() == before
+
+
+def test_a_recorded_slot_cannot_be_skipped(app: Studio) -> None:
+    from trustpublish.actions import holds
+    from trustpublish.deliver.engine import DeliveryEngine
+    from trustpublish.workspace.project import Project
+
+    client, _token = logged_in(app, User("ana", "approver"))
+    page = client.get(WEEK).get_data(as_text=True)
+    form = _form(page, "/skip", channel="mastodon", when="2026-12-01T10:00:00+00:00")
+    project = Project.load(app.settings.config_path)
+    engine = DeliveryEngine(project, app.db)
+    engine.run_once(dt.datetime(2026, 12, 1, 10, 0, 30, tzinfo=dt.timezone.utc))
+    schedule = app.state_dir.parent / "schedule.yaml"
+    before = schedule.read_bytes()
+    refused = client.post("/skip", data=form)
+    assert refused.status_code == 400
+    assert "already recorded in the ledger" in refused.get_data(as_text=True)
+    assert schedule.read_bytes() == before
+    assert holds.slot_entry(project, "mastodon", dt.datetime(
+        2026, 12, 2, 10, tzinfo=dt.timezone.utc)) == 0

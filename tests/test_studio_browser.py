@@ -260,6 +260,10 @@ def test_an_editor_cannot_approve(tmp_path: Path, context: Any) -> None:
         page.get_by_label("Password").fill("a long editor passphrase")
         page.get_by_role("button", name="Log in").click()
         assert "eda" in page.locator(".who").inner_text()
+        page.goto(f"{running.base}/calendar?view=week&start=2026-12-01")
+        assert page.get_by_role("button", name="Skip this slot").count() == 0
+        assert page.get_by_role("button", name="Hold from mastodon").count() == 0
+        assert "Only an approver can hold an excerpt or skip a slot" in page.content()
         page.goto(f"{running.base}/posts/post-2")
         assert page.get_by_role("button", name="Approve").count() == 0
         # the form's own token, posted by hand: the role is checked on the server
@@ -331,6 +335,60 @@ def test_the_approve_flow_with_the_keyboard_only(tmp_path: Path, context: Any) -
     assert "status: approved" in (root / "posts" / "post-2.md").read_text()
 
 
+# -- hold or skip -----------------------------------------------------------------------------
+def _channel_items(page: Any, base: str, channel: str) -> list[tuple[str, str]]:
+    page.goto(f"{base}/calendar?view=week&start=2026-12-01")
+    return page.locator(f"li.entry[data-channel='{channel}']").evaluate_all(
+        "els => els.map(e => [e.dataset.item, e.dataset.state])")
+
+
+def test_hold_an_excerpt_from_one_channel_and_skip_a_slot_in_the_calendar(
+        tmp_path: Path, context: Any) -> None:
+    root = make_studio_project(tmp_path / "p")
+    post, schedule = root / "posts" / "post-1.md", root / "schedule.yaml"
+    post_before, schedule_before = post.read_bytes(), schedule.read_bytes()
+    with studio(root) as running:
+        page = context.new_page()
+        login(page, running)
+        assert _channel_items(page, running.base, "mastodon")[:2] == [
+            ["post-1/first-part", "planned"], ["post-1/second-part", "planned"]]
+        newsletter = _channel_items(page, running.base, "newsletter")
+        # hold the first excerpt from mastodon, from its calendar entry
+        entry = page.locator("li.entry[data-channel='mastodon'][data-item='post-1/first-part']")
+        entry.get_by_role("button", name="Hold from mastodon").click()
+        assert "is held from mastodon" in page.locator(".flash").inner_text()
+        assert "hold: {mastodon: [first-part]}" in post.read_text()
+        mastodon = _channel_items(page, running.base, "mastodon")
+        assert ["post-1/first-part", "planned"] not in mastodon
+        assert mastodon[0] == ["post-1/second-part", "planned"]
+        assert _channel_items(page, running.base, "newsletter") == newsletter  # others keep it
+        held = page.locator("section[aria-labelledby=h-holds] li").inner_text()
+        assert "held" in held and "First part" in held and "mastodon" in held
+
+        # skip the Tuesday mastodon slot: shown skipped, its excerpt moves to Wednesday
+        entry = page.locator("li.entry[data-channel='mastodon']").first
+        entry.get_by_role("button", name="Skip this slot").click()
+        assert "is skipped" in page.locator(".flash").inner_text()
+        mastodon = _channel_items(page, running.base, "mastodon")
+        assert mastodon[:2] == [["", "skipped"], ["post-1/second-part", "planned"]]
+        first = page.locator("li.entry[data-channel='mastodon']").first
+        assert "Skipped (skip: in schedule.yaml)" in first.inner_text()
+        assert "skipped" in first.locator(".state").inner_text()
+        page.screenshot(path=str(ARTIFACTS / "calendar-hold-skip-1280.png"), full_page=True)
+
+        # release both: the files come back byte for byte
+        first.get_by_role("button", name="Send this slot again").click()
+        page.locator("section[aria-labelledby=h-holds]").get_by_role(
+            "button", name="Release").click()
+        assert _channel_items(page, running.base, "mastodon")[:2] == [
+            ["post-1/first-part", "planned"], ["post-1/second-part", "planned"]]
+    assert post.read_bytes() == post_before and schedule.read_bytes() == schedule_before
+    log = cli(root, "audit").stdout
+    for action in ("hold post-1/first-part", "skip mastodon 2026-12-01 10:00",
+                   "release skip mastodon", "release hold post-1/first-part"):
+        assert action in log, log
+
+
 # -- accessibility and screenshots ------------------------------------------------------------
 PAGES = [
     ("status", "/"),
@@ -340,6 +398,8 @@ PAGES = [
     ("slot-digest", "/slot?channel=newsletter&when=2026-12-04T09:00:00%2B00:00"),
     ("posts", "/posts"),
     ("post", "/posts/post-3"),
+    ("post-held", "/posts/post-1"),
+    ("slot-skipped", "/slot?channel=mastodon&when=2026-12-02T10:00:00%2B00:00"),
     ("publish-confirm", "/publish?excerpt=post-1/first-part&channel=mastodon"),
     ("deliveries", "/deliveries"),
     ("send-due-confirm", "/run"),
@@ -368,6 +428,9 @@ def test_every_page_passes_axe_wcag22_aa_and_is_screenshotted(tmp_path: Path,
     people = tmp_path / "people.csv"
     people.write_text("email,name\nana@example.org,Ana\nnope,Bo\n", encoding="utf-8")
     cli(root, "subscribers", "import", str(people))
+    # a held excerpt and a skipped slot, so their badges and release buttons are scanned too
+    assert cli(root, "hold", "post-1/second-part", "--channel", "mastodon").returncode == 0
+    assert cli(root, "skip", "mastodon", "2026-12-02T10:00").returncode == 0
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     report: dict[str, Any] = {}
     with studio(root) as running:

@@ -16,6 +16,7 @@ from trustpublish.actions.frontmatter import (
     add_to_list,
     fingerprint,
     set_flow_list,
+    set_mapping,
     set_scalar,
 )
 from trustpublish.content.readers import read_post
@@ -112,6 +113,130 @@ def test_approve_then_back_to_draft_is_byte_identical(tmp_path: Path, name: str,
     else:
         assert path.read_bytes() == raw
     assert _status(path) == start_status
+
+
+@pytest.mark.parametrize(("name", "raw"), VARIANTS, ids=[n for n, _ in VARIANTS])
+def test_hold_then_release_is_byte_identical(tmp_path: Path, name: str, raw: bytes) -> None:
+    path = tmp_path / name
+    path.write_bytes(raw)
+    held = set_mapping(path, "hold", {"mastodon": ["a-section"]}, expected=fingerprint(raw))
+    after = path.read_bytes()
+    assert read_post(path, Defaults()).hold == (("mastodon", ("a-section",)),)
+    # exactly one line was added (the one the edit reports), before the closing `---`
+    old_lines, new_lines = raw.split(b"\n"), after.split(b"\n")
+    assert new_lines[:held.line - 1] + new_lines[held.line:] == old_lines
+    assert new_lines[held.line - 1].rstrip(b"\r") == b"hold: {mastodon: [a-section]}"
+    assert new_lines[held.line].rstrip(b"\r") == b"---"
+    more = set_mapping(path, "hold", {"mastodon": ["a-section"], "bluesky": ["yes"]},
+                       expected=held.fingerprint)
+    assert more.after == 'hold: {mastodon: [a-section], bluesky: ["yes"]}'  # "yes" stays text
+    assert dict(read_post(path, Defaults()).hold) == {"mastodon": ("a-section",),
+                                                      "bluesky": ("yes",)}
+    set_mapping(path, "hold", {}, expected=more.fingerprint)
+    assert path.read_bytes() == raw
+    assert read_post(path, Defaults()).hold == ()
+
+
+def test_a_block_hold_is_rewritten_on_one_line_and_comments_elsewhere_stay(
+        tmp_path: Path) -> None:
+    path = tmp_path / "p.md"
+    raw = (b"---\ntitle: T\ndate: 2025-01-21\nhold:   # keep out\n  mastodon:\n"
+           b"    - first\n# after\nstatus: draft\n---\n" + BODY.encode())
+    path.write_bytes(raw)
+    edit = set_mapping(path, "hold", {"mastodon": ["first", "second"]})
+    assert path.read_bytes() == raw.replace(b"hold:   # keep out\n  mastodon:\n    - first\n",
+                                            b"hold: {mastodon: [first, second]}   # keep out\n")
+    assert edit.line == 4
+    set_mapping(path, "hold", {})
+    assert path.read_bytes() == raw.replace(
+        b"hold:   # keep out\n  mastodon:\n    - first\n", b"")
+
+
+# TOML front matter (Hugo's +++ fences), read by the readers with tomllib.
+TOML_FILES: list[tuple[str, str]] = [
+    ("toml-plain", 'title = "Plain TOML"\ndate = 2025-01-21\nstatus = "draft"\n'),
+    ("toml-literal-comment", "title = 'It is literal'\ndate = 2025-01-21\n"
+                             "status = 'draft'   # ask Ana\n"),
+    ("toml-table", 'title = "Table"\ndate = 2025-01-21T09:30:00-06:00\nstatus = "draft"\n'
+                   'tags = ["trust", "therapy"]\n\n[params]\nstatus = "not this one"\n'),
+    ("toml-spacing", '# from Hugo\ntitle="Tight"\ndate=2025-01-21\n\nstatus  =  "draft"\n'
+                     'privacy_ok = []\n'),
+    ("toml-unicode", 'title = "Vertrauen — ein Überblick"\nauthor = "Zoë"\n'
+                     'date = 2025-01-21\nstatus = "review"\n[extra]\nx = 1\n'),
+]
+
+
+def _toml_variants() -> list[tuple[str, bytes]]:
+    out = []
+    for n, (name, front) in enumerate(TOML_FILES):
+        text = "+++\n" + front + "+++\n" + BODY
+        if n in (1, 2, 4):
+            text = text.replace("\n", "\r\n")
+        if n in (2, 3):
+            text = "\ufeff" + text
+        out.append((f"{name}.md", text.encode("utf-8")))
+    return out
+
+
+TOML_VARIANTS = _toml_variants()
+
+
+def test_the_toml_files_cover_crlf_and_bom() -> None:
+    raws = [raw for _, raw in TOML_VARIANTS]
+    assert sum(b"\r\n" in r for r in raws) >= 2
+    assert sum(r.startswith(b"\xef\xbb\xbf") for r in raws) >= 2
+    assert any(r.startswith(b"\xef\xbb\xbf") and b"\r\n" in r for r in raws)
+
+
+@pytest.mark.parametrize(("name", "raw"), TOML_VARIANTS, ids=[n for n, _ in TOML_VARIANTS])
+def test_toml_front_matter_round_trips_every_button(tmp_path: Path, name: str,
+                                                   raw: bytes) -> None:
+    path = tmp_path / name
+    path.write_bytes(raw)
+    start = "review" if "unicode" in name else "draft"
+    assert _status(path) == start
+    # approve, request review, back: one line changes, then the bytes come back
+    approved = set_scalar(path, "status", "approved", expected=fingerprint(raw))
+    assert _status(path) == "approved"
+    old_lines, new_lines = raw.split(b"\n"), path.read_bytes().split(b"\n")
+    assert [i for i, (a, b) in enumerate(zip(old_lines, new_lines)) if a != b] == [
+        approved.line - 1]
+    assert len(old_lines) == len(new_lines)
+    review = set_scalar(path, "status", "review", expected=approved.fingerprint)
+    assert _status(path) == "review"
+    set_scalar(path, "status", start, expected=review.fingerprint)
+    assert path.read_bytes() == raw
+    # hold and release: one added line, then the bytes come back
+    held = set_mapping(path, "hold", {"mastodon": ["a-section"], "my channel": ["x"]})
+    assert held.after == 'hold = { mastodon = ["a-section"], "my channel" = ["x"] }'
+    assert dict(read_post(path, Defaults()).hold) == {"mastodon": ("a-section",),
+                                                      "my channel": ("x",)}
+    set_mapping(path, "hold", {})
+    assert path.read_bytes() == raw
+    # approve a privacy finding: the list gets the key (an absent list is added)
+    add_to_list(path, "privacy_ok", "phone:3125550100")
+    assert read_post(path, Defaults()).privacy_ok == ("phone:3125550100",)
+    assert path.read_bytes().startswith(b"\xef\xbb\xbf") == raw.startswith(b"\xef\xbb\xbf")
+    assert path.read_bytes().count(b"\r\n") >= raw.count(b"\r\n")
+    if b"\r\n" in raw:
+        assert b"\n" not in path.read_bytes().replace(b"\r\n", b"")
+
+
+def test_a_toml_key_goes_before_the_first_table(tmp_path: Path) -> None:
+    path = tmp_path / "p.md"
+    raw = (b'+++\r\ntitle = "T"\r\ndate = 2025-01-21\r\n[params]\r\nstatus = "x"\r\n'
+           b"+++\r\n" + BODY.encode())
+    path.write_bytes(raw)
+    edit = set_scalar(path, "status", "approved")
+    assert edit.line == 4
+    assert path.read_bytes() == raw.replace(b"[params]", b'status = "approved"\r\n[params]')
+    assert _status(path) == "approved"
+    table = tmp_path / "t.md"
+    raw = b'+++\ntitle = "T"\ndate = 2025-01-21\n[hold]\nmastodon = ["a"]\n+++\n' + BODY.encode()
+    table.write_bytes(raw)
+    with pytest.raises(ContentError, match=r"\[hold\] table"):
+        set_mapping(table, "hold", {"mastodon": ["a", "b"]})
+    assert table.read_bytes() == raw
 
 
 def test_a_missing_status_line_is_added_before_the_closing_marker(tmp_path: Path) -> None:

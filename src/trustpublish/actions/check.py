@@ -190,6 +190,51 @@ def check_post_images(project: "Project") -> Iterable[Problem]:
                       "put the picture there, or give its full https:// address")
 
 
+def _key_line(path: Path, key: str) -> int:
+    """The 1-based line of top-level front-matter ``key`` (YAML ``key:`` or TOML ``key =``)."""
+    import re
+
+    try:
+        source = path.read_text(encoding="utf-8-sig")
+    except OSError:
+        return 1
+    match = re.search(rf"^{re.escape(key)}[ \t]*[:=]", source, re.MULTILINE)
+    return source.count("\n", 0, match.start()) + 1 if match else 1
+
+
+def check_post_holds(project: "Project") -> Iterable[Problem]:
+    """A post's ``hold:`` names channels of schedule.yaml and excerpts of that post."""
+    import difflib
+
+    known = list(project.config.channels)
+    for post in project.posts:
+        if not post.hold:
+            continue
+        line = _key_line(post.source, "hold")
+        try:
+            ids = [e.id for e in project.excerpts(post)]
+        except TrustpublishError:
+            continue  # reported by check_posts / check_excerpts
+        anchors = [i.split("/", 1)[-1] for i in ids]
+        for channel, refs in post.hold:
+            if channel not in known:
+                guess = difflib.get_close_matches(channel, known, n=1)
+                yield Problem("Content error", f"hold: {channel!r} is not a channel in "
+                              "schedule.yaml", str(post.source), line,
+                              (f"did you mean `{guess[0]}`? " if guess else "")
+                              + f"channels: {', '.join(known)}")
+            for ref in refs:
+                if ref in ids or ref in anchors:
+                    continue
+                guess = difflib.get_close_matches(ref.split("/", 1)[-1], anchors, n=1)
+                yield Problem("Content error", f"hold.{channel}: {ref!r} is not an excerpt of "
+                              "this post", str(post.source), line,
+                              (f"did you mean `{guess[0]}`? " if guess else "")
+                              + f"its excerpts: {', '.join(anchors[:8])}"
+                              + (" …" if len(anchors) > 8 else "")
+                              + f" (`trustpublish split {post.source.name}` lists them)")
+
+
 def check_post_channels(project: "Project") -> Iterable[Problem]:
     """A post's ``channels:`` names only channels defined in schedule.yaml."""
     return post_channel_problems(project)
@@ -233,6 +278,30 @@ def check_timetable(project: "Project") -> Iterable[Problem]:
                           "in any year)", str(config.path), config.lines.line_of(where),
                           "check the day and month fields, e.g. February has no 30th or 31st",
                           severity="warning")
+        yield from _skip_problems(project, entry)
+
+
+def _skip_problems(project: "Project", entry: Any) -> Iterable[Problem]:
+    """A warning for each ``skip:`` time that is not a slot of its entry (it skips nothing)."""
+    import datetime as dt
+
+    from ..plan.timetable import expand, is_slot_of, skip_instant, wall_text
+
+    config, zone = project.config, project.config.zone
+    for i, text in enumerate(entry.skips):
+        when = skip_instant(text, zone)
+        if is_slot_of(entry, when, zone):
+            continue
+        where = f"timetable[{entry.index}].skip[{i}]"
+        plain = type(entry)(entry.index, entry.name, entry.channel, entry.kind, entry.spec)
+        near = expand([plain], zone, when - dt.timedelta(days=8), when + dt.timedelta(days=8))
+        best = min(near, key=lambda s: abs(s.when - when), default=None)
+        yield Problem("Timetable", f"{where}: {text!r} is not a slot of {entry.name} (it "
+                      "skips nothing)", str(config.path), config.lines.line_of(where),
+                      (f"did you mean \"{wall_text(best.when, zone)}\"? " if best else "")
+                      + "write the slot's wall time in site.timezone, or remove it "
+                      f"(`trustpublish skip {entry.channel} {text} --release`)",
+                      severity="warning")
 
 
 def check_dkim(project: "Project") -> Iterable[Problem]:
@@ -253,7 +322,7 @@ CHECKS: list[Callable[["Project"], Iterable[Problem]]] = [check_environment, che
                                                           check_notes, check_excerpts,
                                                           check_privacy, check_channel_budgets,
                                                           check_post_channels, check_dkim,
-                                                          check_post_images]
+                                                          check_post_images, check_post_holds]
 
 
 def run_checks(project: "Project") -> list[Problem]:

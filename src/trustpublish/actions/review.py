@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..content.model import STATUSES, Excerpt, Post
+from ..plan.planner import held_from
 from ..plan.privacy_rules import Finding, blocking_findings, rules_for, scan_post
 from ..errors import ContentError, TrustpublishError
 from .check import Problem, run_checks
@@ -52,6 +53,7 @@ class PostView:
     problems: list[Problem] = field(default_factory=list)
     blocking: list[Finding] = field(default_factory=list)
     approved_findings: list[Finding] = field(default_factory=list)
+    held: dict[str, list[str]] = field(default_factory=dict)  # excerpt id → channels held from
 
 
 def editable(post: Post) -> bool:
@@ -114,7 +116,9 @@ def post_view(project: "Project", slug: str) -> PostView:
     return PostView(post=post, file=_relative(project, post.source),
                     version=fingerprint(post.source), editable=editable(post),
                     excerpts=excerpts, problems=problems, blocking=blocking,
-                    approved_findings=[f for f in scan_post(post, rules) if f.key not in keys])
+                    approved_findings=[f for f in scan_post(post, rules) if f.key not in keys],
+                    held={e.id: [c for c in project.config.channels
+                                 if c in held_from(post, e.id)] for e in excerpts})
 
 
 def change_status(project: "Project", slug: str, status: str, *, expected: str | None) -> Edit:

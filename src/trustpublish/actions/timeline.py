@@ -22,10 +22,13 @@ from ..plan.planner import PlannedDelivery, excerpt_index
 from ..render.preview import Card, preview_cards
 
 if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
+
     from ..workspace.project import Project
 
-__all__ = ["Entry", "Held", "Attention", "calendar_entries", "held_posts", "slot_card",
-           "publish_card", "publish", "due_now", "send_due", "attention", "STATES"]
+__all__ = ["Entry", "Held", "Hold", "Attention", "calendar_entries", "held_posts", "slot_card",
+           "publish_card", "publish", "due_now", "send_due", "attention", "STATES", "holds",
+           "post_versions"]
 
 #: Every state a calendar entry can show, in the order the legend lists them.
 STATES = ("planned", "sending", "sent", "failed", "unknown", "missed", "skipped", "held", "empty")
@@ -38,6 +41,7 @@ class Entry:
     planned: PlannedDelivery
     local: dt.datetime
     card: Card | None = None
+    skipped_in_file: bool = False  # a `skip:` of its timetable entry names this slot
 
     @property
     def state(self) -> str:
@@ -51,6 +55,20 @@ class Held:
     slug: str
     title: str
     findings: int
+
+
+@dataclass(frozen=True)
+class Hold:
+    """One excerpt a post's ``hold:`` keeps out of one channel. ``excerpt_id`` is "" when
+    the hold names no excerpt of the post (``check`` reports it)."""
+
+    slug: str
+    post_title: str
+    excerpt_id: str
+    excerpt_title: str
+    channel: str
+    ref: str
+    version: str
 
 
 @dataclass
@@ -82,8 +100,49 @@ def calendar_entries(project: "Project", engine: DeliveryEngine, start: dt.datet
     sending = [p for p in planned if p.excerpts]
     cards, _pages = _cards(project, sending)
     by_slot = {(c.channel, c.when): c for c in cards}
-    return [Entry(p, p.when.astimezone(zone), by_slot.get((p.channel, p.when.astimezone(zone))))
+    skips = _file_skips(engine, zone)
+    return [Entry(p, p.when.astimezone(zone), by_slot.get((p.channel, p.when.astimezone(zone))),
+                  (p.channel, p.when) in skips)
             for p in planned]
+
+
+def _file_skips(engine: DeliveryEngine, zone: "ZoneInfo") -> set[tuple[str, dt.datetime]]:
+    """(channel, instant) of every slot a timetable entry's ``skip:`` names."""
+    from ..plan.timetable import skip_instant
+
+    return {(e.channel, skip_instant(text, zone)) for e in engine.entries for text in e.skips}
+
+
+def holds(project: "Project") -> list[Hold]:
+    """Every excerpt a post's ``hold:`` keeps out of a channel, in post order."""
+    from .frontmatter import fingerprint
+
+    found = []
+    for post in sorted(project.posts, key=lambda p: (p.date or dt.datetime.min.replace(
+            tzinfo=dt.timezone.utc), p.slug)):
+        if not post.hold:
+            continue
+        try:
+            excerpts = project.excerpts(post)
+        except TrustpublishError:
+            excerpts = []
+        version = fingerprint(post.source)
+        for channel, refs in post.hold:
+            for ref in refs:
+                match = next((e for e in excerpts
+                              if ref in (e.id, e.id.split("/", 1)[-1])), None)
+                found.append(Hold(post.slug, post.title, match.id if match else "",
+                                  match.title if match else ref, channel, ref, version))
+    return found
+
+
+def post_versions(project: "Project", entries: list[Entry]) -> dict[str, str]:
+    """Post slug → file fingerprint for the posts whose excerpts ``entries`` send (forms
+    that edit a post carry it, so an edit of a file changed since is refused)."""
+    from .frontmatter import fingerprint
+
+    slugs = {i.split("/", 1)[0] for e in entries for i in e.planned.excerpts}
+    return {p.slug: fingerprint(p.source) for p in project.posts if p.slug in slugs}
 
 
 def held_posts(project: "Project") -> list[Held]:
@@ -106,7 +165,9 @@ def slot_card(project: "Project", engine: DeliveryEngine, channel: str, when: dt
     if not planned:
         raise TrustpublishError(f"no {channel} slot at {when.isoformat()}",
                                 hint="the timetable may have changed; go back to the calendar")
-    entry = Entry(planned[0], planned[0].when.astimezone(project.config.zone))
+    zone = project.config.zone
+    entry = Entry(planned[0], planned[0].when.astimezone(zone),
+                  skipped_in_file=(channel, when) in _file_skips(engine, zone))
     if not entry.planned.excerpts:
         return entry, None
     cards, pages = _cards(project, [entry.planned])

@@ -50,6 +50,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "preview": ("trustpublish.cli.digest:preview", "Build the next email digest and open it in a browser."),
     "studio": ("trustpublish.cli.studio:studio",
                "The local web app: calendar, posts, approvals, deliveries, subscribers."),
+    "hold": ("trustpublish.cli.holds:hold",
+             "Keep one excerpt out of one channel (the post's hold:); --release undoes it."),
+    "skip": ("trustpublish.cli.holds:skip",
+             "Skip one timetable slot (skip: in schedule.yaml); --release undoes it."),
     "audit": ("trustpublish.cli.audit:audit",
               "Print the studio's audit log: who changed what, when."),
 }

@@ -62,7 +62,9 @@ class Post:
     ``url`` is the canonical link on the clinic's site. ``body`` is the ordered list
     of blocks (the title is not part of it). ``notes`` are ``(line, message)`` remarks
     for ``check`` that never block the post (front-matter fields that are kept but not
-    used, a missing date on a draft).
+    used, a missing date on a draft). ``hold`` is the front matter's ``hold:`` as
+    ``(channel, (excerpt anchor or id, ...))`` pairs: those excerpts are kept out of that
+    channel.
     """
 
     source: Path
@@ -83,6 +85,7 @@ class Post:
     updated: dt.datetime | None = None
     privacy_ok: tuple[str, ...] = ()
     notes: tuple[tuple[int, str], ...] = ()
+    hold: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     @property
     def approved(self) -> bool:

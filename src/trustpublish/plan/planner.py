@@ -11,6 +11,13 @@ one excerpt. What kind each channel is (``post``, ``digest``, ``feed``) is given
 data by the caller, from the channel classes (docs/channels.md). A slot the ledger already recorded keeps what it recorded, so a
 restart never reassigns; excerpts taken by a recorded slot (unless it was missed)
 leave the queue. A slot that finds nothing to send is planned as ``empty``.
+
+Holding and skipping (recorded in the project files, see the README): a post's
+``hold:`` keeps named excerpts out of named channels (:attr:`Candidate.held`): that
+channel's queue leaves them out, every other channel's keeps them, and removing the
+hold puts them back in their place. A slot marked ``skipped`` by its timetable entry's
+``skip:`` is planned as ``skipped`` and takes nothing, so the next slot takes what it
+would have taken. A recorded slot keeps what it recorded, held or skipped or not.
 """
 
 from __future__ import annotations
@@ -25,17 +32,19 @@ from .issues import excerpts_per_issue, issue_id
 from .timetable import Slot
 
 __all__ = ["Candidate", "Recorded", "PlannedDelivery", "candidates", "plan", "issue_item",
-           "take_count"]
+           "take_count", "held_from"]
 
 
 @dataclass(frozen=True)
 class Candidate:
-    """An excerpt that may be scheduled."""
+    """An excerpt that may be scheduled; ``held`` names the channels its post's ``hold:``
+    keeps it out of."""
 
     excerpt_id: str
     post_slug: str
     publish_after: dt.datetime | None
     channels: tuple[str, ...] | None
+    held: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -73,8 +82,18 @@ def candidates(posts: Iterable[Post], excerpts_of: Any,
                allowed: Callable[[Post], bool] = lambda p: p.approved) -> list[Candidate]:
     """Queue material: excerpts of the ``allowed`` posts (default: approved) in post order."""
     ordered = sorted((p for p in posts if allowed(p)), key=lambda p: (p.date, p.slug))
-    return [Candidate(e.id, p.slug, p.publish_after, p.channels)
+    return [Candidate(e.id, p.slug, p.publish_after, p.channels, held_from(p, e.id))
             for p in ordered for e in excerpts_of(p)]
+
+
+def held_from(post: Post, excerpt_id: str) -> frozenset[str]:
+    """The channels ``post``'s ``hold:`` keeps ``excerpt_id`` out of (named by its full id
+    ``slug/anchor`` or by its anchor alone)."""
+    if not post.hold:
+        return frozenset()
+    anchor = excerpt_id.split("/", 1)[-1]
+    return frozenset(channel for channel, refs in post.hold
+                     if excerpt_id in refs or anchor in refs)
 
 
 def issue_item(channel: str, number: int) -> str:
@@ -113,13 +132,14 @@ def plan(slots: Sequence[Slot], queue: Sequence[Candidate], channels: Mapping[st
             result.append(PlannedDelivery(slot.when, name, done.item, done.state, done.excerpts,
                                           slot.entry, done.issue_number, slot.local))
             continue
-        if options.get("enabled", True) is False:
+        if options.get("enabled", True) is False or slot.skipped:
             result.append(PlannedDelivery(slot.when, name, "", "skipped", (), slot.entry, None, slot.local))
             continue
         if name not in queues:
             gone = consumed.get(name, set())
             queues[name] = [c for c in queue if c.excerpt_id not in gone
-                            and (c.channels is None or name in c.channels)]
+                            and (c.channels is None or name in c.channels)
+                            and name not in c.held]
         waiting = queues[name]
         taken: list[Candidate] = []
         kind = kinds.get(name, "post")

@@ -8,6 +8,10 @@ site's IANA timezone:
 * ``weekly: ["MON 12:30", "THU 17:00"]`` — weekday + time slots;
 * ``at: ["2026-12-01T12:30"]`` — explicit date-times (an explicit UTC offset is kept).
 
+Any entry may add ``skip: ["2026-12-08T09:00"]``: wall times (like ``at``) of its own
+slots that send nothing. :func:`expand` marks those slots ``skipped``; the planner gives
+them no excerpt, so the next slot takes what a skipped one would have taken.
+
 Daylight-saving rules (documented in the README and tested for America/Chicago,
 Europe/Berlin and Australia/Sydney):
 
@@ -35,7 +39,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 __all__ = ["TimetableError", "Entry", "Slot", "parse_timetable", "parse_duration",
-           "resolve_wall_time", "cron_trigger", "expand", "WEEKDAYS", "never_fires"]
+           "resolve_wall_time", "cron_trigger", "expand", "WEEKDAYS", "never_fires",
+           "skip_instant", "wall_text", "is_slot_of"]
 
 UTC = dt.timezone.utc
 WEEKDAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
@@ -63,6 +68,7 @@ class Entry:
     kind: str  # "cron" | "weekly" | "at"
     spec: tuple[str, ...]
     grace: dt.timedelta | None = None
+    skips: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, order=True)
@@ -73,6 +79,7 @@ class Slot:
     channel: str
     entry: str
     local: dt.datetime
+    skipped: bool = False
 
 
 def parse_duration(value: Any, key_path: str) -> dt.timedelta:
@@ -176,7 +183,11 @@ def parse_timetable(entries: Sequence[Mapping[str, Any]], channels: Iterable[str
                                  hint="give each entry a unique `name:`")
         seen[name] = index
         grace = parse_duration(raw["grace"], f"{base}.grace") if "grace" in raw else None
-        result.append(Entry(index, name, channel, kind, spec, grace))
+        skips: tuple[str, ...] = ()
+        if raw.get("skip") is not None:
+            values = raw["skip"] if isinstance(raw["skip"], list) else [raw["skip"]]
+            skips = tuple(_parse_at(v, f"{base}.skip[{i}]") for i, v in enumerate(values))
+        result.append(Entry(index, name, channel, kind, spec, grace, skips))
     return result
 
 
@@ -235,16 +246,40 @@ def _wall_times(entry: Entry, start: dt.datetime, end: dt.datetime) -> Iterable[
         previous, cursor = fire, fire
 
 
+def skip_instant(text: str, zone: ZoneInfo) -> dt.datetime:
+    """The UTC instant of a ``skip:`` (or ``at:``) value: wall time in ``zone`` unless it
+    carries an offset."""
+    wall = dt.datetime.fromisoformat(str(text).replace("Z", "+00:00"))
+    return wall.astimezone(UTC) if wall.tzinfo is not None else resolve_wall_time(wall, zone)
+
+
+def wall_text(when: dt.datetime, zone: ZoneInfo) -> str:
+    """How a slot is written in ``skip:``: its wall time in ``zone``, ``2026-12-08T09:00``."""
+    local = when.astimezone(zone).replace(tzinfo=None)
+    return local.isoformat(timespec="seconds" if local.second else "minutes")
+
+
+def is_slot_of(entry: Entry, when: dt.datetime, zone: ZoneInfo) -> bool:
+    """True when the instant ``when`` is one of ``entry``'s slots."""
+    second = dt.timedelta(seconds=1)
+    plain = Entry(entry.index, entry.name, entry.channel, entry.kind, entry.spec, entry.grace)
+    return any(s.when == when for s in expand([plain], zone, when - second, when + second))
+
+
 def expand(entries: Iterable[Entry], zone: ZoneInfo, start: dt.datetime, end: dt.datetime) -> list[Slot]:
-    """Every slot with ``start <= when < end`` (aware instants), sorted by time then channel."""
+    """Every slot with ``start <= when < end`` (aware instants), sorted by time then channel.
+
+    A slot named in its entry's ``skips`` has ``skipped=True``."""
     margin = dt.timedelta(hours=27)  # covers any UTC offset and DST gap
     wall_start = start.astimezone(zone).replace(tzinfo=None) - margin
     wall_end = end.astimezone(zone).replace(tzinfo=None) + margin
     slots: set[Slot] = set()
     for entry in entries:
+        skipped = {skip_instant(text, zone) for text in entry.skips}
         for wall in _wall_times(entry, wall_start, wall_end):
             when = (wall.astimezone(UTC) if wall.tzinfo is not None
                     else resolve_wall_time(wall, zone))
             if start <= when < end:
-                slots.add(Slot(when, entry.channel, entry.name, when.astimezone(zone)))
+                slots.add(Slot(when, entry.channel, entry.name, when.astimezone(zone),
+                               when in skipped))
     return sorted(slots, key=lambda s: (s.when, s.channel, s.entry))

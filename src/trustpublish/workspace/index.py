@@ -52,7 +52,7 @@ from .records import excerpt_in, excerpt_out, post_in
 __all__ = ["ContentIndex", "CACHE_NAME", "code_fingerprint"]
 
 CACHE_NAME = "content.json.gz"
-_FORMAT = 1
+_FORMAT = 2  # 2: posts carry `hold`
 #: at least this many files to parse before worker processes are started
 PARALLEL_FROM = 48
 #: how many decoded records of parsed posts stay decoded (the rest stay compressed)

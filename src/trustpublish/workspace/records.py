@@ -43,6 +43,7 @@ def meta_out(post: Post) -> dict[str, Any]:
             "channels": list(post.channels) if post.channels is not None else None,
             "language": post.language, "updated": when_out(post.updated),
             "privacy_ok": list(post.privacy_ok),
+            "hold": [[channel, list(refs)] for channel, refs in post.hold],
             "notes": [[line, message] for line, message in post.notes]}
 
 
@@ -56,6 +57,7 @@ def post_in(meta: dict[str, Any], source: Path, body: Any) -> Post:
                 channels=tuple(meta["channels"]) if meta["channels"] is not None else None,
                 language=meta["language"], updated=when_in(meta["updated"]),
                 privacy_ok=tuple(meta["privacy_ok"]),
+                hold=tuple((str(c), tuple(refs)) for c, refs in meta.get("hold", ())),
                 notes=tuple((int(line), str(message)) for line, message in meta.get("notes", ())))
 
 

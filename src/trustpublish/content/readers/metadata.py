@@ -39,7 +39,7 @@ __all__ = ["Defaults", "build_post", "parse_date", "KNOWN_FIELDS", "SYNONYMS",
 
 KNOWN_FIELDS = (
     "title", "date", "slug", "url", "summary", "author", "tags", "image", "image_alt",
-    "status", "publish_after", "channels", "language", "updated", "privacy_ok",
+    "status", "publish_after", "channels", "language", "updated", "privacy_ok", "hold",
 )
 
 #: Field names other tools use → our field (Hugo, Jekyll, Pelican, Eleventy, WordPress exports).
@@ -114,6 +114,27 @@ def _string_list(value: Any, field: str) -> tuple[str, ...]:
     raise ValueError(f"`{field}` must be a list of words, like [trust, therapy]")
 
 
+def _hold(value: Any) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """``hold: {mastodon: [part-2]}`` → ``(("mastodon", ("part-2",)),)`` (ValueError if not)."""
+    if value in (None, "", {}):
+        return ()
+    if not isinstance(value, dict):
+        raise ValueError("`hold` must map channel names to excerpts, like "
+                         "{mastodon: [what-to-expect]}")
+    pairs = []
+    for channel, refs in value.items():
+        if not isinstance(channel, str) or not channel.strip():
+            raise ValueError(f"`hold` names {channel!r}, which is not a channel name")
+        try:
+            names = _string_list(refs if refs is not None else [], "hold")
+        except ValueError:
+            raise ValueError(f"`hold.{channel}` must be a list of excerpt anchors, like "
+                             "[what-to-expect]") from None
+        if names:
+            pairs.append((channel.strip(), names))
+    return tuple(pairs)
+
+
 def build_post(
     meta: dict[str, Any],
     body: list[Block],
@@ -171,6 +192,10 @@ def build_post(
     except ValueError as exc:
         field = next(f for f in ("tags", "channels", "privacy_ok") if f"`{f}`" in str(exc))
         raise fail(field, str(exc)) from None
+    try:
+        hold = _hold(meta.get("hold"))
+    except ValueError as exc:
+        raise fail("hold", str(exc)) from None
     image = meta.get("image")
     image_alt = str(meta.get("image_alt") or "")
     if image and image_ref_problem(str(image)):
@@ -201,6 +226,7 @@ def build_post(
         publish_after=dates["publish_after"], channels=channels,
         language=str(meta["language"]) if meta.get("language") else None,
         updated=dates["updated"], privacy_ok=privacy_ok, notes=tuple(notes.notes),
+        hold=hold,
     )
 
 

@@ -29,7 +29,7 @@ from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from ...actions import review, timeline
+from ...actions import holds, review, timeline
 from ...actions.audit import AuditLog
 from ...actions.frontmatter import StaleFile
 from ...errors import TrustpublishError
@@ -87,6 +87,8 @@ class Studio:
             Rule("/posts/<slug>/status", endpoint="post_status", methods=["POST"]),
             Rule("/posts/<slug>/privacy", endpoint="post_privacy", methods=["POST"]),
             Rule("/posts/<slug>/channels", endpoint="post_channels", methods=["POST"]),
+            Rule("/hold", endpoint="hold", methods=["POST"]),
+            Rule("/skip", endpoint="skip", methods=["POST"]),
             Rule("/publish", endpoint="publish", methods=["GET", "POST"]),
             Rule("/deliveries", endpoint="deliveries"),
             Rule("/deliveries/<int:delivery_id>/retry", endpoint="retry", methods=["POST"]),
@@ -297,6 +299,7 @@ class Studio:
         start = dt.datetime.combine(grid_start, dt.time(), zone).astimezone(dt.timezone.utc)
         end = dt.datetime.combine(grid_end, dt.time(), zone).astimezone(dt.timezone.utc)
         entries = timeline.calendar_entries(project, self._engine(project), start, end, now)
+        versions = timeline.post_versions(project, entries)
         days: dict[dt.date, list[timeline.Entry]] = {}
         for entry in entries:
             days.setdefault(entry.local.date(), []).append(entry)
@@ -309,7 +312,9 @@ class Studio:
                             days=days, first=first, last=last, prev=prev, next=nxt,
                             today=now.astimezone(zone).date(), zone=zone,
                             held=timeline.held_posts(project), states=timeline.STATES,
-                            site=project.config.site)
+                            site=project.config.site, holds=timeline.holds(project),
+                            versions=versions, schedule=holds.schedule_version(project),
+                            now=now, back=request.full_path.rstrip("?"))
 
     def _slot_args(self, request: Request, project: Any) -> tuple[str, dt.datetime]:
         channel = request.args.get("channel", "")
@@ -329,7 +334,10 @@ class Studio:
         return self._render("slot.html.j2", request, session, entry=entry,
                             email=page is not None,
                             query=urlencode({"channel": channel, "when": when.isoformat()}),
-                            site=project.config.site)
+                            site=project.config.site, now=self.settings.clock(),
+                            versions=timeline.post_versions(project, [entry]),
+                            schedule=holds.schedule_version(project),
+                            back=request.full_path.rstrip("?"))
 
     def page_slot_email(self, request: Request, session: Session) -> Response:
         project = self._project()
@@ -405,6 +413,60 @@ class Studio:
         self._note(session, "ok", f"{slug} goes to {', '.join(chosen)} only."
                    + ("" if edit.changed else " (It already did: nothing changed.)"))
         return self._redirect(f"/posts/{slug}")
+
+    # -- hold or skip --------------------------------------------------------------------
+    def page_hold(self, request: Request, session: Session) -> Response:
+        refused = self._forbid(request, session, "hold")
+        if refused:
+            return refused
+        excerpt_id, channel = request.form.get("excerpt", ""), request.form.get("channel", "")
+        release = request.form.get("release") == "1"
+        with self._lock:
+            project = self._project()
+            edit = holds.hold_excerpt(project, excerpt_id, channel, release=release,
+                                      expected=_version(request))
+            if edit.changed:
+                self._record(session, "release hold" if release else "hold", excerpt_id,
+                             detail=("back into " if release else "out of ") + channel,
+                             file=_rel(project.root, edit.path), line=edit.line)
+        if release:
+            text = f"{excerpt_id} goes to {channel} again."
+        else:
+            text = f"{excerpt_id} is held from {channel}; the other channels still get it."
+        self._note(session, "ok", text + ("" if edit.changed else " (Nothing changed.)"))
+        return self._redirect(_back(request))
+
+    def page_skip(self, request: Request, session: Session) -> Response:
+        refused = self._forbid(request, session, "skip")
+        if refused:
+            return refused
+        channel = request.form.get("channel", "")
+        try:
+            when = dt.datetime.fromisoformat(request.form.get("when", ""))
+        except ValueError:
+            raise TrustpublishError("the form does not say which slot",
+                                    hint="reload the page and try again") from None
+        if when.tzinfo is None:
+            raise TrustpublishError("the form's slot time has no zone",
+                                    hint="reload the page and try again")
+        release = request.form.get("release") == "1"
+        with self._lock:
+            project = self._project()
+            edit = holds.skip_slot(project, self._engine(project).ledger, channel,
+                                   when.astimezone(dt.timezone.utc), release=release,
+                                   expected=_version(request))
+            local = when.astimezone(project.config.zone).strftime("%Y-%m-%d %H:%M")
+            if edit.changed:
+                self._record(session, "release skip" if release else "skip",
+                             f"{channel} {local}",
+                             detail="sends again" if release else
+                             "sends nothing; the next slot takes its items",
+                             file=_rel(project.root, edit.path), line=edit.line)
+        text = (f"The {channel} slot at {local} sends again." if release else
+                f"The {channel} slot at {local} is skipped; the next slot takes what it "
+                "would have sent.")
+        self._note(session, "ok", text + ("" if edit.changed else " (Nothing changed.)"))
+        return self._redirect(_back(request))
 
     # -- publish now ---------------------------------------------------------------------
     def page_publish(self, request: Request, session: Session) -> Response:
@@ -562,6 +624,14 @@ def _version(request: Request) -> str:
         raise TrustpublishError("the form does not say which version of the file it shows",
                                 hint="reload the page and try again")
     return version
+
+
+def _back(request: Request) -> str:
+    """Where a form returns to: its ``back`` path on this site, else the calendar."""
+    back = request.form.get("back", "")
+    if back.startswith("/") and not back.startswith("//") and "\\" not in back:
+        return back
+    return "/calendar"
 
 
 def _rel(root: Path, path: Path) -> str:

@@ -29,8 +29,8 @@ USERS_NAME = "studio-users.json"
 ROLES = ("editor", "approver")
 PERMISSIONS: dict[str, frozenset[str]] = {
     "editor": frozenset({"review", "draft"}),
-    "approver": frozenset({"review", "draft", "approve", "privacy", "hold", "publish", "retry",
-                           "resolve", "run", "subscribers"}),
+    "approver": frozenset({"review", "draft", "approve", "privacy", "hold", "skip", "publish",
+                           "retry", "resolve", "run", "subscribers"}),
 }
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 _MIN_PASSWORD = 10
