@@ -55,7 +55,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "skip": ("trustpublish.cli.holds:skip",
              "Skip one timetable slot (skip: in schedule.yaml); --release undoes it."),
     "audit": ("trustpublish.cli.audit:audit",
-              "Print the studio's audit log: who changed what, when."),
+              "Print the audit log (studio and hold/skip changes): who changed what, when."),
 }
 
 EXIT_CODES = {

@@ -1,4 +1,4 @@
-"""``trustpublish audit``: print the studio's audit log (who changed what, when, where)."""
+"""``trustpublish audit``: print the audit log of the studio's and the hold/skip commands' changes (who, what, when, where)."""
 
 from __future__ import annotations
 
