@@ -1,4 +1,5 @@
-"""``trustpublish audit``: print the audit log of the studio's and the hold/skip commands' changes (who, what, when, where)."""
+"""``trustpublish audit``: print the audit log (who changed what, when, where), written by the
+studio and by the ``hold`` and ``skip`` commands."""
 
 from __future__ import annotations
 
