@@ -186,8 +186,10 @@ class ContentIndex:
         from ..content.readers import read_raw
 
         todo: list[parse.Todo] = []
+        self._order: list[str] = []  # file order (as iter_post_files sorts)
         for path in iter_post_files(self.posts_dir):
             key = str(path)
+            self._order.append(key)
             try:
                 stat = path.stat()
             except OSError as exc:
@@ -223,8 +225,10 @@ class ContentIndex:
     def _build_posts(self) -> None:
         seen: dict[str, str] = {}
         posts: list[Post] = []
-        for key in sorted(self.entries, key=Path):  # file order, as read_posts reports
-            entry = self.entries[key]
+        for key in self._order:  # file order, as read_posts reports
+            entry = self.entries.get(key)
+            if entry is None:
+                continue  # could not be read: reported by _scan
             path = Path(key)
             if "error" in entry:
                 err = entry["error"]

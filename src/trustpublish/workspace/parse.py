@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from ..content.model import Block, Excerpt
-from ..content.privacy import PrivacyRules, blocking_findings
+from ..content.privacy import PrivacyRules
 from ..content.readers import Defaults, read_post
 from ..content.split import SplitOptions, split_post
 from ..errors import ContentError
@@ -120,6 +120,7 @@ def parse_one(key: str, raw: bytes | None, settings: Settings
 
     A file that cannot be read gives an entry with ``error`` and no full record.
     """
+    from ..content.privacy.scan import blocking_findings
     from ..content.readers import read_raw
     from ..render.feeds.items import content_hash, post_item
 

@@ -17,11 +17,10 @@ import phonenumbers
 from phonenumbers import (Leniency, PhoneNumberFormat, PhoneNumberMatch, PhoneNumberMatcher,
                           PhoneNumberType)
 
-from .finding import HIGH, MEDIUM, Hit
+from .finding import DEFAULT_REGION, HIGH, MEDIUM, Hit
 
 __all__ = ["DEFAULT_REGION", "find_phones", "phone_key"]
 
-DEFAULT_REGION = "US"
 _PUBLIC_TYPES = {PhoneNumberType.TOLL_FREE, PhoneNumberType.SHARED_COST,
                  PhoneNumberType.PREMIUM_RATE}
 _DIGITS = re.compile(r"\d")

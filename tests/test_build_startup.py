@@ -1,0 +1,125 @@
+"""Start-up of a build: what a build with nothing changed loads, and the checks it may skip.
+
+A build whose posts all come from the content cache needs the configuration, the cache
+and the output records, not the Markdown parser, the privacy detectors, the state
+database driver or the scheduler. These tests look at the modules a real
+``python -m trustpublish build`` process imports (``-X importtime`` lists them all).
+schedule.yaml's checks that depend on its text alone are remembered by hash in
+``state/cache/config-ok.json``; an edited file is checked again.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from support import SAMPLE, cli_env, run_cli
+from trustpublish.content.readers import iter_post_files
+from trustpublish.errors import ConfigError
+from trustpublish.workspace.project import Project
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+
+from bench_posts import write_posts  # noqa: E402
+
+NOW = "2026-03-01T00:00"
+#: never needed by a build whose inputs are unchanged
+HEAVY = ("sqlalchemy", "jsonschema", "apscheduler", "phonenumbers", "usaddress",
+         "gender_guesser", "markdown_it_pyrs", "premailer", "lxml", "cssutils", "requests", "jinja2",
+         "nh3", "psycopg")
+
+
+def _project(root: Path) -> Path:
+    root.mkdir(parents=True)
+    (root / "schedule.yaml").write_text((SAMPLE / "schedule.yaml").read_text(encoding="utf-8"),
+                                        encoding="utf-8")
+    write_posts(root / "posts", 6)
+    return root
+
+
+def _imports(root: Path, *args: str) -> set[str]:
+    """Top-level packages a real ``trustpublish`` process imported."""
+    run = subprocess.run([sys.executable, "-X", "importtime", "-m", "trustpublish", *args],
+                         cwd=root, env=cli_env(), capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr[-2000:]
+    names = set()
+    for line in run.stderr.splitlines():
+        if line.startswith("import time:") and "|" in line:
+            names.add(line.rsplit("|", 1)[1].strip().split(".")[0])
+    return names
+
+
+@pytest.mark.process
+def test_a_build_with_nothing_changed_loads_no_heavy_module(tmp_path: Path) -> None:
+    root = _project(tmp_path / "site")
+    cold = _imports(root, "--now", NOW, "build")
+    assert {"markdown_it_pyrs", "phonenumbers", "jsonschema"} <= cold  # the cold build needs them
+    same = _imports(root, "--now", NOW, "build")
+    assert sorted(set(HEAVY) & same) == []
+
+
+@pytest.mark.process
+def test_help_loads_no_project_module(tmp_path: Path) -> None:
+    names = _imports(tmp_path, "--help")
+    assert sorted(set(HEAVY) & names) == []
+
+
+def test_a_remembered_config_that_is_edited_is_checked_again(tmp_path: Path) -> None:
+    root = _project(tmp_path / "site")
+    assert run_cli("--now", NOW, "build", cwd=root).code == 0
+    memo = root / "state" / "cache" / "config-ok.json"
+    assert memo.is_file() and memo.stat().st_mode & 0o077 == 0
+    Project.load(root / "schedule.yaml")  # remembered: loads
+    schedule = root / "schedule.yaml"
+    schedule.write_text(schedule.read_text(encoding="utf-8").replace(
+        'cron: "0 9 * * TUE"', 'cron: "0 9 * * XYZ"'), encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        Project.load(schedule)
+    assert caught.value.key_path == "timetable[0].cron"
+    run = run_cli("--now", NOW, "build", cwd=root)
+    assert run.code != 0 and "schedule.yaml:" in run.err and "timetable[0].cron" in run.err
+
+
+def test_a_remembered_config_still_checks_its_folders(tmp_path: Path) -> None:
+    root = _project(tmp_path / "site")
+    schedule = root / "schedule.yaml"
+    schedule.write_text(schedule.read_text(encoding="utf-8") + "\npaths: {dist: out}\n",
+                        encoding="utf-8")
+    assert run_cli("--now", NOW, "build", cwd=root).code == 0
+    assert (root / "state" / "cache" / "config-ok.json").is_file()
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    shutil.rmtree(root / "out")
+    os.symlink(outside, root / "out")  # same text, but the folder now leaves the project
+    with pytest.raises(ConfigError) as caught:
+        Project.load(schedule)
+    assert caught.value.key_path == "paths.dist"
+
+
+def test_no_state_folder_is_created_to_remember_the_config(tmp_path: Path) -> None:
+    root = _project(tmp_path / "site")
+    Project.load(root / "schedule.yaml")
+    assert not (root / "state").exists()
+
+
+def test_post_files_are_listed_in_path_order_without_hidden_ones(tmp_path: Path) -> None:
+    posts = tmp_path / "posts"
+    for rel in ("b/c.md", "b-c/d.md", "a.md", "a.b.md", "y.MD", "w.markdown", "k/l/m.html",
+                "q.txt", "b/.h/x.md", "_drafts/x.md", ".hidden.md", "README.md",
+                "sub/readme.txt", "x.", "notes.rst"):
+        (posts / rel).parent.mkdir(parents=True, exist_ok=True)
+        (posts / rel).write_text("x", encoding="utf-8")
+    os.symlink(posts / "b", posts / "linked")  # a link to a folder: not followed
+    os.symlink(posts / "a.md", posts / "alias.md")  # a link to a file: listed
+    os.symlink(posts / "missing.md", posts / "broken.md")  # a broken link: not a file
+    os.mkfifo(posts / "pipe.md")
+    listed = [str(p.relative_to(posts)) for p in iter_post_files(posts)]
+    # sorted by path parts ("b/c.md" before "b-c/d.md"), as pathlib sorts paths
+    assert listed == ["a.b.md", "a.md", "alias.md", "b/c.md", "b-c/d.md", "k/l/m.html",
+                      "q.txt", "w.markdown", "y.MD"]
+    assert list(iter_post_files(tmp_path / "none")) == []
