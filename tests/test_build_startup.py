@@ -10,6 +10,7 @@ schedule.yaml's checks that depend on its text alone are remembered by hash in
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 import subprocess
@@ -25,9 +26,10 @@ from trustpublish.workspace.project import Project
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 
-from bench_posts import write_posts  # noqa: E402
+from bench_posts import edit_post, write_posts  # noqa: E402
 
 NOW = "2026-03-01T00:00"
+NOW_DT = dt.datetime(2026, 3, 1, 6, 0, tzinfo=dt.timezone.utc)  # 00:00 in America/Chicago
 #: never needed by a build whose inputs are unchanged
 HEAVY = ("sqlalchemy", "jsonschema", "apscheduler", "phonenumbers", "usaddress",
          "gender_guesser", "markdown_it_pyrs", "premailer", "lxml", "cssutils", "requests", "jinja2",
@@ -123,3 +125,74 @@ def test_post_files_are_listed_in_path_order_without_hidden_ones(tmp_path: Path)
     assert listed == ["a.b.md", "a.md", "alias.md", "b/c.md", "b-c/d.md", "k/l/m.html",
                       "q.txt", "w.markdown", "y.MD"]
     assert list(iter_post_files(tmp_path / "none")) == []
+
+
+# -- the plan the previews share, remembered between builds ------------------------------
+
+def _fresh_plan(root: Path, days: int) -> list[object]:
+    from trustpublish.deliver.engine import DeliveryEngine, open_state
+
+    project = Project.load(root / "schedule.yaml")
+    end = NOW_DT + dt.timedelta(days=days)
+    return DeliveryEngine(project, open_state(project)).plan(NOW_DT, end, NOW_DT)
+
+
+def _no_database(monkeypatch: pytest.MonkeyPatch) -> None:
+    from trustpublish.deliver import engine
+
+    def refuse(project: object) -> None:
+        raise AssertionError("the state database was opened")
+
+    monkeypatch.setattr(engine, "open_state", refuse)
+
+
+@pytest.mark.process
+def test_a_text_edit_reuses_the_plan_without_opening_the_database(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from trustpublish.actions.build import build_all
+
+    root = _project(tmp_path / "site")
+    for _ in range(2):  # real processes: the database file as a process leaves it at exit
+        assert run_cli("--now", NOW, "build", cwd=root, process=True).code == 0
+    edit_post(root / "posts", 1, edit=1)  # the text changes; excerpt ids and dates do not
+    with monkeypatch.context() as patch:
+        _no_database(patch)
+        project = Project.load(root / "schedule.yaml")
+        written = build_all(project, NOW_DT)  # the whole build, without the database
+        project.close()
+    assert written["email"] and written["preview"]
+    remembered = {key[2]: plan for key, plan in project.memo.items() if key[0] == "build-plan"}
+    assert remembered
+    for days, planned in remembered.items():
+        fresh = _fresh_plan(root, days)
+        assert planned == fresh and planned
+        assert [repr(p) for p in planned] == [repr(p) for p in fresh]  # time zones too
+
+
+@pytest.mark.process
+def test_a_changed_ledger_or_queue_plans_again(tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    import sqlite3
+
+    from trustpublish.actions.planning import build_plan
+    from trustpublish.render.preview import PREVIEW_DAYS
+
+    root = _project(tmp_path / "site")
+    for _ in range(2):
+        assert run_cli("--now", NOW, "build", cwd=root, process=True).code == 0
+    with sqlite3.connect(root / "state" / "trustpublish.db") as db:  # a write: new stamp
+        db.execute("CREATE TABLE touched (x)")
+    with monkeypatch.context() as patch:
+        _no_database(patch)
+        with pytest.raises(AssertionError, match="database was opened"):
+            build_plan(Project.load(root / "schedule.yaml"), NOW_DT, PREVIEW_DAYS)
+    assert run_cli("--now", NOW, "build", cwd=root, process=True).code == 0  # remembered again
+    post = root / "posts" / "post-00002.md"
+    post.write_text(post.read_text(encoding="utf-8").replace("status: approved",
+                                                            "status: draft"), encoding="utf-8")
+    with monkeypatch.context() as patch:  # the queue changed: one post less
+        _no_database(patch)
+        with pytest.raises(AssertionError, match="database was opened"):
+            build_plan(Project.load(root / "schedule.yaml"), NOW_DT, PREVIEW_DAYS)
+    assert build_plan(Project.load(root / "schedule.yaml"), NOW_DT, PREVIEW_DAYS) \
+        == _fresh_plan(root, PREVIEW_DAYS)
