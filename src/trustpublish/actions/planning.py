@@ -43,8 +43,15 @@ def build_plan(project: "Project", now: dt.datetime, days: int) -> list["Planned
         if remembered is None:
             from ..deliver.engine import DeliveryEngine, open_state
 
-            engine = DeliveryEngine(project, open_state(project))
-            remembered = engine.plan(now, now + dt.timedelta(days=days), now)
+            db = open_state(project)
+            try:
+                engine = DeliveryEngine(project, db)
+                remembered = engine.plan(now, now + dt.timedelta(days=days), now)
+            finally:
+                # Close it now: SQLite writes its log back into the file when the last
+                # connection closes, so the stamp recorded at the end of the build is the
+                # one the next build sees (not the one before the process exits).
+                db.dispose()
             project.memo.setdefault("plans-made", []).append((now, days))
         project.memo[key] = remembered
     planned: list[PlannedDelivery] = project.memo[key]

@@ -209,11 +209,13 @@ def parse_many(todo: list[Todo], settings: Settings, parallel_from: int
         method = "fork" if threading.active_count() == 1 else "forkserver"
         context = multiprocessing.get_context(method)
         results = [_work_with(todo[0], settings)]
+        rest = todo[1:]
         gc.freeze()
         try:
-            with context.Pool(min(count, len(todo) - 1), initializer=_init,
-                              initargs=(settings,)) as pool:
-                results += pool.imap_unordered(_work, todo[1:], chunksize=8)
+            if rest:
+                with context.Pool(min(count, len(rest)), initializer=_init,
+                                  initargs=(settings,)) as pool:
+                    results += pool.imap_unordered(_work, rest, chunksize=8)
         finally:
             gc.unfreeze()
     for key, entry, full, stamp in results:
