@@ -38,7 +38,10 @@ Peers (benchmark only, never dependencies of trustpublish; ``make bench`` instal
   and ``resources/``.
 
 Run: ``make bench`` or ``.venv/bin/python benchmarks/build_bench.py [--sizes 100,1000]
-[--runs 3]``. Work files go to ``.cache/build-bench/`` (or ``--work``).
+[--runs 3] [--large-runs 1]`` (``--large-runs``: runs for sizes of 10,000 posts and more,
+where one run takes many minutes; the default is ``--runs``). Work files go to
+``.cache/build-bench/`` (or ``--work``). To time one step by hand, run
+``trustpublish --now 2026-03-01T00:00 build`` in ``.cache/build-bench/<size>/trustpublish``.
 """
 
 from __future__ import annotations
@@ -306,6 +309,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", default="100,1000", help="post counts, comma-separated")
     parser.add_argument("--runs", type=int, default=3, help="runs per size (medians)")
+    parser.add_argument("--large-runs", type=int, default=None,
+                        help="runs for sizes of 10,000 posts or more (default: --runs)")
     parser.add_argument("--work", type=Path, default=ROOT / ".cache" / "build-bench")
     parser.add_argument("--no-peers", action="store_true",
                         help="time trustpublish only (for the growth at large sizes)")
@@ -318,7 +323,8 @@ def main() -> None:
     elif missing:
         raise SystemExit(f"missing peers: {', '.join(missing)}; `make bench` installs them")
     print(f"machine: {os.cpu_count()} cores; load average {os.getloadavg()[0]:.1f} at start")
-    results = [bench(args.work / str(n), int(n), args.runs)
+    large = args.runs if args.large_runs is None else args.large_runs
+    results = [bench(args.work / str(n), int(n), large if n >= 10_000 else args.runs)
                for n in map(int, args.sizes.split(","))]
     if len(results) > 1:
         print("\n== growth of the cold build (linear would be the same per post)")

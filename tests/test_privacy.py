@@ -144,3 +144,15 @@ def test_front_matter_fields_are_scanned_and_named():
     found = {(f.field, f.kind) for f in scan_post(post, RULES)}
     assert {("tags", "birthdate"), ("author", "id-number"), ("url", "email"), ("slug", "phone"),
             ("image", "record"), ("image_alt", "address")} <= found
+
+
+def test_the_first_name_list_is_gender_guessers_own() -> None:
+    """The names are read straight from gender-guesser's data file (fast); the set is the
+    one its Detector builds."""
+    from gender_guesser.detector import Detector
+
+    from trustpublish.content.privacy.names import first_names
+
+    expected = frozenset(n for n in Detector(case_sensitive=False).names if len(n) > 1)
+    assert first_names() == expected
+    assert {"maria", "abdal salam", "abdal-salam", "abdalsalam"} <= first_names()

@@ -47,15 +47,11 @@ def _whole_key(project: "Project", now: dt.datetime, names: list[str]) -> str | 
     The local SQLite ledger counts by its file's size and modification time and its
     write-ahead log's size (a read leaves both as they are; a write changes one).
     """
-    import os
+    from .outputs import input_key, ledger_stamp
 
-    from .outputs import input_key
-
-    configured = (project.config.raw.get("state") or {}).get("url")
-    if os.environ.get("TRUSTPUBLISH_STATE_URL") or configured:
-        return None  # the same rule as trustpublish.deliver.db.state_url
-    db = project.state_dir / "trustpublish.db"
-    ledger = [*_stamp(db), _stamp(db.with_name(db.name + "-wal"))[0]]
+    ledger = ledger_stamp(project)
+    if ledger is None:
+        return None
     entries = sorted((k, e.get("sha", "")) for k, e in project.index.entries.items())
     return input_key(project, "build", now, [], names, entries, ledger,
                      _stamp(project.state_dir / "feeds-cache.json"))
@@ -80,6 +76,9 @@ def build_all(project: "Project", now: dt.datetime, only: list[str] | None = Non
         module, attr = BUILDERS[name].split(":")
         builder: Builder = getattr(importlib.import_module(module), attr)
         written[name] = builder(project, now)
+    from .planning import record_plans
+
+    record_plans(project)
     after = _whole_key(project, now, names)
     if after is not None:
         files = [p for name in names for p in written[name]]

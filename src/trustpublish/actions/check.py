@@ -250,8 +250,12 @@ def check_environment(project: "Project") -> Iterable[Problem]:
 
 def check_state(project: "Project") -> Iterable[Problem]:
     """``state.url`` (or ``TRUSTPUBLISH_STATE_URL``) is a database URL whose driver is installed."""
-    from ..deliver.db import check_state_url
     from ..env import checked_value
+
+    if not checked_value("TRUSTPUBLISH_STATE_URL") \
+            and "url" not in (project.config.raw.get("state") or {}):
+        return ()  # the local SQLite file: nothing to check (and no database driver to load)
+    from ..deliver.db import check_state_url
 
     if checked_value("TRUSTPUBLISH_STATE_URL"):
         check_state_url(checked_value("TRUSTPUBLISH_STATE_URL"),

@@ -18,10 +18,9 @@ from typing import TYPE_CHECKING, Any
 from ..content.model import Excerpt
 from ..files import write_if_changed
 from ..plan.issues import excerpts_per_issue
-from ..render.digest.compose import compose_issue
-from ..render.digest.render import RenderedIssue, preview_recipient, render_issue
 
 if TYPE_CHECKING:
+    from ..render.digest.render import RenderedIssue
     from ..workspace.project import Project
 
 __all__ = ["build", "email_channels", "next_issue", "build_previews"]
@@ -76,6 +75,10 @@ def build_previews(project: "Project", now: dt.datetime, *, skip_unchanged: bool
         if kept is not None:
             results.append((None, kept))
             continue
+        # (the digest renderer, Jinja2 and premailer load only when an issue is rendered)
+        from ..render.digest.compose import compose_issue
+        from ..render.digest.render import preview_recipient, render_issue
+
         issue = compose_issue(project, name, config, excerpts, number=number, now=now)
         rendered = render_issue(issue, project.templates_dir)
         html, text = rendered.fill(preview_recipient(issue))

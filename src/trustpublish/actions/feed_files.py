@@ -27,7 +27,7 @@ import datetime as dt
 import hashlib
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, replace
+from dataclasses import fields, is_dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -106,16 +106,33 @@ class _Outputs:
         self.index.set_output(str(path), [key, stat.st_size, stat.st_mtime_ns])
 
 
-def _canon(value: Any) -> str:
-    """A dataclass as canonical text (datetimes by their ISO text, whatever their tzinfo)."""
-    return json.dumps(asdict(value), sort_keys=True, ensure_ascii=False,
+def _fields(value: Any) -> dict[str, Any]:
+    """A dataclass's fields as a dict, nested dataclasses too (the JSON of
+    :func:`dataclasses.asdict` for these flat records, without its deep copies)."""
+    return {f.name: _fields(v) if is_dataclass(v) and not isinstance(v, type) else v
+            for f in fields(value) for v in (getattr(value, f.name),)}
+
+
+def _dumps(data: Any) -> str:
+    return json.dumps(data, sort_keys=True, ensure_ascii=False,
                       default=lambda v: v.isoformat() if hasattr(v, "isoformat") else repr(v))
 
 
-def _input_key(fmt: str, info: FeedInfo, items: list[FeedItem], hashes: Mapping[str, str]) -> str:
+def _canon(value: Any) -> str:
+    """A dataclass as canonical text (datetimes by their ISO text, whatever their tzinfo)."""
+    return _dumps(_fields(value))
+
+
+def _item_canon(item: FeedItem) -> str:
+    """An item's canonical text without its content (its content hash stands for it)."""
+    return _dumps({**_fields(item), "content_html": "", "summary": ""})
+
+
+def _input_key(fmt: str, info: FeedInfo, items: list[FeedItem], hashes: Mapping[str, str],
+               canon: Callable[[FeedItem], str] = _item_canon) -> str:
     h = hashlib.sha256(f"{_render_code()}\0{fmt}\0{_canon(info)}".encode())
     for item in items:
-        h.update(_canon(replace(item, content_html="", summary="")).encode())
+        h.update(canon(item).encode())
         h.update(hashes[item.id].encode())
     return h.hexdigest()
 
@@ -134,10 +151,18 @@ class _FeedWriter:
         self.folder, self.base_url, self.info, self.limit = folder, base_url, info, limit
         self.outputs, self.fill = outputs, fill
         self.hashes: Mapping[str, str] = {}
+        self._canons: dict[int, tuple[FeedItem, str]] = {}  # id → (item, text): once per item
+
+    def _canon(self, item: FeedItem) -> str:
+        """:func:`_item_canon`, once per item for the three formats of a page."""
+        found = self._canons.get(id(item))
+        if found is None or found[0] is not item:
+            found = self._canons[id(item)] = (item, _item_canon(item))
+        return found[1]
 
     def _render(self, fmt: str, path: Path, info: FeedInfo, items: list[FeedItem]) -> bool:
         """Write one document unless its inputs are unchanged; True if its bytes changed."""
-        key = _input_key(fmt, info, items, self.hashes) if self.outputs else ""
+        key = _input_key(fmt, info, items, self.hashes, self._canon) if self.outputs else ""
         if self.outputs and self.outputs.fresh(path, key):
             return False
         changed = write_if_changed(path, _RENDER[fmt](info, [self.fill(i) for i in items]))

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from ..content.model import Post
     from ..workspace.project import Project
 
-__all__ = ["code_version", "input_key", "unchanged", "record"]
+__all__ = ["code_version", "input_key", "unchanged", "record", "ledger_stamp"]
 
 
 @lru_cache(maxsize=1)
@@ -38,6 +38,29 @@ def code_version() -> str:
             h.update(str(file.relative_to(package)).encode())
             h.update(file.read_bytes())
     return h.hexdigest()
+
+
+def _stamp(path: Path) -> list[int]:
+    try:
+        stat = path.stat()
+    except OSError:
+        return [0, 0]
+    return [stat.st_size, stat.st_mtime_ns]
+
+
+def ledger_stamp(project: "Project") -> list[int] | None:
+    """What tells whether the state database changed, without opening it: the local
+    SQLite file's size and modification time and its write-ahead log's size (a read
+    leaves them as they are; a write changes one). None for a server database
+    (``state.url`` or ``TRUSTPUBLISH_STATE_URL``): it cannot be known without a query.
+    """
+    import os
+
+    configured = (project.config.raw.get("state") or {}).get("url")
+    if os.environ.get("TRUSTPUBLISH_STATE_URL") or configured:
+        return None  # the same rule as trustpublish.deliver.db.state_url
+    db = project.state_dir / "trustpublish.db"
+    return [*_stamp(db), _stamp(db.with_name(db.name + "-wal"))[0]]
 
 
 def _stamps(folder: Path) -> list[list[Any]]:

@@ -7,18 +7,28 @@ the same plan and the timetable is not planned twice. The preview site needs
 plan first and plans the whole :data:`HORIZON` only for a channel with no issue in it
 (the plan of a shorter window is the start of a longer one: slots take excerpts in
 time order).
+
+Between builds the plan is remembered (in the content cache's output records) under
+the key of everything it is made from: the time, the window, schedule.yaml, the
+channels' kinds, the planner's queue (each publishable post's excerpt ids, slug,
+``publish_after`` and ``channels``), the local state database's stamp (size and
+modification time: a read leaves them alone, a delivery changes them) and the code
+that plans. A build whose plan inputs are unchanged (a post's text edited, say) does
+not open the state database. A server database (``state.url``) is always asked. The
+plans a build made are recorded at its end (:func:`record_plans`), with the database's
+stamp as the build leaves it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ..plan.planner import PlannedDelivery
     from ..workspace.project import Project
 
-__all__ = ["HORIZON_DAYS", "build_plan"]
+__all__ = ["HORIZON_DAYS", "build_plan", "record_plans"]
 
 #: how far ahead the email preview looks for a channel's next issue
 HORIZON_DAYS = 366
@@ -28,9 +38,91 @@ def build_plan(project: "Project", now: dt.datetime, days: int) -> list["Planned
     """The planned deliveries in [now, now + days), planned once per command."""
     key = ("build-plan", now, days)
     if key not in project.memo:
-        from ..deliver.engine import DeliveryEngine, open_state
+        name = f"plan:{days}"
+        remembered = _remembered(project, name, _input_key(project, now, days))
+        if remembered is None:
+            from ..deliver.engine import DeliveryEngine, open_state
 
-        engine = DeliveryEngine(project, open_state(project))
-        project.memo[key] = engine.plan(now, now + dt.timedelta(days=days), now)
+            db = open_state(project)
+            try:
+                engine = DeliveryEngine(project, db)
+                remembered = engine.plan(now, now + dt.timedelta(days=days), now)
+            finally:
+                # Close it now: SQLite writes its log back into the file when the last
+                # connection closes, so the stamp recorded at the end of the build is the
+                # one the next build sees (not the one before the process exits).
+                db.dispose()
+            project.memo.setdefault("plans-made", []).append((now, days))
+        project.memo[key] = remembered
     planned: list[PlannedDelivery] = project.memo[key]
+    return planned
+
+
+def record_plans(project: "Project") -> None:
+    """Remember the plans this command made, under their inputs as they are now (call it
+    when the command is done with the database: opening it may have written to it)."""
+    for now, days in project.memo.pop("plans-made", []):
+        key = _input_key(project, now, days)
+        if key is not None:
+            project.index.set_output(f"plan:{days}", {
+                "key": key, "plan": _rows(project.memo[("build-plan", now, days)])})
+
+
+def _code() -> str:
+    """Hash of the code the plan comes from (the planner, the timetable, the engine)."""
+    import hashlib
+    from pathlib import Path
+
+    package = Path(__file__).resolve().parent.parent
+    h = hashlib.sha256()
+    for file in sorted([*(package / "plan").glob("*.py"), *(package / "deliver").glob("*.py"),
+                        package / "workspace" / "queue_cache.py"]):
+        h.update(file.read_bytes())
+    return h.hexdigest()
+
+
+def _input_key(project: "Project", now: dt.datetime, days: int) -> str | None:
+    import hashlib
+    import json
+
+    from ..workspace.queue_cache import load_candidates
+    from .outputs import ledger_stamp
+
+    ledger = ledger_stamp(project)
+    if ledger is None:
+        return None
+    queue = [[c.excerpt_id, c.post_slug, c.publish_after, c.channels]
+             for c in load_candidates(project)]
+    data = [_code(), now.isoformat(), days, project.config.raw, project.channel_kinds(), queue,
+            ledger]
+    text = json.dumps(data, sort_keys=True, ensure_ascii=False,
+                      default=lambda v: v.isoformat() if hasattr(v, "isoformat") else repr(v))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _rows(planned: list["PlannedDelivery"]) -> list[list[Any]]:
+    return [[p.when.isoformat(), p.channel, p.item, p.state, list(p.excerpts), p.entry,
+             p.issue_number, p.local is not None] for p in planned]
+
+
+def _remembered(project: "Project", name: str, key: str | None
+                ) -> list["PlannedDelivery"] | None:
+    """The plan recorded under ``key``, or None. ``when`` is UTC and ``local`` the same
+    instant in the site's zone, as the timetable makes them."""
+    from ..plan.planner import PlannedDelivery
+
+    index = project.index
+    index.use_output(name)
+    stored = index.outputs.get(name)
+    if key is None or not isinstance(stored, dict) or stored.get("key") != key:
+        return None
+    zone = project.config.zone
+    planned = []
+    try:
+        for when_text, channel, item, state, excerpts, entry, number, has_local in stored["plan"]:
+            when = dt.datetime.fromisoformat(when_text).astimezone(dt.timezone.utc)
+            planned.append(PlannedDelivery(when, channel, item, state, tuple(excerpts), entry,
+                                           number, when.astimezone(zone) if has_local else None))
+    except (KeyError, TypeError, ValueError):
+        return None  # a damaged record: plan again
     return planned

@@ -24,9 +24,10 @@ import datetime as dt
 import mimetypes
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import requests
+if TYPE_CHECKING:  # requests loads when a request is sent, not when a build asks a kind
+    import requests
 
 from ..errors import CredentialsError, DeliveryError, ThreadBroken
 from ..render.social import Budget, bluesky_facets, graphemes, short_link

@@ -17,9 +17,10 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import requests
+if TYPE_CHECKING:  # requests loads when a request is sent, not when a build asks a kind
+    import requests
 
 from ..errors import CredentialsError, DeliveryError, RateLimited
 from ..render.social import Budget

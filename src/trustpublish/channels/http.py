@@ -32,10 +32,11 @@ import ipaddress
 import json
 import time
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-import requests
+if TYPE_CHECKING:  # requests loads when a request is sent, not when a build asks a kind
+    import requests
 
 from ..errors import (
     ConfigError,
@@ -190,6 +191,8 @@ class HttpClient:
         self.timeout = timeout
         self._secrets = [str(s) for s in secrets if s]
         register(*self._secrets, owner=self)
+        import requests
+
         self.session = requests.Session()
         self.session.headers["User-Agent"] = USER_AGENT
         if headers:
@@ -215,6 +218,8 @@ class HttpClient:
         ``classify`` may turn a response into a platform-specific error first (e.g.
         Facebook's rate limits arrive as HTTP 400 with an error code).
         """
+        import requests
+
         safe = self.idempotent if idempotent is None else idempotent
         kwargs.setdefault("timeout", self.timeout)
         try:

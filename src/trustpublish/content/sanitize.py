@@ -8,8 +8,6 @@ scripts, styles, event-handler attributes and any URL scheme but http(s)/mailto.
 
 from __future__ import annotations
 
-import nh3
-
 __all__ = ["clean_html", "ALLOWED_TAGS", "image_ref_problem", "is_web_url"]
 
 ALLOWED_TAGS = {
@@ -71,6 +69,8 @@ def image_ref_problem(value: str) -> str | None:
 
 def clean_html(html: str) -> str:
     """``html`` with only safe tags, attributes and URL schemes left."""
+    import nh3  # here: reading a post's front matter needs this module, not nh3
+
     return nh3.clean(
         html,
         tags=ALLOWED_TAGS,

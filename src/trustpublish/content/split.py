@@ -323,26 +323,32 @@ def _best_cuts(atoms: list[_Atom], options: SplitOptions) -> list[int]:
     glued = [a.glue_to_previous for a in atoms] + [False]
     lead = [a.lead_heading_words - a.extra_start for a in atoms]
     unsplittable = [a.unsplittable for a in atoms]
+    cut_cost[0] = 0.0  # no cut before the first atom
     best = [0.0] + [float("inf")] * n
     back = [0] * (n + 1)
+    # (the inner loop runs ~30 times per atom: constants and lists are locals here)
+    out_of_range, over_max, per_word, two_hi = _OUT_OF_RANGE, _OVER_MAX, _PER_WORD_OUT, 2 * hi
     for i in range(1, n + 1):
         end_cost = _NEVER if glued[i] else 0.0
+        at_i = prefix[i]
+        best_i, back_i = best[i], 0
         for j in range(i - 1, -1, -1):
-            size = prefix[i] - prefix[j]
-            if size > 2 * hi and i - j > 2:
+            size = at_i - prefix[j]
+            if size > two_hi and i - j > 2:
                 break  # longer pieces only get worse
             words = size - lead[j]
-            cost = best[j] + end_cost + (cut_cost[j] if j else 0.0)
+            cost = best[j] + end_cost + cut_cost[j]
             if words < lo:
-                cost += _OUT_OF_RANGE + _PER_WORD_OUT * (lo - words)
+                cost += out_of_range + per_word * (lo - words)
             elif words > hi:
                 forced = (i - j == 1 or (i - j == 2 and glued[j + 1])) and any(unsplittable[j:i])
                 if not forced:
-                    cost += _OVER_MAX + _PER_WORD_OUT * (words - hi)
+                    cost += over_max + per_word * (words - hi)
             else:
                 cost += 4.0 * ((words - middle) / span) ** 2
-            if cost < best[i]:
-                best[i], back[i] = cost, j
+            if cost < best_i:
+                best_i, back_i = cost, j
+        best[i], back[i] = best_i, back_i
     cuts: list[int] = []
     i = n
     while i > 0:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..content.model import Site
@@ -22,7 +22,7 @@ from ..content.split import SplitOptions
 from ..content.yamlsource import LineMap, YamlSyntaxError, load_yaml
 from ..errors import ConfigError
 
-__all__ = ["Config", "load_config", "CONFIG_NAME"]
+__all__ = ["Config", "load_config", "CONFIG_NAME", "ValidMemo"]
 
 CONFIG_NAME = "schedule.yaml"
 
@@ -61,6 +61,16 @@ class Config:
         return ZoneInfo(self.site.timezone)
 
 
+class ValidMemo(Protocol):
+    """Remembers texts of schedule.yaml that passed the checks (workspace keeps it in state/)."""
+
+    def known(self, text: str) -> bool:
+        """True when ``text`` (with this code and these channel types) passed before."""
+
+    def remember(self, text: str) -> None:
+        """Note that ``text`` passed every check."""
+
+
 def _require_mapping(value: Any, key: str, path: Path, lines: LineMap) -> dict[str, Any]:
     if value is None:
         return {}
@@ -70,10 +80,14 @@ def _require_mapping(value: Any, key: str, path: Path, lines: LineMap) -> dict[s
     return value
 
 
-def load_config(path: Path, *, channel_types: Iterable[str] = ()) -> Config:
+def load_config(path: Path, *, channel_types: Iterable[str] = (),
+                memo: ValidMemo | None = None) -> Config:
     """Read and validate ``path``; raises ConfigError with key path and line.
 
     ``channel_types`` are the adapter types installed besides the built-in ones (plugins).
+    ``memo``: when it knows this exact text passed before, the checks that depend on the
+    text alone (JSON Schema, channel types, timetable syntax) are skipped; the folders
+    under ``paths:`` are always checked (they depend on the file system).
     """
     path = Path(path)
     try:
@@ -96,8 +110,13 @@ def load_config(path: Path, *, channel_types: Iterable[str] = ()) -> Config:
     data = _require_mapping(data, "", path, lines)
     from . import schema
 
-    schema.validate(data, path, lines)
-    schema.check_semantics(data, path, lines, channel_types)
+    if memo is not None and memo.known(text):
+        schema.check_paths(data, path, lines)
+    else:
+        schema.validate(data, path, lines)
+        schema.check_semantics(data, path, lines, channel_types)
+        if memo is not None:
+            memo.remember(text)
     site_raw = _require_mapping(data.get("site"), "site", path, lines)
     for key in ("title", "url"):
         if not site_raw.get(key):

@@ -8,24 +8,26 @@ The guard itself (detectors, findings, approvals) is pure and lives in
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from ..content.privacy import (
-    KINDS,
-    Finding,
-    PrivacyRules,
-    approval_keys,
-    blocking_findings,
-    publishable,
-    scan_post,
-    scan_text,
-)
+from ..content.privacy import KINDS, Finding, PrivacyRules, approval_keys
 
 if TYPE_CHECKING:
+    from ..content.privacy.scan import blocking_findings, publishable, scan_post, scan_text
     from .config import Config
 
 __all__ = ["KINDS", "Finding", "PrivacyRules", "approval_keys", "blocking_findings",
            "publishable", "rules_for", "scan_post", "scan_text"]
+
+
+def __getattr__(name: str) -> Any:
+    """The guard's scanning functions, loaded on first use (see content.privacy)."""
+    if name in ("blocking_findings", "publishable", "scan_post", "scan_text"):
+        from ..content.privacy import scan
+
+        return getattr(scan, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 _DOMAIN = re.compile(r"@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)")
 

@@ -20,9 +20,7 @@ from zoneinfo import ZoneInfo
 
 from ..content.model import Excerpt, Post, Site
 from ..plan.planner import PlannedDelivery
-from .digest import compose_issue, preview_recipient, render_issue
 from .social import TextRules, fit_excerpt
-from .templating import render
 
 __all__ = ["Card", "preview_cards", "preview_page", "PREVIEW_DAYS"]
 
@@ -64,6 +62,8 @@ def preview_cards(planned: Sequence[PlannedDelivery],
     ``kinds`` maps channel names to kinds: a ``digest`` channel's card frames the
     rendered issue; the others show the text fitted with ``rules[channel]``.
     """
+    from .digest import compose_issue, preview_recipient, render_issue
+
     cards: list[Card] = []
     pages: dict[str, str] = {}
     for planned in planned:
@@ -99,6 +99,8 @@ def preview_cards(planned: Sequence[PlannedDelivery],
 def preview_page(site: Site, cards: Sequence[Card], now: dt.datetime, zone: ZoneInfo, *,
                  templates: Path | None, horizon: int = PREVIEW_DAYS) -> str:
     """The calendar page (``preview/index.html.j2``) for ``cards``."""
+    from .templating import render  # (Jinja2 loads when a page is rendered)
+
     days: dict[dt.date, list[Card]] = {}
     for card in cards:
         days.setdefault(card.when.date(), []).append(card)

@@ -183,28 +183,34 @@ class ContentIndex:
 
     # -- listing and parsing -------------------------------------------------------------
     def _scan(self) -> None:
-        from ..content.readers import read_raw
+        from ..content.readers import MAX_POST_BYTES, read_raw
 
         todo: list[parse.Todo] = []
+        unread: dict[str, ContentError] = {}  # reported in file order
+        self._order: list[str] = []  # file order (as iter_post_files sorts)
         for path in iter_post_files(self.posts_dir):
             key = str(path)
+            self._order.append(key)
             try:
                 stat = path.stat()
             except OSError as exc:
-                self.errors.append(ContentError(f"cannot read file ({exc.strerror})", file=path))
+                unread[key] = ContentError(f"cannot read file ({exc.strerror})", file=path)
                 continue
             stamp = [stat.st_size, stat.st_mtime_ns]
             old = self._stored_entries.get(key)
             if isinstance(old, dict) and old.get("stamp") == stamp:
                 self.entries[key] = old
                 continue
+            if not isinstance(old, dict) and stat.st_size <= MAX_POST_BYTES:
+                todo.append((key, None, stamp))  # new: read where it is parsed (a worker)
+                continue
             try:
                 raw = read_raw(path)
             except OSError as exc:
-                self.errors.append(ContentError(f"cannot read file ({exc.strerror})", file=path))
+                unread[key] = ContentError(f"cannot read file ({exc.strerror})", file=path)
                 continue
             except ContentError as exc:  # e.g. over the size limit: this post only
-                self.errors.append(exc)
+                unread[key] = exc
                 continue
             sha = hashlib.sha256(raw).hexdigest()
             if isinstance(old, dict) and old.get("sha") == sha:
@@ -213,18 +219,26 @@ class ContentIndex:
                 continue
             todo.append((key, raw, stamp))
         for key, entry, full in parse.parse_many(todo, self.settings, PARALLEL_FROM):
+            if not entry.get("sha") and "error" in entry:  # could not be read: not kept
+                err = entry["error"]
+                unread[key] = ContentError(err["message"], file=Path(key), line=err.get("line"),
+                                           hint=err.get("hint"))
+                continue
             self.entries[key] = entry
             if full is not None:
                 self._full[key] = full
             self._dirty = True
             self.parsed += 1
+        self.errors += [unread[key] for key in self._order if key in unread]
         self._build_posts()
 
     def _build_posts(self) -> None:
         seen: dict[str, str] = {}
         posts: list[Post] = []
-        for key in sorted(self.entries, key=Path):  # file order, as read_posts reports
-            entry = self.entries[key]
+        for key in self._order:  # file order, as read_posts reports
+            entry = self.entries.get(key)
+            if entry is None:
+                continue  # could not be read: reported by _scan
             path = Path(key)
             if "error" in entry:
                 err = entry["error"]

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from ..content.model import Block, Excerpt
-from ..content.privacy import PrivacyRules, blocking_findings
+from ..content.privacy import PrivacyRules
 from ..content.readers import Defaults, read_post
 from ..content.split import SplitOptions, split_post
 from ..errors import ContentError
@@ -118,8 +118,10 @@ def parse_one(key: str, raw: bytes | None, settings: Settings
               ) -> tuple[dict[str, Any], Record | None]:
     """(entry, compressed full record) of the file ``key``; ``raw``: its bytes if read.
 
-    A file that cannot be read gives an entry with ``error`` and no full record.
+    A file that cannot be read gives an entry with ``error``, an empty ``sha`` and no
+    full record (the caller reports it and does not keep it: reading may work next time).
     """
+    from ..content.privacy.scan import blocking_findings
     from ..content.readers import read_raw
     from ..render.feeds.items import content_hash, post_item
 
@@ -129,15 +131,13 @@ def parse_one(key: str, raw: bytes | None, settings: Settings
             raw = read_raw(path)
     except OSError as exc:
         return {"sha": "", "error": {"message": f"cannot read file ({exc.strerror})"}}, None
+    except ContentError as exc:  # e.g. over the size limit
+        return {"sha": "", "error": _error_of(exc, path)}, None
     sha = hashlib.sha256(raw).hexdigest()
     try:
         post = read_post(path, settings.defaults, raw)
     except ContentError as exc:
-        message = str(exc.message)
-        prefix = f"{path}:{exc.line}: " if exc.line else f"{path}: "
-        if message.startswith(prefix):
-            message = message[len(prefix):]
-        return {"sha": sha, "error": {"message": message, "line": exc.line, "hint": exc.hint}}, None
+        return {"sha": sha, "error": _error_of(exc, path)}, None
     excerpts = split_post(post, settings.split)
     findings = blocking_findings(post, settings.rules)
     item = post_item(post, settings.site)
@@ -151,6 +151,14 @@ def parse_one(key: str, raw: bytes | None, settings: Settings
     feed = [item.content_html, item.summary]
     return entry, (zlib.compress(json.dumps(body, separators=(",", ":")).encode(), 1),
                    zlib.compress(json.dumps(feed, separators=(",", ":")).encode(), 1))
+
+
+def _error_of(exc: ContentError, path: Path) -> dict[str, Any]:
+    message = str(exc.message)
+    prefix = f"{path}:{exc.line}: " if exc.line else f"{path}: "
+    if message.startswith(prefix):
+        message = message[len(prefix):]
+    return {"message": message, "line": exc.line, "hint": exc.hint}
 
 
 def decode_full(record: Record) -> Full:
@@ -185,15 +193,31 @@ def parse_many(todo: list[Todo], settings: Settings, parallel_from: int
     """Parse every file of ``todo`` (key, bytes or None, stamp); yields (key, entry, full).
 
     The entry gets the file's ``stamp`` (size, mtime) taken before it was read.
+
+    With workers, the first file is parsed here first: that loads what parsing loads
+    on first use (the detectors' data, the name list, the parser) before the workers
+    are forked, so they share those pages with this process instead of each loading
+    its own copy; :func:`gc.freeze` keeps the collector from touching (and so
+    copying) them in the workers.
     """
     count = workers()
     if len(todo) < parallel_from or count < 2:
         results: Any = (_work_with(t, settings) for t in todo)
     else:
+        import gc
+
         method = "fork" if threading.active_count() == 1 else "forkserver"
         context = multiprocessing.get_context(method)
-        with context.Pool(min(count, len(todo)), initializer=_init, initargs=(settings,)) as pool:
-            results = list(pool.imap_unordered(_work, todo, chunksize=8))
+        results = [_work_with(todo[0], settings)]
+        rest = todo[1:]
+        gc.freeze()
+        try:
+            if rest:
+                with context.Pool(min(count, len(rest)), initializer=_init,
+                                  initargs=(settings,)) as pool:
+                    results += pool.imap_unordered(_work, rest, chunksize=8)
+        finally:
+            gc.unfreeze()
     for key, entry, full, stamp in results:
         if stamp is not None:
             entry["stamp"] = stamp

@@ -35,6 +35,64 @@ def find_config(start: Path | None = None) -> Path:
     return here / CONFIG_NAME  # load_config reports it missing, with a hint
 
 
+class _ConfigMemo:
+    """The texts of schedule.yaml that passed every check, by hash, in
+    ``state/cache/config-ok.json`` (see :class:`trustpublish.plan.config.ValidMemo`).
+
+    Keyed by the code that checks (schema, timetable, YAML reader) and the installed
+    channel types. Kept only in ``state/`` beside schedule.yaml, and only when that
+    folder exists when the command ends (:meth:`save`; a project that moved
+    ``paths.state`` is checked every time). A missing or foreign file only costs the
+    checks.
+    """
+
+    FILE = Path("state") / "cache" / "config-ok.json"
+
+    def __init__(self, root: Path, channel_types: list[str]) -> None:
+        import hashlib
+
+        self.path = root / self.FILE
+        package = Path(__file__).resolve().parent.parent
+        h = hashlib.sha256(repr(sorted(channel_types)).encode())
+        for part in ("plan/schema.py", "plan/timetable.py", "plan/config.py",
+                     "content/yamlsource.py", "schedule.schema.json"):
+            h.update((package / part).read_bytes())
+        self._code = h.hexdigest()
+        self._passed: str | None = None
+
+    def _key(self, text: str) -> str:
+        import hashlib
+
+        return hashlib.sha256((self._code + "\0" + text).encode()).hexdigest()
+
+    def known(self, text: str) -> bool:
+        import json
+
+        try:
+            return bool(json.loads(self.path.read_text(encoding="utf-8")).get("key")
+                        == self._key(text))
+        except (OSError, ValueError, AttributeError):
+            return False
+
+    def remember(self, text: str) -> None:
+        self._passed = self._key(text)
+
+    def save(self) -> None:
+        """Write what :meth:`remember` noted, if ``state/`` exists (0600)."""
+        import json
+
+        from ..files import PRIVATE_FILE, write_atomic
+
+        if self._passed is None or not self.path.parent.parent.is_dir():
+            return  # no state/ here: never create one just for this
+        try:
+            write_atomic(self.path, json.dumps({"key": self._passed}).encode(),
+                         mode=PRIVATE_FILE)
+        except OSError:
+            return
+        self._passed = None
+
+
 @dataclass
 class Project:
     """Loaded configuration plus the content index (every post read once per process).
@@ -50,7 +108,11 @@ class Project:
     def load(cls, config_path: Path | None = None) -> "Project":
         from ..channels.registry import known_types
 
-        project = cls(load_config(config_path or find_config(), channel_types=known_types()))
+        path = Path(config_path or find_config())
+        types = known_types()
+        memo = _ConfigMemo(path.absolute().parent, types)
+        project = cls(load_config(path, channel_types=types, memo=memo))
+        project.memo["config-ok"] = memo
         if project.state_dir.is_dir():  # subscribers and keys: only the owner may read
             ensure_dir(project.state_dir, private=True)
         return project
@@ -121,9 +183,12 @@ class Project:
                             rules=rules_for(self.config), site=self.config.site)
 
     def close(self) -> None:
-        """Persist what this run computed (the content cache)."""
+        """Persist what this run computed (the content cache, the checked config's hash)."""
         if "index" in self.__dict__:
             self.index.save()
+        memo = self.memo.get("config-ok")
+        if memo is not None:
+            memo.save()
 
     @property
     def posts(self) -> list[Post]:

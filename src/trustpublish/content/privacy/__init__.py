@@ -10,9 +10,25 @@ what the clinic has approved; :func:`publishable` is the verdict every output us
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from .finding import HIGH, KINDS, LOW, MEDIUM, Finding, Hit
 from .rules import PrivacyRules, approval_keys
-from .scan import blocking_findings, publishable, scan_post, scan_text
+
+if TYPE_CHECKING:
+    from .scan import blocking_findings, publishable, scan_post, scan_text
 
 __all__ = ["HIGH", "KINDS", "LOW", "MEDIUM", "Finding", "Hit", "PrivacyRules", "approval_keys",
            "blocking_findings", "publishable", "scan_post", "scan_text"]
+
+_SCAN = ("blocking_findings", "publishable", "scan_post", "scan_text")
+
+
+def __getattr__(name: str) -> Any:
+    """The scanning functions, imported on first use: they load the detectors
+    (phonenumbers, usaddress, the name list), which a build of cached posts never needs."""
+    if name in _SCAN:
+        from . import scan
+
+        return getattr(scan, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

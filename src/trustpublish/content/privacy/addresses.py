@@ -21,8 +21,10 @@ from .finding import HIGH, MEDIUM, Hit
 __all__ = ["address_key", "find_addresses"]
 
 # every number followed by words, overlapping ("In 2024, 1200 Lakeshore Ave" has two)
-_CANDIDATE = re.compile(r"(?<![\w.,/-])(?=(\d{1,6}[A-Za-z]?(?:\s+\S+){2,6}))")
-_POBOX = re.compile(r"\b(?:P\.?\s?O\.?\s*Box|Post\s+Office\s+Box)\s*#?\s*(\d{1,6})\b",
+# (each opens with a look-ahead at its first character: the regex engine skips the
+# positions where nothing can start)
+_CANDIDATE = re.compile(r"(?=\d)(?<![\w.,/-])(?=(\d{1,6}[A-Za-z]?(?:\s+\S+){2,6}))")
+_POBOX = re.compile(r"(?=p)\b(?:P\.?\s?O\.?\s*Box|Post\s+Office\s+Box)\s*#?\s*(\d{1,6})\b",
                     re.IGNORECASE)
 _DIRECTIONS = {"north": "n", "south": "s", "east": "e", "west": "w", "northeast": "ne",
                "northwest": "nw", "southeast": "se", "southwest": "sw"}

@@ -36,10 +36,14 @@ _FORMS = [
     rf"{_MONTH.replace('mon', 'mon3')},?\s+(?P<year3>(?:19|20)\d\d)",
 ]
 _DATE = re.compile(r"(?<![\w/.-])(?:" + "|".join(_FORMS) + r")(?![\w/]|-\d)", re.IGNORECASE)
+# Each cue pattern opens with a look-ahead at the letters its words start with: the
+# same matches, but the regex engine skips ahead to those letters instead of trying
+# every position of the text (the scan is the cost of a long post).
 _BIRTH_CUE = re.compile(
-    r"\b(?:D\.?O\.?B\.?|date\s+of\s+birth|birth\s*date|birth\s*day|born|b\.)\b", re.IGNORECASE)
+    r"(?=[db])\b(?:D\.?O\.?B\.?|date\s+of\s+birth|birth\s*date|birth\s*day|born|b\.)\b",
+    re.IGNORECASE)
 _CARE_CUE = re.compile(
-    r"\b(?:admitted|admission|discharged?|discharge\s+date|intake|hospitali[sz]ed|"
+    r"(?=[adfhiop])\b(?:admitted|admission|discharged?|discharge\s+date|intake|hospitali[sz]ed|"
     r"died|passed\s+away|deceased|date\s+of\s+death|overdosed?|attempted|"
     r"first\s+(?:session|appointment|visit)|date\s+of\s+(?:service|visit|admission))\b",
     re.IGNORECASE)

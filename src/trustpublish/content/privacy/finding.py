@@ -12,9 +12,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["HIGH", "KINDS", "LOW", "MEDIUM", "Finding", "Hit"]
+__all__ = ["DEFAULT_REGION", "HIGH", "KINDS", "LOW", "MEDIUM", "Finding", "Hit"]
 
 HIGH, MEDIUM, LOW = "high", "medium", "low"
+#: the country whose phone rules apply to numbers written without ``+``
+DEFAULT_REGION = "US"
 
 #: Every kind of finding, with what it means (shown by ``check --privacy-report``).
 KINDS: dict[str, str] = {

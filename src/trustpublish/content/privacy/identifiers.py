@@ -22,16 +22,21 @@ from .finding import HIGH, MEDIUM, Hit
 __all__ = ["email_key", "find_emails", "find_records", "find_ssns", "find_urls", "own_domain",
            "record_key", "ssn_key"]
 
-_SSN = re.compile(r"(?<![\w/.-])\d{3}([ \t.-]|\s?[–—]\s?)\d{2}\1\d{4}(?![\w-]|\.\d)")
+# Patterns open with what their first character can be (a digit first, then the
+# look-behind; or a look-ahead at the first letters): the same matches, but the regex
+# engine skips the positions where nothing can start instead of trying each one.
+_SSN = re.compile(r"\d(?<![\w/.-]\d)\d{2}([ \t.-]|\s?[–—]\s?)\d{2}\1\d{4}(?![\w-]|\.\d)")
 _SSN_LABELLED = re.compile(
-    r"\b(?:SSN|S\.S\.N\.?|SS#|social\s+security(?:\s+(?:number|no\.?|#))?)\s*(?:is|was|of|:|#)?"
+    r"(?=s)\b(?:SSN|S\.S\.N\.?|SS#|social\s+security(?:\s+(?:number|no\.?|#))?)"
+    r"\s*(?:is|was|of|:|#)?"
     r"\s*(\d[\d\s.–—-]{7,12}\d)", re.IGNORECASE)
 _SSN_LABELS = ("ssn", "s.s.n", "ss#", "social security")
 _LABEL = (r"(?:MRN|M\.R\.N\.|medical\s+record|health\s+record|record|chart|patient|client|"
           r"member(?:ship)?|insurance|insurance\s+policy|policy|subscriber|group|account|"
           r"medicaid|medicare|MBI|case|claim|beneficiary|NHS|health\s+card|HICN)")
 _RECORD = re.compile(
-    rf"\b{_LABEL}(?:\s+(?:ID|I\.D\.|number|num\.?|no\.?|nbr|#|identifier))*\s*(?:is|was|:|#|=|,)?"
+    rf"(?=[abcghimnprs])\b{_LABEL}"
+    r"(?:\s+(?:ID|I\.D\.|number|num\.?|no\.?|nbr|#|identifier))*\s*(?:is|was|:|#|=|,)?"
     r"\s*#?\s*([A-Z0-9](?=[A-Z0-9-]*\d)[A-Z0-9-]{1,}[A-Z0-9])(?![\w-])", re.IGNORECASE)
 # "MRN" alone is enough; the other labels need "number/no./#/ID" or ":" before the value
 _STRONG = re.compile(r"^(?:MRN|M\.R\.N\.|MBI|HICN|medicaid|medicare)\b", re.IGNORECASE)
@@ -45,7 +50,7 @@ _EMAIL_SPELLED = re.compile(
     r"((?:\s*(?:[\[(]\s*dot\s*[\])]|\.)\s*[A-Za-z0-9-]+)+)", re.IGNORECASE)
 _SPELLED_AT = re.compile(r"[\[(]\s*at\s*[\])]", re.IGNORECASE)
 _SPELLED_DOT = re.compile(r"\s*[\[(]\s*dot\s*[\])]\s*|\s*\.\s*", re.IGNORECASE)
-_URL = re.compile(r"\bhttps?://[^\s<>\"')\]]+", re.IGNORECASE)
+_URL = re.compile(r"(?=h)\bhttps?://[^\s<>\"')\]]+", re.IGNORECASE)
 _PERSONAL_PARAMS = re.compile(
     r"^(?:name|first_?name|last_?name|full_?name|fname|lname|patient|patient_?id|client|"
     r"client_?id|dob|birth_?date|date_?of_?birth|birthday|ssn|mrn|email|e-?mail|phone|tel|"

@@ -17,11 +17,10 @@ import phonenumbers
 from phonenumbers import (Leniency, PhoneNumberFormat, PhoneNumberMatch, PhoneNumberMatcher,
                           PhoneNumberType)
 
-from .finding import HIGH, MEDIUM, Hit
+from .finding import DEFAULT_REGION, HIGH, MEDIUM, Hit
 
 __all__ = ["DEFAULT_REGION", "find_phones", "phone_key"]
 
-DEFAULT_REGION = "US"
 _PUBLIC_TYPES = {PhoneNumberType.TOLL_FREE, PhoneNumberType.SHARED_COST,
                  PhoneNumberType.PREMIUM_RATE}
 _DIGITS = re.compile(r"\d")
@@ -30,8 +29,11 @@ _SSN_SHAPE = re.compile(r"^\d{3}([\s.-])\d{2}\1\d{4}$")
 # digits with the separators phone numbers use: where the matcher has something to find
 _DIGIT_STRETCH = re.compile(r"[+(]?\d[\d\s().\-/–]*\d")
 _LOCAL_SHAPE = re.compile(r"^\d{3}[\s.-]\d{4}$")
-_INTL_00 = re.compile(r"(?<![\w+])00[\s-]?([1-9][\d\s().-]{6,16}\d)(?![\w-])")
-_NATIONAL_0 = re.compile(r"(?<![\w+.,/-])0\d[\d\s().-]{7,13}\d(?![\w-])")
+# The leading digits come first and the look-behind (the character before them) after:
+# the same matches as ``(?<![\w+])00...``, but the engine jumps from one "0" to the next
+# instead of trying every position of a long text.
+_INTL_00 = re.compile(r"00(?<![\w+]00)[\s-]?([1-9][\d\s().-]{6,16}\d)(?![\w-])")
+_NATIONAL_0 = re.compile(r"0(?<![\w+.,/-]0)\d[\d\s().-]{7,13}\d(?![\w-])")
 _ABROAD_REGIONS = ("GB", "IE", "DE", "FR", "ES", "IT", "NL", "AU", "NZ", "IN", "PH", "NG",
                    "ZA", "MX", "BR")
 # a book, paper or case reference right before the digits

@@ -15,19 +15,22 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from .addresses import address_key, find_addresses
-from .dates import date_key
-from .finding import KINDS
-from .identifiers import email_key, find_emails, find_records, find_ssns, record_key, ssn_key
-from .names import name_key
-from .phones import DEFAULT_REGION, find_phones, phone_key
+from .finding import DEFAULT_REGION, KINDS
 
 __all__ = ["PrivacyRules", "approval_keys"]
 
 _KEYED = re.compile(rf"^\s*({'|'.join(map(re.escape, KINDS))})\s*:\s*(.+?)\s*$", re.IGNORECASE)
 
 
+# The detectors (phonenumbers, usaddress, the name list) are imported where they are
+# used: a build whose posts are all cached needs the rules' settings, not the detectors.
 def _canonical(kind: str, value: str, region: str) -> set[str]:
+    from .addresses import address_key
+    from .dates import date_key
+    from .identifiers import email_key, find_records, record_key, ssn_key
+    from .names import name_key
+    from .phones import phone_key
+
     if kind == "phone":
         key = phone_key(value, region)
         return {key} if key else set()
@@ -53,6 +56,11 @@ def _canonical(kind: str, value: str, region: str) -> set[str]:
 
 def approval_keys(text: str, region: str = DEFAULT_REGION) -> set[str]:
     """The finding keys an approval or allow-list entry stands for."""
+    from .addresses import find_addresses
+    from .identifiers import find_emails, find_records, find_ssns
+    from .names import name_key
+    from .phones import find_phones, phone_key
+
     keyed = _KEYED.match(text)
     if keyed:
         kind = keyed.group(1).lower()
@@ -118,6 +126,9 @@ class PrivacyRules:
 
 @functools.lru_cache(maxsize=64)
 def _own_keys(text: str, region: str) -> frozenset[str]:
+    from .addresses import address_key, find_addresses
+    from .phones import find_phones
+
     keys = {h.key for h in find_phones(text, region)}
     keys |= {h.key for h in find_addresses(text)}
     key = address_key(text)

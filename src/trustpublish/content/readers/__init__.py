@@ -15,6 +15,7 @@ and memory.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -140,15 +141,41 @@ class ReadResult:
 
 
 def iter_post_files(folder: Path) -> Iterable[Path]:
-    """Post files under ``folder`` in a stable order (hidden files and README skipped)."""
+    """Post files under ``folder`` in a stable order (hidden files and README skipped).
+
+    Regular files (or links to them) whose suffix has a reader, in ``folder`` and its
+    sub-folders (not through links to folders), none of whose path parts below
+    ``folder`` starts with ``.`` or ``_``; sorted by path parts. One ``scandir`` per
+    folder: the file types come with the listing.
+    """
     if not folder.is_dir():
         return []
-    return sorted(
-        p for p in folder.rglob("*")
-        if p.is_file() and p.suffix.lower() in READERS
-        and not any(part.startswith((".", "_")) for part in p.relative_to(folder).parts)
-        and p.stem.lower() != "readme"
-    )
+    found: list[tuple[tuple[str, ...], str]] = []
+    stack: list[tuple[str, tuple[str, ...]]] = [(str(folder), ())]
+    while stack:
+        where, parts = stack.pop()
+        try:
+            entries = list(os.scandir(where))
+        except OSError:
+            continue
+        for entry in entries:
+            name = entry.name
+            if name.startswith((".", "_")):
+                continue
+            try:
+                if entry.is_dir() and not entry.is_symlink():
+                    stack.append((entry.path, (*parts, name)))
+                    continue
+                if not entry.is_file():
+                    continue
+            except OSError:
+                continue
+            dot = name.rfind(".")  # Path.suffix and Path.stem, without building a Path
+            suffix, stem = (name[dot:], name[:dot]) if 0 < dot < len(name) - 1 else ("", name)
+            if suffix.lower() in READERS and stem.lower() != "readme":
+                found.append(((*parts, name), entry.path))
+    found.sort()
+    return [Path(path) for _, path in found]
 
 
 def read_posts(folder: Path, defaults: Defaults | None = None,

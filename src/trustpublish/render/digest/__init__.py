@@ -10,8 +10,12 @@
 
 from __future__ import annotations
 
-from .compose import DigestExcerpt, DigestIssue, Recipient, compose_issue, unsubscribe_link
-from .render import RenderedIssue, preview_recipient, render_issue
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .compose import (DigestExcerpt, DigestIssue, Recipient, compose_issue,
+                          unsubscribe_link)
+    from .render import RenderedIssue, preview_recipient, render_issue
 
 __all__ = [
     "DigestExcerpt",
@@ -23,3 +27,17 @@ __all__ = [
     "render_issue",
     "unsubscribe_link",
 ]
+
+_WHERE = {"DigestExcerpt": "compose", "DigestIssue": "compose", "Recipient": "compose",
+          "compose_issue": "compose", "unsubscribe_link": "compose", "RenderedIssue": "render",
+          "preview_recipient": "render", "render_issue": "render"}
+
+
+def __getattr__(name: str) -> Any:
+    """The package's names, imported on first use: :mod:`.message` alone (what the
+    email channel needs to load) does not pull in Jinja2 and premailer."""
+    if name in _WHERE:
+        from importlib import import_module
+
+        return getattr(import_module(f"{__name__}.{_WHERE[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
