@@ -32,14 +32,6 @@ BUILDERS: dict[str, str] = {
 }
 
 
-def _stamp(path: Path) -> list[int]:
-    try:
-        stat = path.stat()
-    except OSError:
-        return [0, 0]
-    return [stat.st_size, stat.st_mtime_ns]
-
-
 def _whole_key(project: "Project", now: dt.datetime, names: list[str]) -> str | None:
     """The input key of a whole build, or None when it cannot be known without opening
     the state database (a server database: ``state.url`` or ``TRUSTPUBLISH_STATE_URL``).
@@ -47,14 +39,14 @@ def _whole_key(project: "Project", now: dt.datetime, names: list[str]) -> str | 
     The local SQLite ledger counts by its file's size and modification time and its
     write-ahead log's size (a read leaves both as they are; a write changes one).
     """
-    from .outputs import input_key, ledger_stamp
+    from .outputs import file_stamp, input_key, ledger_stamp
 
     ledger = ledger_stamp(project)
     if ledger is None:
         return None
     entries = sorted((k, e.get("sha", "")) for k, e in project.index.entries.items())
     return input_key(project, "build", now, [], names, entries, ledger,
-                     _stamp(project.state_dir / "feeds-cache.json"))
+                     file_stamp(project.state_dir / "feeds-cache.json"))
 
 
 def build_all(project: "Project", now: dt.datetime, only: list[str] | None = None) -> dict[str, list[Path]]:

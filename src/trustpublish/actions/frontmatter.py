@@ -36,7 +36,7 @@ from ..errors import ContentError
 from ..files import write_atomic
 
 __all__ = ["Edit", "StaleFile", "fingerprint", "set_scalar", "add_to_list", "set_flow_list",
-           "set_mapping", "STATUS_KEY"]
+           "set_mapping", "STATUS_KEY", "split_lines", "line_content"]
 
 STATUS_KEY = "status"
 _BOM = b"\xef\xbb\xbf"
@@ -88,13 +88,13 @@ class _Doc:
         return "\r\n" if first.endswith("\r\n") else "\n"
 
     def key_match(self, index: int) -> re.Match[str] | None:
-        return (_TOML_KEY if self.toml else _KEY).match(_content(self.lines[index]))
+        return (_TOML_KEY if self.toml else _KEY).match(line_content(self.lines[index]))
 
     def top_end(self) -> int:
         """Index after the top-level keys: TOML's first ``[table]`` header, else the close."""
         if self.toml:
             for index in range(1, self.close):
-                if _TOML_TABLE.match(_content(self.lines[index])):
+                if _TOML_TABLE.match(line_content(self.lines[index])):
                     return index
         return self.close
 
@@ -102,7 +102,8 @@ class _Doc:
         return f"{key} = {value}{self.eol()}" if self.toml else f"{key}: {value}{self.eol()}"
 
 
-def _split(text: str) -> list[str]:
+def split_lines(text: str) -> list[str]:
+    """``text`` as lines that keep their endings (the last one may have none)."""
     parts = text.split("\n")
     lines = [p + "\n" for p in parts[:-1]]
     if parts[-1]:
@@ -110,7 +111,8 @@ def _split(text: str) -> list[str]:
     return lines
 
 
-def _content(line: str) -> str:
+def line_content(line: str) -> str:
+    """``line`` without its line ending (LF or CRLF)."""
     return line.rstrip("\n").rstrip("\r")
 
 
@@ -121,14 +123,14 @@ def _parse(path: Path, raw: bytes) -> _Doc:
     except UnicodeDecodeError:
         raise ContentError("the file is not UTF-8", file=path,
                            hint="save it as UTF-8 in your editor") from None
-    lines = _split(text)
-    fence = _content(lines[0]).rstrip() if lines else ""
+    lines = split_lines(text)
+    fence = line_content(lines[0]).rstrip() if lines else ""
     if fence not in ("---", "+++"):
         raise ContentError("no front matter to edit", file=path, line=1,
                            hint="only Markdown posts starting with a `---` (or `+++`) line can "
                                 "be changed here; run `trustpublish import FILE` for .txt/.html")
     for index in range(1, len(lines)):
-        if _content(lines[index]).rstrip() == fence:
+        if line_content(lines[index]).rstrip() == fence:
             return _Doc(bom, lines, index, toml=fence == "+++")
     raise ContentError("the front matter is not closed", file=path, line=1,
                        hint=f"add a `{fence}` line after the last front-matter field")
@@ -238,7 +240,7 @@ def _read_checked(path: Path, expected: str | None) -> tuple[bytes, _Doc]:
 def _unchanged(path: Path, raw: bytes, doc: _Doc, key: str) -> Edit:
     """The answer when ``key`` already reads as wanted: nothing is written."""
     index = _find(doc, key, path) or doc.top_end()
-    line = _content(doc.lines[index])
+    line = line_content(doc.lines[index])
     return Edit(path, index + 1, line, line, fingerprint(raw), changed=False)
 
 
@@ -255,7 +257,7 @@ def _one_line(doc: _Doc, index: int) -> tuple[str, str, re.Match[str], str]:
     """(line, its content, the key match, the value without a trailing comment) of line
     ``index``."""
     line = doc.lines[index]
-    body = _content(line)
+    body = line_content(line)
     match = doc.key_match(index)
     assert match is not None
     stripped = re.sub(r"[ \t]+#.*$", "", body[match.end():]).rstrip()
@@ -288,7 +290,7 @@ def _commit(path: Path, raw: bytes, doc: _Doc, old: dict[str, Any], key: str, wa
         raise StaleFile(f"{path.name} changed on disk while it was being edited; nothing was "
                         "changed", file=path, hint="reload the page and try again")
     write_atomic(path, data)
-    after = _content(doc.lines[index]) if want is not None else ""
+    after = line_content(doc.lines[index]) if want is not None else ""
     return Edit(path, index + 1, before, after, fingerprint(data))
 
 
@@ -355,13 +357,13 @@ def add_to_list(path: Path, key: str, item: str, *, expected: str | None = None)
                                hint=f"add {quoted} to `{key}` in an editor")
         last = index
         for j in range(index + 1, doc.close):
-            text = _content(doc.lines[j])
+            text = line_content(doc.lines[j])
             if re.match(r"^[ \t]*- ", text) or (text[:1] in " \t" and text.strip()):
                 last = j
             elif text.strip() and not text.lstrip().startswith("#"):
                 break
-        item_line = next((_content(doc.lines[j]) for j in range(index + 1, last + 1)
-                          if re.match(r"^[ \t]*- ", _content(doc.lines[j]))), "  - x")
+        item_line = next((line_content(doc.lines[j]) for j in range(index + 1, last + 1)
+                          if re.match(r"^[ \t]*- ", line_content(doc.lines[j]))), "  - x")
         indent = item_line[: len(item_line) - len(item_line.lstrip(" \t"))]
         doc.lines.insert(last + 1, f"{indent}- {quoted}{doc.eol()}")
         doc.close += 1
@@ -402,7 +404,7 @@ def _value_lines(doc: _Doc, index: int) -> int:
     if doc.toml or stripped.strip():
         return end
     while end < doc.close:
-        text = _content(doc.lines[end])
+        text = line_content(doc.lines[end])
         if not text.strip() or text[:1] not in " \t":
             break
         end += 1
@@ -427,7 +429,7 @@ def set_mapping(path: Path, key: str, mapping: dict[str, list[str]], *,
             return _unchanged(path, raw, doc, key)
         index = _find(doc, key, path)
         if doc.toml and index is None and any(
-                re.match(rf"^[ \t]*\[[ \t]*{re.escape(key)}[ \t]*\]", _content(line))
+                re.match(rf"^[ \t]*\[[ \t]*{re.escape(key)}[ \t]*\]", line_content(line))
                 for line in doc.lines[1:doc.close]):
             raise ContentError(f"`{key}` is written as a [{key}] table", file=path,
                                hint=f"write it as {key} = {_flow_mapping(want or {}, True)} "
@@ -447,6 +449,6 @@ def set_mapping(path: Path, key: str, mapping: dict[str, list[str]], *,
         spacer = "" if start > match.end() else " "
         last = doc.lines[stop - 1]
         doc.lines[index:stop] = [body[:start] + spacer + _flow_mapping(want, doc.toml)
-                                 + body[end:] + last[len(_content(last)):]]
+                                 + body[end:] + last[len(line_content(last)):]]
         doc.close -= stop - index - 1
         return _commit(path, raw, doc, old, key, want, index, body)

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from ..content.model import Post
     from ..workspace.project import Project
 
-__all__ = ["code_version", "input_key", "unchanged", "record", "ledger_stamp"]
+__all__ = ["code_version", "input_key", "unchanged", "record", "ledger_stamp", "file_stamp"]
 
 
 @lru_cache(maxsize=1)
@@ -40,7 +40,8 @@ def code_version() -> str:
     return h.hexdigest()
 
 
-def _stamp(path: Path) -> list[int]:
+def file_stamp(path: Path) -> list[int]:
+    """[size, mtime in ns] of ``path``; [0, 0] when it cannot be read."""
     try:
         stat = path.stat()
     except OSError:
@@ -60,7 +61,7 @@ def ledger_stamp(project: "Project") -> list[int] | None:
     if os.environ.get("TRUSTPUBLISH_STATE_URL") or configured:
         return None  # the same rule as trustpublish.deliver.db.state_url
     db = project.state_dir / "trustpublish.db"
-    return [*_stamp(db), _stamp(db.with_name(db.name + "-wal"))[0]]
+    return [*file_stamp(db), file_stamp(db.with_name(db.name + "-wal"))[0]]
 
 
 def _stamps(folder: Path) -> list[list[Any]]:

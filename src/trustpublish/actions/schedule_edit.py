@@ -28,25 +28,13 @@ from typing import Any
 from ..content.yamlsource import YamlSyntaxError, load_yaml
 from ..errors import ConfigError
 from ..files import write_atomic
-from .frontmatter import Edit, StaleFile, fingerprint
+from .frontmatter import Edit, StaleFile, fingerprint, line_content, split_lines
 
 __all__ = ["set_entry_list"]
 
 _BOM = b"\xef\xbb\xbf"
 _LOCK = threading.Lock()
 _COMMENT = re.compile(r"[ \t]+#.*$")
-
-
-def _lines(text: str) -> list[str]:
-    parts = text.split("\n")
-    lines = [p + "\n" for p in parts[:-1]]
-    if parts[-1]:
-        lines.append(parts[-1])
-    return lines
-
-
-def _content(line: str) -> str:
-    return line.rstrip("\n").rstrip("\r")
 
 
 def _indent(text: str) -> int:
@@ -114,11 +102,11 @@ def _edit_flow(body: str, key: str, items: list[str]) -> str | None:
 
 def _entry_span(lines: list[str], first: int) -> tuple[int, int]:
     """(index of the entry's ``- `` line, index after its last non-blank line)."""
-    dash = _indent(_content(lines[first]))
+    dash = _indent(line_content(lines[first]))
     end = first + 1
     last = first + 1
     while end < len(lines):
-        text = _content(lines[end])
+        text = line_content(lines[end])
         if text.strip() and not text.lstrip().startswith("#"):
             if _indent(text) <= dash:
                 break
@@ -131,10 +119,10 @@ def _edit_block(lines: list[str], first: int, key: str, items: list[str],
                 eol: str) -> int | None:
     """Edit a block entry in place; the index of the line changed (or removed/added)."""
     start, stop = _entry_span(lines, first)
-    head = _content(lines[start])
+    head = line_content(lines[start])
     key_col = _indent(head) + 2 + _indent(head[_indent(head) + 2:])
     for index in range(start, stop):
-        text = _content(lines[index])
+        text = line_content(lines[index])
         match = re.match(rf"^([ \t]*(?:-[ \t]+)?){re.escape(key)}[ \t]*:[ \t]*", text)
         if not match:
             continue
@@ -142,9 +130,9 @@ def _edit_block(lines: list[str], first: int, key: str, items: list[str],
         value = code[match.end():]
         if not value:  # a block list below: replace it whole
             end = index + 1
-            while end < stop and (_indent(_content(lines[end])) > _indent(text)
-                                  or re.match(r"^[ \t]*- ", _content(lines[end]))
-                                  and _indent(_content(lines[end])) == _indent(text)):
+            while end < stop and (_indent(line_content(lines[end])) > _indent(text)
+                                  or re.match(r"^[ \t]*- ", line_content(lines[end]))
+                                  and _indent(line_content(lines[end])) == _indent(text)):
                 end += 1
             if not items:
                 del lines[index:end]
@@ -157,7 +145,7 @@ def _edit_block(lines: list[str], first: int, key: str, items: list[str],
             last_without_eol = index == len(lines) - 1 and not lines[index].endswith("\n")
             del lines[index]
             if last_without_eol and index > 0:  # the file keeps ending without a newline
-                lines[index - 1] = _content(lines[index - 1])
+                lines[index - 1] = line_content(lines[index - 1])
             return index
         lines[index] = (text[:match.end()] + _flow(items) + text[len(code):]
                         + lines[index][len(text):])
@@ -199,10 +187,10 @@ def set_entry_list(path: Path, index: int, key: str, items: list[str], *,
         if (current or []) == wanted or (isinstance(current, str) and [current] == wanted):
             line = line_map.line_of(where) or line_map.line_of(f"timetable[{index}]") or 1
             return Edit(path, line, "", "", fingerprint(raw), changed=False)
-        lines = _lines(text)
+        lines = split_lines(text)
         eol = "\r\n" if lines and lines[0].endswith("\r\n") else "\n"
         first = (line_map.line_of(f"timetable[{index}]") or 1) - 1
-        body = _content(lines[first])
+        body = line_content(lines[first])
         before = ""
         changed: int | None
         if re.match(r"^[ \t]*-[ \t]*\{", body):  # a one-line flow entry: edit inside it
@@ -235,5 +223,5 @@ def set_entry_list(path: Path, index: int, key: str, items: list[str], *,
             raise StaleFile(f"{path.name} changed on disk while it was being edited; nothing "
                             "was changed", file=path, hint="reload the page and try again")
         write_atomic(path, data_out)
-        after = _content(lines[changed]) if wanted else ""
+        after = line_content(lines[changed]) if wanted else ""
         return Edit(path, changed + 1, before, after, fingerprint(data_out))
