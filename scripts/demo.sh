@@ -48,6 +48,8 @@ Start it with:
 login link: open that link in your browser. Then click:
 
   1. Calendar: this week's deliveries, each as it will look; "Month view" for the month.
+     "Hold from <channel>" keeps one excerpt out of that channel (the post's `hold:`);
+     "Skip this slot" sends nothing then (`skip:` in schedule.yaml); both can be undone.
   2. Posts → a post → "Back to draft": its excerpts leave the calendar; "Approve" brings
      them back (only the `status:` line of the file changes).
   3. Deliveries: the history; "Retry" a failed one, "It arrived"/"Send again" for an
