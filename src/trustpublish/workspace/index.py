@@ -45,7 +45,7 @@ from ..content.privacy import Finding, PrivacyRules
 from ..content.readers import Defaults, iter_post_files
 from ..content.split import SplitOptions
 from ..errors import ContentError, TrustpublishError
-from ..files import write_atomic
+from ..files import PRIVATE_FILE, write_atomic
 from . import parse
 from .records import excerpt_in, excerpt_out, post_in
 
@@ -166,8 +166,7 @@ class ContentIndex:
         blob = gzip.compress(json.dumps(data, separators=(",", ":")).encode(), 6, mtime=0)
         try:
             self.cache_path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            write_atomic(self.cache_path, blob)
-            os.chmod(self.cache_path, 0o600)
+            write_atomic(self.cache_path, blob, mode=PRIVATE_FILE)
         except OSError:
             return
         self._stored_entries, self._hot, self.outputs = dict(self.entries), hot, outputs
