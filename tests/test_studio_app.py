@@ -249,6 +249,23 @@ def test_hold_an_excerpt_from_one_channel_in_the_calendar_and_release_it(app: St
     assert AuditLog(app.state_dir).latest()[0].action == "release hold"
 
 
+@pytest.mark.parametrize("back", ["//evil.example/x", "/\t/evil.example/x", "/\n/evil.example",
+                                  "/\\evil.example", "https://evil.example/", "/ /evil.example"])
+def test_a_form_returns_only_to_a_path_on_this_site(app: Studio, back: str) -> None:
+    """``back`` never sends the browser elsewhere (browsers drop tabs and newlines in URLs,
+    so "/<tab>/host" would be "//host")."""
+    client, _token = logged_in(app, User("ana", "approver"))
+    page = client.get(WEEK).get_data(as_text=True)
+    form = _form(page, "/hold", excerpt="post-1/first-part", channel="mastodon")
+    answer = client.post("/hold", data={**form, "back": back})
+    assert answer.status_code == 303
+    assert answer.headers["Location"].endswith("/calendar"), answer.headers["Location"]
+    form = _form(client.get(WEEK).get_data(as_text=True), "/hold", excerpt="post-1/first-part",
+                 release="1")
+    answer = client.post("/hold", data={**form, "back": "/calendar?week=2026-11-30"})
+    assert answer.headers["Location"].endswith("/calendar?week=2026-11-30")
+
+
 def test_skip_a_slot_in_the_calendar_moves_the_excerpt_to_the_next_slot(app: Studio) -> None:
     client, _token = logged_in(app, User("ana", "approver"))
     schedule = app.state_dir.parent / "schedule.yaml"

@@ -629,7 +629,10 @@ def _version(request: Request) -> str:
 def _back(request: Request) -> str:
     """Where a form returns to: its ``back`` path on this site, else the calendar."""
     back = request.form.get("back", "")
-    if back.startswith("/") and not back.startswith("//") and "\\" not in back:
+    # A path on this site only: browsers drop tabs and newlines from URLs, so "/\t/host"
+    # would become "//host" (another site); no whitespace or control characters either.
+    if (back.startswith("/") and not back.startswith("//") and "\\" not in back
+            and not any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in back)):
         return back
     return "/calendar"
 
