@@ -3,15 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from support import make_project, tp
+from support import DAILY_OUTBOX, make_project, tp
 
-GOOD = """\
-site: {title: Clinic, url: "https://clinic.example/blog", timezone: America/Chicago}
-channels:
-  social: {type: outbox}
-timetable:
-  - {channel: social, cron: "0 9 * * *"}
-"""
+GOOD = DAILY_OUTBOX
 
 CASES = [
     # (schedule text, expected fragment, expected line)

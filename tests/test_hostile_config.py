@@ -12,15 +12,9 @@ from pathlib import Path
 
 import pytest
 from hostile_helpers import Cli, assert_clean
-from support import make_project
+from support import DAILY_OUTBOX, make_project
 
-HEAD = """\
-site: {title: Clinic, url: "https://clinic.example/blog", timezone: America/Chicago}
-channels:
-  social: {type: outbox}
-timetable:
-  - {channel: social, cron: "0 9 * * *"}
-"""
+HEAD = DAILY_OUTBOX
 NOW = "2026-03-05T09:05"
 LAUGHS = "\n".join(["l0: &l0 [x, x, x, x, x, x, x, x, x]"] + [
     f"l{i}: &l{i} [" + ", ".join([f"*l{i - 1}"] * 9) + "]" for i in range(1, 9)]) + "\n"

@@ -12,15 +12,9 @@ from pathlib import Path
 
 import pytest
 from hostile_helpers import Cli, assert_clean
-from support import BODY, make_project
+from support import BODY, DAILY_OUTBOX, make_project
 
-SCHEDULE = """\
-site: {title: Clinic, url: "https://clinic.example/blog", timezone: America/Chicago}
-channels:
-  social: {type: outbox}
-timetable:
-  - {channel: social, cron: "0 9 * * *"}
-"""
+SCHEDULE = DAILY_OUTBOX
 NOW = "2026-03-05T09:05"
 NAME = "zz-hostile.md"
 

@@ -16,18 +16,12 @@ import time
 from pathlib import Path
 
 import pytest
-from support import make_project
+from support import DAILY_OUTBOX, make_project
 from test_concurrent_runs import Backend
 
 pytestmark = [pytest.mark.slow, pytest.mark.process]
 
-SCHEDULE = """\
-site: {title: Clinic, url: "https://clinic.example/blog", timezone: America/Chicago}
-channels:
-  social: {type: outbox}
-timetable:
-  - {channel: social, cron: "0 9 * * *"}
-"""
+SCHEDULE = DAILY_OUTBOX
 
 
 class Runner:

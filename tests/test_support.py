@@ -13,15 +13,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from support import make_project, reset_process_state, run_cli
+from support import DAILY_OUTBOX, make_project, reset_process_state, run_cli
 
-SCHEDULE = """\
-site: {title: Clinic, url: "https://clinic.example/blog", timezone: America/Chicago}
-channels:
-  social: {type: outbox}
-timetable:
-  - {channel: social, cron: "0 9 * * *"}
-"""
+SCHEDULE = DAILY_OUTBOX
 
 CALLS = [
     ("check",),

@@ -15,9 +15,9 @@ from __future__ import annotations
 
 from .cli import Run, cli_env, reset_process_state, run_cli, tp
 from .net import free_port, make_cert, need
-from .projects import (BODY, POST, ROOT, SAMPLE, SAMPLE_POST, SEED_TXT, SITE, copy_sample,
+from .projects import (BODY, DAILY_OUTBOX, POST, ROOT, SAMPLE, SAMPLE_POST, SEED_TXT, SITE, copy_sample,
                        make_project)
 
-__all__ = ["BODY", "POST", "ROOT", "Run", "SAMPLE", "SAMPLE_POST", "SEED_TXT", "SITE", "cli_env",
+__all__ = ["BODY", "DAILY_OUTBOX", "POST", "ROOT", "Run", "SAMPLE", "SAMPLE_POST", "SEED_TXT", "SITE", "cli_env",
            "copy_sample", "free_port", "make_cert", "make_project", "need", "reset_process_state",
            "run_cli", "tp"]

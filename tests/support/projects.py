@@ -56,6 +56,15 @@ site:
 {rest}
 """
 
+#: the smallest project schedule: one outbox channel, every day at 09:00 in Chicago
+DAILY_OUTBOX = """\
+site: {title: Clinic, url: "https://clinic.example/blog", timezone: America/Chicago}
+channels:
+  social: {type: outbox}
+timetable:
+  - {channel: social, cron: "0 9 * * *"}
+"""
+
 
 def make_project(root: Path, schedule: str | Mapping[str, str] | None = None,
                  posts: int | Mapping[str, str] = 3, *,
