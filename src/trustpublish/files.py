@@ -19,9 +19,10 @@ import hashlib
 import os
 import tempfile
 from pathlib import Path
+from collections.abc import Iterable
 from typing import Any
 
-__all__ = ["write_atomic", "write_if_changed", "digest", "ensure_dir", "PUBLIC_FILE",
+__all__ = ["write_atomic", "write_if_changed", "digest", "hash_files", "ensure_dir", "PUBLIC_FILE",
            "PUBLIC_DIR", "PRIVATE_FILE", "PRIVATE_DIR"]
 
 PUBLIC_FILE, PUBLIC_DIR = 0o644, 0o755
@@ -91,6 +92,18 @@ def write_if_changed(path: Path, data: bytes, *, mode: int = PUBLIC_FILE) -> boo
         pass
     write_atomic(path, data, mode=mode)
     return True
+
+
+def hash_files(files: Iterable[Path], seed: str = "") -> str:
+    """SHA-256 of ``seed`` and the name and bytes of each of ``files`` that exists, in sorted
+    order: the key of what the code in those files produced, so a cache keyed by it is
+    rebuilt when that code changes."""
+    h = hashlib.sha256(seed.encode())
+    for file in sorted(files):
+        if file.is_file():
+            h.update(file.name.encode() + b"\x00")
+            h.update(file.read_bytes())
+    return h.hexdigest()
 
 
 def digest(*parts: Any) -> str:

@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 
 from ..errors import StateError
-from ..files import PRIVATE_FILE, write_if_changed
+from ..files import PRIVATE_FILE, hash_files, write_if_changed
 from ..render.feeds.archive import FORMATS, archive_name, paginate
 from ..render.feeds.dates import empty_record, feed_updated, resolve_updated
 from ..render.feeds.excerpts import excerpt_feed_items, timetable_slots
@@ -79,10 +79,7 @@ def _render_code() -> str:
     from .. import __version__
     from ..render import feeds
 
-    h = hashlib.sha256(__version__.encode())
-    for file in sorted(Path(feeds.__file__).parent.glob("*.py")):
-        h.update(file.read_bytes())
-    return h.hexdigest()
+    return hash_files(Path(feeds.__file__).parent.glob("*.py"), seed=__version__)
 
 
 class _Outputs:

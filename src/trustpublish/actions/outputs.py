@@ -30,14 +30,11 @@ def code_version() -> str:
     """Hash of the package version, the rendering code and the built-in templates."""
     from .. import __version__
 
+    from ..files import hash_files
+
     package = Path(__file__).resolve().parent.parent
-    h = hashlib.sha256(__version__.encode())
-    for file in sorted([*(package / "render").rglob("*.py"), *(package / "templates").rglob("*"),
-                        *(package / "channels").glob("*.py")]):
-        if file.is_file():
-            h.update(str(file.relative_to(package)).encode())
-            h.update(file.read_bytes())
-    return h.hexdigest()
+    return hash_files([*(package / "render").rglob("*.py"), *(package / "templates").rglob("*"),
+                       *(package / "channels").glob("*.py")], seed=__version__)
 
 
 def file_stamp(path: Path) -> list[int]:

@@ -22,6 +22,7 @@ stamp as the build leaves it.
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -68,17 +69,16 @@ def record_plans(project: "Project") -> None:
                 "key": key, "plan": _rows(project.memo[("build-plan", now, days)])})
 
 
+@lru_cache(maxsize=1)
 def _code() -> str:
     """Hash of the code the plan comes from (the planner, the timetable, the engine)."""
-    import hashlib
     from pathlib import Path
 
+    from ..files import hash_files
+
     package = Path(__file__).resolve().parent.parent
-    h = hashlib.sha256()
-    for file in sorted([*(package / "plan").glob("*.py"), *(package / "deliver").glob("*.py"),
-                        package / "workspace" / "queue_cache.py"]):
-        h.update(file.read_bytes())
-    return h.hexdigest()
+    return hash_files([*(package / "plan").glob("*.py"), *(package / "deliver").glob("*.py"),
+                       package / "workspace" / "queue_cache.py"])
 
 
 def _input_key(project: "Project", now: dt.datetime, days: int) -> str | None:

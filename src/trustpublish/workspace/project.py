@@ -49,15 +49,13 @@ class _ConfigMemo:
     FILE = Path("state") / "cache" / "config-ok.json"
 
     def __init__(self, root: Path, channel_types: list[str]) -> None:
-        import hashlib
+        from ..files import hash_files
 
         self.path = root / self.FILE
         package = Path(__file__).resolve().parent.parent
-        h = hashlib.sha256(repr(sorted(channel_types)).encode())
-        for part in ("plan/schema.py", "plan/timetable.py", "plan/config.py",
-                     "content/yamlsource.py", "schedule.schema.json"):
-            h.update((package / part).read_bytes())
-        self._code = h.hexdigest()
+        self._code = hash_files([package / part for part in (
+            "plan/schema.py", "plan/timetable.py", "plan/config.py", "content/yamlsource.py",
+            "schedule.schema.json")], seed=repr(sorted(channel_types)))
         self._passed: str | None = None
 
     def _key(self, text: str) -> str:
