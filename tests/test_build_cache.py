@@ -195,10 +195,73 @@ def test_parallel_parsing_gives_what_serial_parsing_gives(built: Path) -> None:
     project = Project.load(built / "schedule.yaml")
     settings = project.index.settings
     files = sorted((built / "posts").glob("*.md"))
-    todo: list[parse.Todo] = [(str(f), None, [1, 2]) for f in files]
+    # every other file is split in the parse, the rest are left to split lazily
+    todo: list[parse.Todo] = [(str(f), None, [1, 2], n % 2 == 0) for n, f in enumerate(files)]
     serial = {k: (e, parse.decode_full(b)) for k, e, b in parse.parse_many(todo, settings, 10**6)}
     if parse.workers() < 2:
         pytest.skip("one core: parse_many never starts workers")
     parallel = {k: (e, parse.decode_full(b)) for k, e, b in parse.parse_many(todo, settings, 1)}
     assert parallel == serial
     assert all(e["stamp"] == [1, 2] for e, _ in serial.values())
+    assert sorted("ids" in e for e, _ in serial.values()) == sorted(t[3] for t in todo)
+
+
+def _split(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Slugs of the posts split in this process, in order (the splitter wrapped)."""
+    from trustpublish.content import split as split_module
+
+    seen: list[str] = []
+    real = split_module.split_post
+
+    def counting(post, options):  # type: ignore[no-untyped-def]
+        seen.append(post.slug)
+        return real(post, options)
+
+    monkeypatch.setattr(split_module, "split_post", counting)
+    monkeypatch.setattr(parse, "split_post", counting)
+    return seen
+
+
+def test_a_build_splits_only_the_posts_its_plans_reach(tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    from trustpublish.actions.check import run_checks
+
+    root = _project(tmp_path / "site")
+    monkeypatch.setattr(index_module, "PARALLEL_FROM", 10**6)  # parse here, where it is seen
+    split = _split(monkeypatch)
+    _build(root)
+    # the plans of the coming weeks take the excerpts of the oldest posts only
+    project = Project.load(root / "schedule.yaml")
+    planned = {e.split("/", 1)[0] for key, value in project.index.outputs.items()
+               if key.startswith("plan:") for row in value["plan"] for e in row[4]}
+    assert planned and set(split) <= planned | {project.posts[0].slug}
+    assert len(split) < POSTS / 4 and len(set(split)) == len(split)  # each at most once
+    entries = project.index.entries
+    assert sum("ids" in e for e in entries.values()) == len(split)
+    # the feeds and previews built from the lazily split posts are a cold full build's
+    lazy = _tree(root / "dist")
+    eager = root.parent / "eager"
+    shutil.copytree(root, eager, ignore=shutil.ignore_patterns("state", "dist"))
+    project = Project.load(eager / "schedule.yaml")
+    project.split_every_post()
+    build_all(project, NOW_DT)
+    project.close()
+    assert _tree(eager / "dist") == lazy
+    # `check` needs every excerpt: it splits every post in the parse (once each), and the
+    # cache keeps their ids for the next command
+    split.clear()
+    problems = run_checks(Project.load(root / "schedule.yaml"))
+    assert not [p for p in problems if p.file and p.file.endswith(".md")]
+    assert sorted(split) == sorted(p.slug for p in Project.load(root / "schedule.yaml").posts)
+    assert len(set(split)) == POSTS
+
+
+def test_lazily_split_excerpts_equal_the_parse_split(built: Path) -> None:
+    eager = Project.load(built / "schedule.yaml")
+    eager.split_every_post()
+    lazy = Project.load(built / "schedule.yaml")
+    for post in lazy.posts:
+        other = next(p for p in eager.posts if p.slug == post.slug)
+        assert lazy.excerpts(post) == eager.excerpts(other)
+        assert lazy.excerpt_ids(post) == [e.id for e in eager.excerpts(other)]
+        assert lazy.excerpt_words(post) == [e.words for e in eager.excerpts(other)]

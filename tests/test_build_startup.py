@@ -187,10 +187,22 @@ def test_a_changed_ledger_or_queue_plans_again(tmp_path: Path,
         with pytest.raises(AssertionError, match="database was opened"):
             build_plan(Project.load(root / "schedule.yaml"), NOW_DT, PREVIEW_DAYS)
     assert run_cli("--now", NOW, "build", cwd=root, process=True).code == 0  # remembered again
-    post = root / "posts" / "post-00002.md"
-    post.write_text(post.read_text(encoding="utf-8").replace("status: approved",
-                                                            "status: draft"), encoding="utf-8")
-    with monkeypatch.context() as patch:  # the queue changed: one post less
+
+    def to_draft(number: int) -> None:
+        post = root / "posts" / f"post-{number:05d}.md"
+        post.write_text(post.read_text(encoding="utf-8").replace(
+            "status: approved", "status: draft"), encoding="utf-8")
+
+    # The plan of these few weeks takes excerpts of the oldest post only: the planner
+    # read the queue no further, so a later post leaving it changes nothing ...
+    to_draft(5)  # the newest
+    with monkeypatch.context() as patch:
+        _no_database(patch)
+        kept = build_plan(Project.load(root / "schedule.yaml"), NOW_DT, PREVIEW_DAYS)
+    assert kept == _fresh_plan(root, PREVIEW_DAYS)
+    # ... while the post at the head of the queue leaving it does
+    to_draft(0)
+    with monkeypatch.context() as patch:
         _no_database(patch)
         with pytest.raises(AssertionError, match="database was opened"):
             build_plan(Project.load(root / "schedule.yaml"), NOW_DT, PREVIEW_DAYS)

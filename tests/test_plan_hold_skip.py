@@ -174,3 +174,27 @@ def test_check_names_a_bad_hold_and_a_skip_that_is_no_slot(tmp_path: Path) -> No
     fix = tp(root, "skip", "newsletter", "2026-12-04T09:30", "--release")
     assert fix.returncode == 0, fix.stderr
     assert 'skip:' not in schedule.read_text()
+
+
+def test_the_planner_reads_each_queue_only_as_far_as_its_slots_take() -> None:
+    from trustpublish.plan.planner import Queue
+
+    made: list[str] = []
+
+    def source():  # type: ignore[no-untyped-def]
+        for n in range(100):
+            made.append(f"p/{n}")
+            yield Candidate(f"p/{n}", "p", _at(20) if n == 1 else None, None)
+
+    queue = Queue(source())
+    slots = [_slot("mastodon", 2), _slot("bluesky", 3), _slot("mastodon", 4), _slot("news", 5)]
+    planned = plan(slots, queue, CHANNELS, kinds=KINDS)
+    # p/1 must wait until day 20: mastodon takes p/0 then p/2; news takes two
+    assert _sent(planned, "mastodon") == [("p/0",), ("p/2",)]
+    assert _sent(planned, "news") == [("p/0", "p/2")]
+    assert made == ["p/0", "p/1", "p/2"] and queue.made == 3 and not queue.exhausted
+    # the same plan as from the whole queue as a list
+    whole = [Candidate(f"p/{n}", "p", _at(20) if n == 1 else None, None) for n in range(100)]
+    assert plan(slots, whole, CHANNELS, kinds=KINDS) == planned
+    assert queue.head(5) == whole[:5] and queue.made == 5
+    assert len(queue.head(1000)) == 100 and queue.exhausted

@@ -331,6 +331,7 @@ CHECKS: list[Callable[["Project"], Iterable[Problem]]] = [check_environment, che
 
 def run_checks(project: "Project") -> list[Problem]:
     """Run every registered check and collect the problems."""
+    project.split_every_post()  # the excerpt checks read every post's excerpts
     problems: list[Problem] = []
     for check in CHECKS:
         try:

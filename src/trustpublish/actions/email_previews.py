@@ -47,9 +47,11 @@ def next_issue(project: "Project", name: str, config: dict[str, Any],
         for planned in build_plan(project, now, days):
             if planned.channel == name and planned.state == "planned" and planned.excerpts:
                 return planned.issue_number or 1, [index[e][1] for e in planned.excerpts]
+    from itertools import islice
+
     wanted = excerpts_per_issue(name, config)
-    ids = [i for p in project.posts if p.approved and (p.channels is None or name in p.channels)
-           for i in project.excerpt_ids(p)][:wanted]
+    ids = islice((i for p in project.posts if p.approved and (p.channels is None or name in p.channels)
+                  for i in project.excerpt_ids(p)), wanted)  # splits only the posts it takes
     return 1, [index[i][1] for i in ids]
 
 

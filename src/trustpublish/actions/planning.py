@@ -10,11 +10,13 @@ time order).
 
 Between builds the plan is remembered (in the content cache's output records) under
 the key of everything it is made from: the time, the window, schedule.yaml, the
-channels' kinds, the planner's queue (each publishable post's excerpt ids, slug,
-``publish_after`` and ``channels``), the local state database's stamp (size and
-modification time: a read leaves them alone, a delivery changes them) and the code
-that plans. A build whose plan inputs are unchanged (a post's text edited, say) does
-not open the state database. A server database (``state.url``) is always asked. The
+channels' kinds, the planner's queue as far as the plans read it (excerpt ids, slug,
+``publish_after``, ``channels`` and holds of its first candidates: the planner reads
+each channel's queue only until its slots are filled, so the posts behind do not
+count, see :func:`~trustpublish.workspace.queue_cache.queue_head`), the local state
+database's stamp (size and modification time: a read leaves them alone, a delivery
+changes them) and the code that plans. A build whose plan inputs are unchanged (a
+post's text edited, say) does not open the state database. A server database (``state.url``) is always asked. The
 plans a build made are recorded at its end (:func:`record_plans`), with the database's
 stamp as the build leaves it.
 """
@@ -40,7 +42,7 @@ def build_plan(project: "Project", now: dt.datetime, days: int) -> list["Planned
     key = ("build-plan", now, days)
     if key not in project.memo:
         name = f"plan:{days}"
-        remembered = _remembered(project, name, _input_key(project, now, days))
+        remembered = _remembered(project, name, now, days)
         if remembered is None:
             from ..deliver.engine import DeliveryEngine, open_state
 
@@ -62,11 +64,16 @@ def build_plan(project: "Project", now: dt.datetime, days: int) -> list["Planned
 def record_plans(project: "Project") -> None:
     """Remember the plans this command made, under their inputs as they are now (call it
     when the command is done with the database: opening it may have written to it)."""
+    from ..workspace.queue_cache import load_candidates
+
+    queue = load_candidates(project)
+    reach = (queue.made, queue.exhausted)  # as far as this command's plans read the queue
     for now, days in project.memo.pop("plans-made", []):
-        key = _input_key(project, now, days)
+        key = _input_key(project, now, days, reach)
         if key is not None:
             project.index.set_output(f"plan:{days}", {
-                "key": key, "plan": _rows(project.memo[("build-plan", now, days)])})
+                "key": key, "reach": list(reach),
+                "plan": _rows(project.memo[("build-plan", now, days)])})
 
 
 @lru_cache(maxsize=1)
@@ -81,18 +88,18 @@ def _code() -> str:
                        package / "workspace" / "queue_cache.py"])
 
 
-def _input_key(project: "Project", now: dt.datetime, days: int) -> str | None:
+def _input_key(project: "Project", now: dt.datetime, days: int,
+               reach: tuple[int, bool]) -> str | None:
     import hashlib
     import json
 
-    from ..workspace.queue_cache import load_candidates
+    from ..workspace.queue_cache import queue_head
     from .outputs import ledger_stamp
 
     ledger = ledger_stamp(project)
     if ledger is None:
         return None
-    queue = [[c.excerpt_id, c.post_slug, c.publish_after, c.channels]
-             for c in load_candidates(project)]
+    queue = [queue_head(project, reach), reach[1]]
     data = [_code(), now.isoformat(), days, project.config.raw, project.channel_kinds(), queue,
             ledger]
     text = json.dumps(data, sort_keys=True, ensure_ascii=False,
@@ -105,16 +112,23 @@ def _rows(planned: list["PlannedDelivery"]) -> list[list[Any]]:
              p.issue_number, p.local is not None] for p in planned]
 
 
-def _remembered(project: "Project", name: str, key: str | None
+def _remembered(project: "Project", name: str, now: dt.datetime, days: int
                 ) -> list["PlannedDelivery"] | None:
-    """The plan recorded under ``key``, or None. ``when`` is UTC and ``local`` the same
-    instant in the site's zone, as the timetable makes them."""
+    """The plan recorded as ``name`` if its inputs are unchanged, else None. ``when`` is
+    UTC and ``local`` the same instant in the site's zone, as the timetable makes them."""
     from ..plan.planner import PlannedDelivery
 
     index = project.index
     index.use_output(name)
     stored = index.outputs.get(name)
-    if key is None or not isinstance(stored, dict) or stored.get("key") != key:
+    if not isinstance(stored, dict):
+        return None
+    reach = stored.get("reach")
+    if not (isinstance(reach, list) and len(reach) == 2 and isinstance(reach[0], int)
+            and isinstance(reach[1], bool) and reach[0] >= 0):
+        return None
+    key = _input_key(project, now, days, (reach[0], reach[1]))
+    if key is None or stored.get("key") != key:
         return None
     zone = project.config.zone
     planned = []

@@ -23,7 +23,7 @@ would have taken. A recorded slot keeps what it recorded, held or skipped or not
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,7 +31,7 @@ from ..content.model import Excerpt, Post
 from .issues import excerpts_per_issue, issue_id
 from .timetable import Slot
 
-__all__ = ["Candidate", "Recorded", "PlannedDelivery", "candidates", "plan", "issue_item",
+__all__ = ["Candidate", "Queue", "Recorded", "PlannedDelivery", "candidates", "plan", "issue_item",
            "take_count", "held_from"]
 
 
@@ -78,12 +78,88 @@ class PlannedDelivery:
                 "entry": self.entry}
 
 
+class Queue(Iterable[Candidate]):
+    """Candidates in post order, made only as far as someone reads them.
+
+    ``source`` yields them once; every iteration of the queue replays what was made and
+    continues from there, so each channel's queue in :func:`plan` can stop as soon as
+    its slots are filled without making (splitting) the candidates behind them.
+    """
+
+    def __init__(self, source: Iterable[Candidate]) -> None:
+        self._source = iter(source)
+        self._made: list[Candidate] = []
+        self.exhausted = False  # the source has been read to its end
+
+    def _more(self) -> bool:
+        made = None if self.exhausted else next(self._source, None)
+        if made is None:
+            self.exhausted = True
+            return False
+        self._made.append(made)
+        return True
+
+    def __iter__(self) -> Iterator[Candidate]:
+        index = 0
+        while index < len(self._made) or self._more():
+            yield self._made[index]
+            index += 1
+
+    @property
+    def made(self) -> int:
+        """How many candidates have been made so far (how far the queue was read)."""
+        return len(self._made)
+
+    def head(self, count: int) -> list[Candidate]:
+        """The first ``count`` candidates (fewer when the queue is shorter)."""
+        while len(self._made) < count and self._more():
+            pass
+        return self._made[:count]
+
+
 def candidates(posts: Iterable[Post], excerpts_of: Any,
-               allowed: Callable[[Post], bool] = lambda p: p.approved) -> list[Candidate]:
-    """Queue material: excerpts of the ``allowed`` posts (default: approved) in post order."""
+               allowed: Callable[[Post], bool] = lambda p: p.approved) -> Queue:
+    """Queue material: excerpts of the ``allowed`` posts (default: approved) in post order.
+
+    ``excerpts_of(post)`` is called for a post only when the queue is read that far."""
     ordered = sorted((p for p in posts if allowed(p)), key=lambda p: (p.date, p.slug))
-    return [Candidate(e.id, p.slug, p.publish_after, p.channels, held_from(p, e.id))
-            for p in ordered for e in excerpts_of(p)]
+    return Queue(Candidate(e.id, p.slug, p.publish_after, p.channels, held_from(p, e.id))
+                 for p in ordered for e in excerpts_of(p))
+
+
+def _queue_of(channel: str, queue: Iterable[Candidate], gone: set[str]) -> Iterator[Candidate]:
+    """The candidates of ``queue`` that ``channel`` may take, in order."""
+    for candidate in queue:
+        if candidate.excerpt_id not in gone and channel not in candidate.held and (
+                candidate.channels is None or channel in candidate.channels):
+            yield candidate
+
+
+class _ChannelQueue:
+    """One channel's waiting candidates: read from the shared queue only as far as its
+    slots take, so the excerpts of posts no slot reaches are never made."""
+
+    def __init__(self, source: Iterator[Candidate]) -> None:
+        self._source = source
+        self._waiting: list[Candidate] = []
+
+    def take(self, when: dt.datetime, want: int) -> list[Candidate]:
+        """The first ``want`` waiting candidates that may be published at ``when``, in
+        queue order (they leave the queue; those that must wait keep their place)."""
+        taken: list[Candidate] = []
+        index = 0
+        while len(taken) < want:
+            if index == len(self._waiting):
+                made = next(self._source, None)
+                if made is None:
+                    break
+                self._waiting.append(made)
+            candidate = self._waiting[index]
+            if candidate.publish_after is None or candidate.publish_after <= when:
+                taken.append(self._waiting.pop(index))
+            else:
+                index += 1
+        return taken
 
 
 def held_from(post: Post, excerpt_id: str) -> frozenset[str]:
@@ -108,9 +184,12 @@ def take_count(options: Mapping[str, Any], name: str = "", kind: str = "post") -
     return 1
 
 
-def plan(slots: Sequence[Slot], queue: Sequence[Candidate], channels: Mapping[str, Mapping[str, Any]],
+def plan(slots: Sequence[Slot], queue: Iterable[Candidate], channels: Mapping[str, Mapping[str, Any]],
          recorded: Sequence[Recorded] = (), *, kinds: Mapping[str, str]) -> list[PlannedDelivery]:
     """The plan for ``slots`` (sorted by time); recorded slots keep their recorded item and state.
+
+    ``queue`` is read once per channel, and only as far as that channel's slots take
+    (pass a :class:`Queue` to make candidates on demand).
 
     ``kinds`` maps channel names to their kind (``Project.channel_kinds()``); a channel
     missing from it is a ``post`` channel.
@@ -123,7 +202,7 @@ def plan(slots: Sequence[Slot], queue: Sequence[Candidate], channels: Mapping[st
             consumed.setdefault(r.channel, set()).update(r.excerpts)
         if r.issue_number:
             issues[r.channel] = max(issues.get(r.channel, 0), r.issue_number)
-    queues: dict[str, list[Candidate]] = {}
+    queues: dict[str, _ChannelQueue] = {}
     result: list[PlannedDelivery] = []
     for slot in slots:
         name, options = slot.channel, channels.get(slot.channel, {})
@@ -136,24 +215,12 @@ def plan(slots: Sequence[Slot], queue: Sequence[Candidate], channels: Mapping[st
             result.append(PlannedDelivery(slot.when, name, "", "skipped", (), slot.entry, None, slot.local))
             continue
         if name not in queues:
-            gone = consumed.get(name, set())
-            queues[name] = [c for c in queue if c.excerpt_id not in gone
-                            and (c.channels is None or name in c.channels)
-                            and name not in c.held]
-        waiting = queues[name]
-        taken: list[Candidate] = []
+            queues[name] = _ChannelQueue(_queue_of(name, queue, consumed.get(name, set())))
         kind = kinds.get(name, "post")
-        want = take_count(options, name, kind)
-        for candidate in waiting:
-            if candidate.publish_after is None or candidate.publish_after <= slot.when:
-                taken.append(candidate)
-                if len(taken) == want:
-                    break
+        taken = queues[name].take(slot.when, take_count(options, name, kind))
         if not taken:
             result.append(PlannedDelivery(slot.when, name, "", "empty", (), slot.entry, None, slot.local))
             continue
-        taken_ids = {c.excerpt_id for c in taken}
-        queues[name] = [c for c in waiting if c.excerpt_id not in taken_ids]
         ids = tuple(c.excerpt_id for c in taken)
         number = None
         if kind == "digest":

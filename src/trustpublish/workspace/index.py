@@ -3,15 +3,23 @@
 One pass
 --------
 :class:`ContentIndex` lists ``posts/`` and, for each file, needs one *entry*: the
-post's metadata, its excerpt ids, the privacy guard's blocking findings and the
-hash of its feed entry's content. Entries come from the content cache when the
-file is unchanged (same size and modification time: a ``stat``; else same SHA-256
-of its bytes), or from parsing the file. Parsing reads the file, parses the
-Markdown, splits it and scans it once; with many files to parse it runs on every
-core (:mod:`.parse`). What the parse produced beyond the entry (the blocks, the
-excerpts, the feed HTML) stays in memory, compressed, for the stages of this process
-that need it (a post's ``body`` is loaded on first use). A post whose entry came
-from the cache is read only if a stage needs its text, at most once per process.
+post's metadata, the privacy guard's blocking findings, the hash of its feed entry's
+content and, once the post has been split, its excerpt ids and sizes. Entries come
+from the content cache when the file is unchanged (same size and modification time:
+a ``stat``; else same SHA-256 of its bytes), or from parsing the file. Parsing reads
+the file, parses the Markdown and scans it once; with many files to parse it runs on
+every core (:mod:`.parse`). What the parse produced beyond the entry (the blocks, the
+feed HTML) stays in memory, compressed, for the stages of this process that need it
+(a post's ``body`` is loaded on first use). A post whose entry came from the cache is
+read only if a stage needs its text, at most once per process.
+
+Splitting is lazy: a post is split the first time a stage asks for its excerpts or
+their ids, and the entry keeps the ids from then on. The planner reads each channel's
+queue only as far as the slots it plans, so a build splits the few posts at the head
+of the queues, not the whole archive. ``split_now=True`` (``check``, which reports on
+every excerpt) splits every post in the parse instead, on every core, and re-parses
+cached entries that were never split. An edited post that had been split is split
+again when it is parsed, so the ids the planner knows stay known.
 
 The content cache
 -----------------
@@ -106,9 +114,10 @@ class ContentIndex:
     """The posts of one project folder, each read once per process (see the module doc)."""
 
     def __init__(self, posts_dir: Path, cache_path: Path | None, *, defaults: Defaults,
-                 split: SplitOptions, rules: PrivacyRules, site: Any) -> None:
+                 split: SplitOptions, rules: PrivacyRules, site: Any,
+                 split_now: bool = False) -> None:
         self.posts_dir, self.cache_path = posts_dir, cache_path
-        self.settings = parse.Settings(defaults, split, rules, site)
+        self.settings = parse.Settings(defaults, split, rules, site, split_now)
         self.fingerprint = hashlib.sha256(json.dumps(
             [code_fingerprint(), repr(defaults), repr(split), repr(rules), repr(site)]
         ).encode()).hexdigest()[:20]
@@ -122,6 +131,7 @@ class ContentIndex:
         self._full: dict[str, parse.Record] = {}
         self._decoded: dict[str, parse.Full] = {}
         self._recent: dict[str, parse.Full] = {}
+        self._split: dict[str, tuple[Excerpt, ...]] = {}  # split in this process, lazily
         self._dirty = False
         self.parsed = 0  # files parsed by this process (or its workers)
         self.posts: list[Post] = []
@@ -181,6 +191,7 @@ class ContentIndex:
     def _scan(self) -> None:
         from ..content.readers import MAX_POST_BYTES, read_raw
 
+        split_now = self.settings.split_now
         todo: list[parse.Todo] = []
         unread: dict[str, ContentError] = {}  # reported in file order
         self._order: list[str] = []  # file order (as iter_post_files sorts)
@@ -194,11 +205,13 @@ class ContentIndex:
                 continue
             stamp = [stat.st_size, stat.st_mtime_ns]
             old = self._stored_entries.get(key)
+            if split_now and isinstance(old, dict) and "ids" not in old:
+                old = None  # never split: parse it again, with the others, on every core
             if isinstance(old, dict) and old.get("stamp") == stamp:
                 self.entries[key] = old
                 continue
             if not isinstance(old, dict) and stat.st_size <= MAX_POST_BYTES:
-                todo.append((key, None, stamp))  # new: read where it is parsed (a worker)
+                todo.append((key, None, stamp, False))  # new: read where it is parsed
                 continue
             try:
                 raw = read_raw(path)
@@ -213,7 +226,8 @@ class ContentIndex:
                 self.entries[key] = {**old, "stamp": stamp}
                 self._dirty = True
                 continue
-            todo.append((key, raw, stamp))
+            split = isinstance(old, dict) and "ids" in old  # split before: stays split
+            todo.append((key, raw, stamp, split))
         for key, entry, full in parse.parse_many(todo, self.settings, PARALLEL_FROM):
             if not entry.get("sha") and "error" in entry:  # could not be read: not kept
                 err = entry["error"]
@@ -262,7 +276,11 @@ class ContentIndex:
             if key not in self._decoded:
                 self._decoded[key] = self._read_later(key)
             return self._decoded[key]
-        full = self._recent.pop(key, None) or parse.decode_full(blob)
+        full = self._recent.pop(key, None)
+        if full is None:
+            full = parse.decode_full(blob)
+            if key in self._split:
+                full.set_excerpts(self._split[key])
         self._recent[key] = full  # a few decoded records stay; the rest stay compressed
         if len(self._recent) > _RECENT:
             self._recent.pop(next(iter(self._recent)))
@@ -287,14 +305,35 @@ class ContentIndex:
         return self.entries[str(post.source)]
 
     def excerpt_ids(self, post: Post) -> list[str]:
-        return [f"{post.slug}/{local}" for local in self.entry(post)["ids"]]
+        """The post's excerpt ids: from its entry, or by splitting it now (once)."""
+        entry = self.entry(post)
+        if "ids" not in entry:
+            self.excerpts(post)
+        return [f"{post.slug}/{local}" for local in entry["ids"]]
 
     def excerpt_words(self, post: Post) -> list[int]:
         """Each excerpt's word count, without reading the post when it is unchanged."""
-        return list(self.entry(post).get("words") or [e.words for e in self.excerpts(post)])
+        entry = self.entry(post)
+        if "words" not in entry:
+            self.excerpts(post)
+        return list(entry["words"])
 
     def excerpts(self, post: Post) -> list[Excerpt]:
-        return list(self.full(str(post.source)).excerpts)
+        """The post's excerpts: from its parse, or split now (once per process); the
+        entry keeps their ids and sizes from then on."""
+        from ..content.split import split_post
+
+        key = str(post.source)
+        full = self.full(key)
+        if not full.split:
+            self._split[key] = tuple(split_post(post, self.settings.split))
+            full.set_excerpts(self._split[key])
+        excerpts = full.excerpts
+        entry = self.entries[key]
+        if "ids" not in entry or "words" not in entry:
+            entry.update(parse.split_entry(excerpts))
+            self._dirty = True
+        return list(excerpts)
 
     def blocking(self, post: Post) -> list[Finding]:
         """The privacy guard's blocking findings, as computed when the post was parsed."""
@@ -371,7 +410,7 @@ class ExcerptLookup(Mapping[str, tuple[Post, Excerpt]]):
         return (i for p in self._index.posts for i in self._index.excerpt_ids(p))
 
     def __len__(self) -> int:
-        return sum(len(self._index.entry(p)["ids"]) for p in self._index.posts)
+        return sum(len(self._index.excerpt_ids(p)) for p in self._index.posts)
 
 
 def unknown_excerpt(index: ContentIndex, excerpt_id: str) -> TrustpublishError:

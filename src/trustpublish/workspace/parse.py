@@ -1,8 +1,12 @@
 """Parse post files into index entries, on every core when there are many.
 
-:func:`parse_one` turns one file's bytes into an *entry* (small JSON: metadata, excerpt
-ids, blocking privacy findings, feed-content hash) and a *full* record (zlib-compressed
-JSON: blocks, excerpts, feed HTML and summary) that the process keeps in memory.
+:func:`parse_one` turns one file's bytes into an *entry* (small JSON: metadata, blocking
+privacy findings, feed-content hash and, when the settings ask for it, excerpt ids and
+word counts) and a *full* record (zlib-compressed JSON: blocks, excerpts if split, feed
+HTML and summary) that the process keeps in memory. Splitting is the one step a stage
+may not need for every post (the planner reads queues only as far as the slots it
+plans), so :attr:`Settings.split_now` says whether the parse splits; when it does not,
+the index splits a post the first time a stage asks for its excerpts.
 :func:`parse_many` does it for a list of files, in worker processes when the list is
 long: ``fork`` when the calling process has no other thread (cheap, and safe then),
 else ``forkserver`` (safe with threads). The work is a pure function of the bytes and
@@ -29,7 +33,8 @@ from ..content.split import SplitOptions, split_post
 from ..errors import ContentError
 from .records import blocks_in, blocks_out, excerpt_in, excerpt_out, meta_out
 
-__all__ = ["Settings", "Full", "parse_one", "parse_many", "decode_full", "workers"]
+__all__ = ["Settings", "Full", "parse_one", "parse_many", "decode_full", "split_entry",
+           "workers"]
 
 
 @dataclass(frozen=True)
@@ -40,6 +45,9 @@ class Settings:
     split: SplitOptions
     rules: PrivacyRules
     site: Any  # content.model.Site
+    #: split every parsed post now (``check``, which reports on every excerpt), or leave
+    #: it to the first stage that asks for a post's excerpts (the default)
+    split_now: bool = False
 
 
 class Full:
@@ -62,7 +70,19 @@ class Full:
         assert self._record is not None
         data = json.loads(zlib.decompress(self._record[0]))
         self._blocks = blocks_in(data["blocks"])
-        self._excerpts = tuple(excerpt_in(e) for e in data["excerpts"])
+        if "excerpts" in data:
+            self._excerpts = tuple(excerpt_in(e) for e in data["excerpts"])
+
+    @property
+    def split(self) -> bool:
+        """Whether the excerpts are known (parsed with them, or computed since)."""
+        if self._excerpts is None and self._record is not None and self._blocks is None:
+            self._body()
+        return self._excerpts is not None
+
+    def set_excerpts(self, excerpts: tuple[Excerpt, ...]) -> None:
+        """Keep the excerpts a caller split from this post's blocks."""
+        self._excerpts = excerpts
 
     @property
     def blocks(self) -> tuple[Block, ...]:
@@ -73,13 +93,12 @@ class Full:
 
     @property
     def excerpts(self) -> tuple[Excerpt, ...]:
+        if self._excerpts is None and self._record is not None and self._blocks is None:
+            self._body()
         if self._excerpts is None:
-            if self._record is not None:
-                self._body()
-            else:
-                assert self._post is not None and self._settings is not None
-                self._excerpts = tuple(split_post(self._post, self._settings.split))
-        assert self._excerpts is not None
+            assert self._post is not None and self._settings is not None, \
+                "a record parsed without excerpts is split by the index"
+            self._excerpts = tuple(split_post(self._post, self._settings.split))
         return self._excerpts
 
     def _feed(self) -> None:
@@ -105,18 +124,22 @@ class Full:
         return str(self._summary)
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Full) and (self.blocks, self.excerpts, self.html, self.summary) \
-            == (other.blocks, other.excerpts, other.html, other.summary)
+        if not isinstance(other, Full) or self.split != other.split:
+            return False
+        return (self.blocks, self.html, self.summary) == (other.blocks, other.html, other.summary) \
+            and (not self.split or self.excerpts == other.excerpts)
 
 
 #: a worker's compressed record: (blocks and excerpts, [feed HTML, summary])
 Record = tuple[bytes, bytes]
-Todo = tuple[str, "bytes | None", "list[int] | None"]
+#: (file, its bytes if read, its stamp, split it even if the settings do not ask for it)
+Todo = tuple[str, "bytes | None", "list[int] | None", bool]
 
 
-def parse_one(key: str, raw: bytes | None, settings: Settings
+def parse_one(key: str, raw: bytes | None, settings: Settings, split: bool = False
               ) -> tuple[dict[str, Any], Record | None]:
-    """(entry, compressed full record) of the file ``key``; ``raw``: its bytes if read.
+    """(entry, compressed full record) of the file ``key``; ``raw``: its bytes if read;
+    ``split``: split it even when ``settings.split_now`` is off.
 
     A file that cannot be read gives an entry with ``error``, an empty ``sha`` and no
     full record (the caller reports it and does not keep it: reading may work next time).
@@ -138,19 +161,25 @@ def parse_one(key: str, raw: bytes | None, settings: Settings
         post = read_post(path, settings.defaults, raw)
     except ContentError as exc:
         return {"sha": sha, "error": _error_of(exc, path)}, None
-    excerpts = split_post(post, settings.split)
     findings = blocking_findings(post, settings.rules)
     item = post_item(post, settings.site)
-    entry = {"sha": sha, "meta": meta_out(post),
-             "ids": [e.id.split("/", 1)[1] for e in excerpts],
-             "words": [e.words for e in excerpts],
-             "blocking": [[f.kind, f.text, f.line, f.key, f.field, f.confidence]
-                         for f in findings],
-             "feed": content_hash(item)}
-    body = {"blocks": blocks_out(post.body), "excerpts": [excerpt_out(e) for e in excerpts]}
+    entry: dict[str, Any] = {
+        "sha": sha, "meta": meta_out(post),
+        "blocking": [[f.kind, f.text, f.line, f.key, f.field, f.confidence] for f in findings],
+        "feed": content_hash(item)}
+    body: dict[str, Any] = {"blocks": blocks_out(post.body)}
+    if split or settings.split_now:
+        excerpts = split_post(post, settings.split)
+        entry.update(split_entry(excerpts))
+        body["excerpts"] = [excerpt_out(e) for e in excerpts]
     feed = [item.content_html, item.summary]
     return entry, (zlib.compress(json.dumps(body, separators=(",", ":")).encode(), 1),
                    zlib.compress(json.dumps(feed, separators=(",", ":")).encode(), 1))
+
+
+def split_entry(excerpts: "list[Excerpt] | tuple[Excerpt, ...]") -> dict[str, list[Any]]:
+    """What an entry keeps of a post's excerpts: their ids (after ``slug/``) and sizes."""
+    return {"ids": [e.id.split("/", 1)[1] for e in excerpts], "words": [e.words for e in excerpts]}
 
 
 def _error_of(exc: ContentError, path: Path) -> dict[str, Any]:
@@ -190,7 +219,7 @@ def workers() -> int:
 
 def parse_many(todo: list[Todo], settings: Settings, parallel_from: int
                ) -> Iterator[tuple[str, dict[str, Any], Record | None]]:
-    """Parse every file of ``todo`` (key, bytes or None, stamp); yields (key, entry, full).
+    """Parse every file of ``todo`` (see :data:`Todo`); yields (key, entry, full).
 
     The entry gets the file's ``stamp`` (size, mtime) taken before it was read.
 
@@ -226,7 +255,7 @@ def parse_many(todo: list[Todo], settings: Settings, parallel_from: int
 
 def _work_with(todo: Todo, settings: Settings
                ) -> tuple[str, dict[str, Any], Record | None, list[int] | None]:
-    key, raw, stamp = todo
-    entry, full = parse_one(key, raw, settings)
+    key, raw, stamp, split = todo
+    entry, full = parse_one(key, raw, settings, split)
     return key, entry, full, stamp
 

@@ -178,7 +178,14 @@ class Project:
 
         return ContentIndex(self.posts_dir, self.state_dir / "cache" / CACHE_NAME,
                             defaults=self.config.defaults, split=self.config.split,
-                            rules=rules_for(self.config), site=self.config.site)
+                            rules=rules_for(self.config), site=self.config.site,
+                            split_now=bool(self.memo.get("split-now")))
+
+    def split_every_post(self) -> None:
+        """Say that this command will read every post's excerpts (``check``): the content
+        index then splits every post while it parses them, on every core, instead of
+        one by one when asked. Only speed depends on it; call it before using the posts."""
+        self.memo["split-now"] = True
 
     def close(self) -> None:
         """Persist what this run computed (the content cache, the checked config's hash)."""

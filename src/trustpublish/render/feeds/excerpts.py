@@ -66,8 +66,13 @@ def timetable_slots(channel: str, timetable: Sequence[Mapping[str, Any]],
         return []
     entries = [e for e in parse_timetable(timetable, list(channels)) if e.channel == channel]
     slots = expand(entries, zone, start, now + dt.timedelta(microseconds=1))
-    by_id = {e.id: e for p in posts for e in excerpts_of(p)}
     planned = plan(slots, candidates(posts, excerpts_of, allowed), channels,
                    kinds={channel: "feed"})
-    return [(d.when.astimezone(zone), by_id[d.excerpts[0]]) for d in planned
+    by_slug = {p.slug: p for p in posts}  # only the posts the plan reached are split
+
+    def excerpt(excerpt_id: str) -> Excerpt:
+        post = by_slug[excerpt_id.split("/", 1)[0]]
+        return next(e for e in excerpts_of(post) if e.id == excerpt_id)
+
+    return [(d.when.astimezone(zone), excerpt(d.excerpts[0])) for d in planned
             if d.channel == channel and d.excerpts]
