@@ -152,8 +152,11 @@ def test_a_text_edit_reuses_the_plan_without_opening_the_database(
     from trustpublish.actions.build import build_all
 
     root = _project(tmp_path / "site")
-    # a cold build in a real process: the database is created, and left as the process
-    # leaves it at exit (SQLite writes its log back when the last connection closes)
+    # `plan` creates the database; then a cold build in a real process, which leaves the
+    # database as the process leaves it at exit (SQLite writes its log back when the
+    # last connection closes)
+    assert run_cli("--now", NOW, "plan", cwd=root, process=True).code == 0
+    assert (root / "state" / "trustpublish.db").is_file()
     assert run_cli("--now", NOW, "build", cwd=root, process=True).code == 0
     edit_post(root / "posts", 1, edit=1)  # the text changes; excerpt ids and dates do not
     with monkeypatch.context() as patch:
@@ -168,6 +171,25 @@ def test_a_text_edit_reuses_the_plan_without_opening_the_database(
         fresh = _fresh_plan(root, days)
         assert planned == fresh and planned
         assert [repr(p) for p in planned] == [repr(p) for p in fresh]  # time zones too
+
+
+@pytest.mark.process
+def test_a_build_before_any_run_plans_without_creating_the_database(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from trustpublish.actions.planning import build_plan
+    from trustpublish.render.preview import PREVIEW_DAYS
+
+    root = _project(tmp_path / "site")
+    assert run_cli("--now", NOW, "build", cwd=root, process=True).code == 0
+    assert (root / "dist" / "preview" / "index.html").is_file()
+    assert not (root / "state" / "trustpublish.db").exists()
+    with monkeypatch.context() as patch:
+        _no_database(patch)
+        planned = build_plan(Project.load(root / "schedule.yaml"), NOW_DT, PREVIEW_DAYS)
+    assert planned and not (root / "state" / "trustpublish.db").exists()
+    # the same plan as the engine's with a new, empty database
+    fresh = _fresh_plan(root, PREVIEW_DAYS)
+    assert planned == fresh and [repr(p) for p in planned] == [repr(p) for p in fresh]
 
 
 @pytest.mark.process

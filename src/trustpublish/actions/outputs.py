@@ -46,18 +46,26 @@ def file_stamp(path: Path) -> list[int]:
     return [stat.st_size, stat.st_mtime_ns]
 
 
-def ledger_stamp(project: "Project") -> list[int] | None:
-    """What tells whether the state database changed, without opening it: the local
-    SQLite file's size and modification time and its write-ahead log's size (a read
-    leaves them as they are; a write changes one). None for a server database
-    (``state.url`` or ``TRUSTPUBLISH_STATE_URL``): it cannot be known without a query.
-    """
+def local_database(project: "Project") -> Path | None:
+    """The local SQLite state file (which may not exist yet), or None for a server
+    database (``state.url`` or ``TRUSTPUBLISH_STATE_URL``)."""
     import os
 
     configured = (project.config.raw.get("state") or {}).get("url")
     if os.environ.get("TRUSTPUBLISH_STATE_URL") or configured:
         return None  # the same rule as trustpublish.deliver.db.state_url
-    db = project.state_dir / "trustpublish.db"
+    return project.state_dir / "trustpublish.db"
+
+
+def ledger_stamp(project: "Project") -> list[int] | None:
+    """What tells whether the state database changed, without opening it: the local
+    SQLite file's size and modification time and its write-ahead log's size (a read
+    leaves them as they are; a write changes one). None for a server database: it
+    cannot be known without a query.
+    """
+    db = local_database(project)
+    if db is None:
+        return None
     return [*file_stamp(db), file_stamp(db.with_name(db.name + "-wal"))[0]]
 
 

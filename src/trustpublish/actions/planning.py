@@ -16,7 +16,8 @@ each channel's queue only until its slots are filled, so the posts behind do not
 count, see :func:`~trustpublish.workspace.queue_cache.queue_head`), the local state
 database's stamp (size and modification time: a read leaves them alone, a delivery
 changes them) and the code that plans. A build whose plan inputs are unchanged (a
-post's text edited, say) does not open the state database. A server database (``state.url``) is always asked. The
+post's text edited, say) does not open the state database, and a build before the
+local database exists (nothing ever sent) plans with an empty record without creating it. A server database (``state.url``) is always asked. The
 plans a build made are recorded at its end (:func:`record_plans`), with the database's
 stamp as the build leaves it.
 """
@@ -44,21 +45,40 @@ def build_plan(project: "Project", now: dt.datetime, days: int) -> list["Planned
         name = f"plan:{days}"
         remembered = _remembered(project, name, now, days)
         if remembered is None:
-            from ..deliver.engine import DeliveryEngine, open_state
-
-            db = open_state(project)
-            try:
-                engine = DeliveryEngine(project, db)
-                remembered = engine.plan(now, now + dt.timedelta(days=days), now)
-            finally:
-                # Close it now: SQLite writes its log back into the file when the last
-                # connection closes, so the stamp recorded at the end of the build is the
-                # one the next build sees (not the one before the process exits).
-                db.dispose()
+            remembered = _plan(project, now, days)
             project.memo.setdefault("plans-made", []).append((now, days))
         project.memo[key] = remembered
     planned: list[PlannedDelivery] = project.memo[key]
     return planned
+
+
+def _plan(project: "Project", now: dt.datetime, days: int) -> list["PlannedDelivery"]:
+    """Plan now: with the state database's record, or, when the local database does not
+    exist yet (nothing was ever sent or recorded), with an empty record and without
+    creating it (a build only reads the delivery state)."""
+    from .outputs import local_database
+
+    end = now + dt.timedelta(days=days)
+    db_file = local_database(project)
+    if db_file is not None and not db_file.exists():
+        from ..plan.planner import plan_window
+        from ..plan.timetable import parse_timetable
+        from ..workspace.queue_cache import load_candidates
+
+        config = project.config
+        entries = parse_timetable(config.timetable, list(config.channels))
+        return plan_window(entries, config.zone, load_candidates(project), config.channels, (),
+                           kinds=project.channel_kinds(), start=now, end=end, now=now)
+    from ..deliver.engine import DeliveryEngine, open_state
+
+    db = open_state(project)
+    try:
+        return DeliveryEngine(project, db).plan(now, end, now)
+    finally:
+        # Close it now: SQLite writes its log back into the file when the last
+        # connection closes, so the stamp recorded at the end of the build is the
+        # one the next build sees (not the one before the process exits).
+        db.dispose()
 
 
 def record_plans(project: "Project") -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from ..plan.planner import PlannedDelivery, Recorded, plan
+from ..plan.planner import PlannedDelivery, Recorded, plan_window
 from ..plan.timetable import Entry, Slot, expand
 from .ledger import Ledger, SlotRecord
 
@@ -52,6 +52,5 @@ def plan_with_state(project: "Project", ledger: Ledger, entries: list[Entry],
     done = [Recorded(r.channel, r.when, r.item, r.excerpts,
                      states.get((r.channel, r.when), r.state), r.issue_number)
             for r in recorded(ledger)]
-    slots = slots_between(project, entries, min(start, now), end)
-    return [p for p in plan(slots, queue, project.config.channels, done,
-                                kinds=project.channel_kinds()) if p.when >= start]
+    return plan_window(entries, project.config.zone, queue, project.config.channels, done,
+                       kinds=project.channel_kinds(), start=start, end=end, now=now)

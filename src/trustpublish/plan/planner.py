@@ -29,10 +29,10 @@ from typing import Any
 
 from ..content.model import Excerpt, Post
 from .issues import excerpts_per_issue, issue_id
-from .timetable import Slot
+from .timetable import Entry, Slot, expand
 
 __all__ = ["Candidate", "Queue", "Recorded", "PlannedDelivery", "candidates", "plan", "issue_item",
-           "take_count", "held_from"]
+           "take_count", "held_from", "plan_window"]
 
 
 @dataclass(frozen=True)
@@ -231,6 +231,18 @@ def plan(slots: Sequence[Slot], queue: Iterable[Candidate], channels: Mapping[st
             item = ids[0]
         result.append(PlannedDelivery(slot.when, name, item, "planned", ids, slot.entry, number, slot.local))
     return result
+
+
+def plan_window(entries: Sequence[Entry], zone: Any, queue: Iterable[Candidate],
+                channels: Mapping[str, Mapping[str, Any]], recorded: Sequence[Recorded],
+                *, kinds: Mapping[str, str], start: dt.datetime, end: dt.datetime,
+                now: dt.datetime) -> list[PlannedDelivery]:
+    """The planned deliveries of the timetable ``entries`` in [start, end).
+
+    Slots are planned from ``now`` when ``start`` is later, so the window shows what
+    the slots before it will have taken (slots take excerpts in time order)."""
+    slots = expand(list(entries), zone, min(start, now), end)
+    return [p for p in plan(slots, queue, channels, recorded, kinds=kinds) if p.when >= start]
 
 
 def excerpt_index(posts: Iterable[Post], excerpts_of: Any) -> dict[str, tuple[Post, Excerpt]]:

@@ -9,8 +9,9 @@ from the content cache when the file is unchanged (same size and modification ti
 a ``stat``; else same SHA-256 of its bytes), or from parsing the file. Parsing reads
 the file, parses the Markdown and scans it once; with many files to parse it runs on
 every core (:mod:`.parse`). What the parse produced beyond the entry (the blocks, the
-feed HTML) stays in memory, compressed, for the stages of this process that need it
-(a post's ``body`` is loaded on first use). A post whose entry came from the cache is
+feed HTML) is kept, compressed, for the stages of this process that need it
+(a post's ``body`` is loaded on first use), in a private temporary file
+(:mod:`.spill`) rather than in memory. A post whose entry came from the cache is
 read only if a stage needs its text, at most once per process.
 
 Splitting is lazy: a post is split the first time a stage asks for its excerpts or
@@ -56,6 +57,7 @@ from ..errors import ContentError, TrustpublishError
 from ..files import PRIVATE_FILE, hash_files, write_atomic
 from . import parse
 from .records import excerpt_in, excerpt_out, post_in
+from .spill import RecordFile
 
 __all__ = ["ContentIndex", "CACHE_NAME", "code_fingerprint"]
 
@@ -128,7 +130,7 @@ class ContentIndex:
         self._outputs_used: set[str] = set()
         self._hot_used: dict[str, Any] = {}
         self.entries: dict[str, dict[str, Any]] = {}
-        self._full: dict[str, parse.Record] = {}
+        self._full = RecordFile()  # what parses gave beyond the entries (on disk)
         self._decoded: dict[str, parse.Full] = {}
         self._recent: dict[str, parse.Full] = {}
         self._split: dict[str, tuple[Excerpt, ...]] = {}  # split in this process, lazily
@@ -236,7 +238,7 @@ class ContentIndex:
                 continue
             self.entries[key] = entry
             if full is not None:
-                self._full[key] = full
+                self._full.put(key, full)
             self._dirty = True
             self.parsed += 1
         self.errors += [unread[key] for key in self._order if key in unread]
