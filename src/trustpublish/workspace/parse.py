@@ -219,38 +219,73 @@ def workers() -> int:
 
 def parse_many(todo: list[Todo], settings: Settings, parallel_from: int
                ) -> Iterator[tuple[str, dict[str, Any], Record | None]]:
-    """Parse every file of ``todo`` (see :data:`Todo`); yields (key, entry, full).
+    """Parse every file of ``todo`` (see :data:`Todo`); yields (key, entry, full) as
+    each is done, in no set order.
 
     The entry gets the file's ``stamp`` (size, mtime) taken before it was read.
 
-    With workers, the first file is parsed here first: that loads what parsing loads
-    on first use (the detectors' data, the name list, the parser) before the workers
-    are forked, so they share those pages with this process instead of each loading
-    its own copy; :func:`gc.freeze` keeps the collector from touching (and so
-    copying) them in the workers.
+    With many files and several cores, this process parses too, beside one worker per
+    other core (one process less to hold in memory than a worker per core). The first
+    file is parsed here first: that loads what parsing loads on first use (the
+    detectors' data, the name list, the parser) before the workers are forked, so they
+    share those pages with this process instead of each loading its own copy;
+    :func:`gc.freeze` keeps the collector from touching (and so copying) them in the
+    workers. The files are shared out by size; this process takes a little less than
+    its share, as it also receives the workers' results.
     """
     count = workers()
     if len(todo) < parallel_from or count < 2:
-        results: Any = (_work_with(t, settings) for t in todo)
+        results: Iterator[Any] = (_work_with(t, settings) for t in todo)
     else:
-        import gc
-
-        method = "fork" if threading.active_count() == 1 else "forkserver"
-        context = multiprocessing.get_context(method)
-        results = [_work_with(todo[0], settings)]
-        rest = todo[1:]
-        gc.freeze()
-        try:
-            if rest:
-                with context.Pool(min(count, len(rest)), initializer=_init,
-                                  initargs=(settings,)) as pool:
-                    results += pool.imap_unordered(_work, rest, chunksize=8)
-        finally:
-            gc.unfreeze()
+        results = _in_parallel(todo, settings, count)
     for key, entry, full, stamp in results:
         if stamp is not None:
             entry["stamp"] = stamp
         yield key, entry, full
+
+
+#: this process's part of the parse beside ``n - 1`` workers: ``_OWN_SHARE / n``
+_OWN_SHARE = 0.85
+
+
+def _in_parallel(todo: list[Todo], settings: Settings, count: int
+                 ) -> Iterator[tuple[str, dict[str, Any], Record | None, list[int] | None]]:
+    import gc
+
+    yield _work_with(todo[0], settings)
+    rest = todo[1:]
+    if not rest:
+        return
+    sizes = [t[2][0] if t[2] else len(t[1] or b"") for t in rest]
+    own_bytes, total, split_at = _OWN_SHARE * sum(sizes) / count, 0, len(rest)
+    for index in range(len(rest) - 1, -1, -1):  # this process takes the tail
+        total += sizes[index]
+        if total > own_bytes:
+            split_at = index + 1
+            break
+    theirs, mine = rest[:split_at], rest[split_at:]
+    method = "fork" if threading.active_count() == 1 else "forkserver"
+    context = multiprocessing.get_context(method)
+    gc.freeze()
+    try:
+        with context.Pool(min(count - 1, len(theirs)) or 1, initializer=_init,
+                          initargs=(settings,)) as pool:
+            pending = pool.imap_unordered(_work, theirs)  # chunks of one: has next(timeout)
+            for item in mine:
+                yield _work_with(item, settings)
+                yield from _ready(pending)
+            yield from pending
+    finally:
+        gc.unfreeze()
+
+
+def _ready(pending: Any) -> Iterator[Any]:
+    """The results the workers have finished so far (without waiting)."""
+    while True:
+        try:
+            yield pending.next(timeout=0)
+        except (multiprocessing.TimeoutError, StopIteration):
+            return
 
 
 def _work_with(todo: Todo, settings: Settings
