@@ -62,3 +62,12 @@ def test_random_mixes_read_identically(seed: int) -> None:
 def test_raw_html_is_escaped_on_the_fast_path() -> None:
     html = markup.to_html("<script>alert(1)</script>\n\nhi <b>x</b>\n")
     assert "<script>" not in html and "&lt;script&gt;" in html
+
+
+def test_the_ascii_fast_path_finds_the_same_odd_spaces_as_the_class() -> None:
+    from trustpublish.content.markup import _ODD_SPACE, needs_reference
+
+    for code in range(0x3000):
+        char = chr(code)
+        for text in (f"a{char}b\n", f"{char}\n", f"para\n\n{char}x\n"):
+            assert needs_reference(text) == bool(_ODD_SPACE.search(text)), repr(char)

@@ -191,6 +191,8 @@ def to_html(markdown: str, **env: Any) -> str:
 
 
 _ODD_SPACE = re.compile(r"[^\S \t\n]")
+#: the ASCII characters _ODD_SPACE matches
+_ODD_ASCII_SPACE = "\r\x0b\x0c\x1c\x1d\x1e\x1f"
 
 
 def needs_reference(markdown: str) -> bool:
@@ -200,6 +202,9 @@ def needs_reference(markdown: str) -> bool:
     a no-break space at a line's edge, for one), and a code fence left open at the
     end of a text with no final newline. They are read with markdown-it-py.
     """
-    if _ODD_SPACE.search(markdown):
+    if markdown.isascii():  # the common case, without the slow class scan
+        if any(c in markdown for c in _ODD_ASCII_SPACE):
+            return True
+    elif _ODD_SPACE.search(markdown):
         return True
     return not markdown.endswith("\n") and ("```" in markdown or "~~~" in markdown)
