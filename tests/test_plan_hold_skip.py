@@ -198,3 +198,26 @@ def test_the_planner_reads_each_queue_only_as_far_as_its_slots_take() -> None:
     assert plan(slots, whole, CHANNELS, kinds=KINDS) == planned
     assert queue.head(5) == whole[:5] and queue.made == 5
     assert len(queue.head(1000)) == 100 and queue.exhausted
+
+
+def test_a_build_after_a_hold_previews_the_plan_with_the_hold(tmp_path: Path) -> None:
+    """The preview plan a build remembers is made again when a hold changes the queue
+    (the hold is part of what the plan is remembered under)."""
+    root = _project(tmp_path)
+    now = "2026-12-01T09:05Z"
+    assert tp(root, "--now", now, "build").returncode == 0
+    page = (root / "dist" / "preview" / "index.html").read_text(encoding="utf-8")
+    assert "post-1/first-part" in page
+    assert tp(root, "hold", "post-1", "first-part", "--channel", "mastodon").returncode == 0
+    assert tp(root, "--now", now, "build").returncode == 0
+    remembered = json.loads(tp(root, "--json", "--now", now, "plan", "--days", "28").stdout)
+    mastodon = [e for r in remembered if r["channel"] == "mastodon" for e in r["excerpts"]]
+    assert mastodon and "post-1/first-part" not in mastodon
+    from trustpublish.actions.planning import build_plan
+    from trustpublish.render.preview import PREVIEW_DAYS
+    from trustpublish.workspace.project import Project
+
+    when = dt.datetime(2026, 12, 1, 9, 5, tzinfo=UTC)
+    built = build_plan(Project.load(root / "schedule.yaml"), when, PREVIEW_DAYS)
+    assert [p.excerpts for p in built if p.channel == "mastodon"] == \
+        [tuple(r["excerpts"]) for r in remembered if r["channel"] == "mastodon"]
