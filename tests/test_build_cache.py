@@ -265,3 +265,34 @@ def test_lazily_split_excerpts_equal_the_parse_split(built: Path) -> None:
         assert lazy.excerpts(post) == eager.excerpts(other)
         assert lazy.excerpt_ids(post) == [e.id for e in eager.excerpts(other)]
         assert lazy.excerpt_words(post) == [e.words for e in eager.excerpts(other)]
+
+
+def _todo(root: Path) -> list[parse.Todo]:
+    return [(str(f), None, None, False) for f in sorted((root / "posts").glob("*.md"))]
+
+
+@pytest.mark.skipif(parse.workers() < 2, reason="one core: parse_many never starts workers")
+@pytest.mark.parametrize("fault", ["bug", "killed"])
+def test_a_parse_worker_that_fails_or_dies_is_an_error_not_a_hang_or_a_gap(
+        built: Path, fault: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fault injection: the worker processes (forked, so they inherit the patch) fail
+    on every file they take; this process parses normally."""
+    import multiprocessing
+    import signal
+
+    parent, real = os.getpid(), parse.parse_one
+
+    def failing(key, raw, settings, split=False):  # type: ignore[no-untyped-def]
+        if os.getpid() != parent:
+            if fault == "killed":
+                os.kill(os.getpid(), signal.SIGKILL)
+            raise ValueError("a bug in a worker")
+        return real(key, raw, settings, split)
+
+    monkeypatch.setattr(parse, "parse_one", failing)
+    settings = Project.load(built / "schedule.yaml").index.settings
+    with pytest.raises(RuntimeError, match="parse worker") as raised:
+        list(parse.parse_many(_todo(built), settings, 1))
+    if fault == "bug":
+        assert "a bug in a worker" in str(raised.value)
+    assert multiprocessing.active_children() == []

@@ -195,20 +195,6 @@ def decode_full(record: Record) -> Full:
     return Full(record=record)
 
 
-_settings: Settings | None = None
-
-
-def _init(settings: Settings) -> None:
-    global _settings
-    _settings = settings
-
-
-def _work(todo: Todo) -> tuple[str, dict[str, Any], Record | None, list[int] | None]:
-    """In a worker process: parse one file with the settings :func:`_init` received."""
-    assert _settings is not None
-    return _work_with(todo, _settings)
-
-
 def workers() -> int:
     """Cores this process may use."""
     try:
@@ -225,13 +211,13 @@ def parse_many(todo: list[Todo], settings: Settings, parallel_from: int
     The entry gets the file's ``stamp`` (size, mtime) taken before it was read.
 
     With many files and several cores, this process parses too, beside one worker per
-    other core (one process less to hold in memory than a worker per core). The first
-    file is parsed here first: that loads what parsing loads on first use (the
-    detectors' data, the name list, the parser) before the workers are forked, so they
-    share those pages with this process instead of each loading its own copy;
+    other core (one process less to hold in memory than a worker per core). Each takes
+    the next file from a shared counter, so a slower process (a busy core) simply takes
+    fewer. The first file is parsed here first: that loads what parsing loads on first
+    use (the detectors' data, the name list, the parser) before the workers are forked,
+    so they share those pages with this process instead of each loading its own copy;
     :func:`gc.freeze` keeps the collector from touching (and so copying) them in the
-    workers. The files are shared out by size; this process takes a little less than
-    its share, as it also receives the workers' results.
+    workers.
     """
     count = workers()
     if len(todo) < parallel_from or count < 2:
@@ -244,48 +230,86 @@ def parse_many(todo: list[Todo], settings: Settings, parallel_from: int
         yield key, entry, full
 
 
-#: this process's part of the parse beside ``n - 1`` workers: ``_OWN_SHARE / n``
-_OWN_SHARE = 0.85
+Result = tuple[str, dict[str, Any], "Record | None", "list[int] | None"]
 
 
-def _in_parallel(todo: list[Todo], settings: Settings, count: int
-                 ) -> Iterator[tuple[str, dict[str, Any], Record | None, list[int] | None]]:
+def _take(counter: Any, total: int) -> int | None:
+    """The index of the next file nobody has taken, or None when all are taken."""
+    with counter.get_lock():
+        index = counter.value
+        if index >= total:
+            return None
+        counter.value = index + 1
+    return index
+
+
+def _worker(todo: list[Todo], settings: Settings, counter: Any, out: Any) -> None:
+    """In a worker process: parse files from the shared counter until none is left; each
+    result goes to ``out``, then None (done) or ("error", text) for a bug."""
+    try:
+        while (index := _take(counter, len(todo))) is not None:
+            out.send(_work_with(todo[index], settings))
+        out.send(None)
+    except BaseException:  # a bug, not a bad post (parse_one reports those): tell the parent
+        import traceback
+
+        out.send(("error", traceback.format_exc()))
+    finally:
+        out.close()
+
+
+def _in_parallel(todo: list[Todo], settings: Settings, count: int) -> Iterator[Result]:
     import gc
+    from multiprocessing.connection import wait
 
     yield _work_with(todo[0], settings)
-    rest = todo[1:]
-    if not rest:
+    if len(todo) == 1:
         return
-    sizes = [t[2][0] if t[2] else len(t[1] or b"") for t in rest]
-    own_bytes, total, split_at = _OWN_SHARE * sum(sizes) / count, 0, len(rest)
-    for index in range(len(rest) - 1, -1, -1):  # this process takes the tail
-        total += sizes[index]
-        if total > own_bytes:
-            split_at = index + 1
-            break
-    theirs, mine = rest[:split_at], rest[split_at:]
     method = "fork" if threading.active_count() == 1 else "forkserver"
     context = multiprocessing.get_context(method)
+    counter = context.Value("i", 1)
     gc.freeze()
+    processes, inputs = [], []
     try:
-        with context.Pool(min(count - 1, len(theirs)) or 1, initializer=_init,
-                          initargs=(settings,)) as pool:
-            pending = pool.imap_unordered(_work, theirs)  # chunks of one: has next(timeout)
-            for item in mine:
-                yield _work_with(item, settings)
-                yield from _ready(pending)
-            yield from pending
+        for _ in range(min(count - 1, len(todo) - 1)):
+            receive, send = context.Pipe(duplex=False)
+            process = context.Process(target=_worker, args=(todo, settings, counter, send),
+                                      daemon=True)
+            process.start()
+            send.close()
+            processes.append(process)
+            inputs.append(receive)
+        while (index := _take(counter, len(todo))) is not None:
+            yield _work_with(todo[index], settings)
+            yield from _received(inputs, wait(inputs, 0))
+        while inputs:
+            yield from _received(inputs, wait(inputs))
     finally:
         gc.unfreeze()
+        for process in processes:
+            if inputs:  # stopped early (an error, or nobody wants the rest): stop them
+                process.kill()
+            process.join()
+        for pipe in inputs:
+            pipe.close()
 
 
-def _ready(pending: Any) -> Iterator[Any]:
-    """The results the workers have finished so far (without waiting)."""
-    while True:
-        try:
-            yield pending.next(timeout=0)
-        except (multiprocessing.TimeoutError, StopIteration):
-            return
+def _received(inputs: list[Any], ready: list[Any]) -> Iterator[Result]:
+    """What the workers whose pipes are ``ready`` sent; a finished worker's pipe leaves
+    ``inputs``. A worker that died or hit a bug is an error here."""
+    for pipe in ready:
+        while pipe.poll():
+            try:
+                message = pipe.recv()
+            except EOFError:
+                raise RuntimeError("a parse worker ended without finishing its work") from None
+            if message is None:
+                inputs.remove(pipe)
+                pipe.close()
+                break
+            if message[0] == "error":
+                raise RuntimeError(f"a parse worker failed:\n{message[1]}")
+            yield message
 
 
 def _work_with(todo: Todo, settings: Settings
