@@ -296,3 +296,77 @@ def test_a_parse_worker_that_fails_or_dies_is_an_error_not_a_hang_or_a_gap(
     if fault == "bug":
         assert "a bug in a worker" in str(raised.value)
     assert multiprocessing.active_children() == []
+
+
+def _cache_as_data(root: Path) -> dict[str, object]:
+    """The content cache of ``root`` with its paths made relative and file times dropped
+    (the outputs' [key, size, mtime], the entries' stamps, the whole-build key)."""
+    text = gzip.decompress((root / "state" / "cache" / index_module.CACHE_NAME).read_bytes())
+    def timeless(value: object) -> object:
+        if isinstance(value, dict):
+            return {k: None if k == "stamp" else timeless(v) for k, v in value.items()}
+        if isinstance(value, list):
+            if len(value) == 3 and isinstance(value[2], int) and value[2] > 10**15:
+                value = value[:2]  # [..., size, mtime in ns]
+            return [timeless(v) for v in value]
+        return value
+
+    data = timeless(json.loads(text.decode().replace(str(root), "ROOT")))
+    for name, record in data["outputs"].items():  # type: ignore[index]
+        if name.startswith("build:"):  # keyed by the files' times too (whole-build record)
+            record["key"] = None
+    return data  # type: ignore[return-value]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the side build forks")
+def test_previews_built_in_a_forked_process_leave_what_a_serial_build_leaves(
+        tmp_path: Path, reads: list[Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    from trustpublish.actions import side_build
+
+    forked = _project(tmp_path / "site")
+    write_posts(forked / "posts", side_build.FORK_FROM)
+    serial = tmp_path / "serial"
+    shutil.copytree(forked, serial)
+    calls: list[str] = []
+    real_start = side_build.SideBuild.start
+
+    def start(self):  # type: ignore[no-untyped-def]
+        calls.append("forked")
+        real_start(self)
+
+    monkeypatch.setattr(side_build.SideBuild, "start", start)
+    _build(forked)
+    assert calls == ["forked"]
+    monkeypatch.setattr(side_build, "FORK_FROM", 10**6)
+    _build(serial)
+    assert calls == ["forked"]  # the serial build did not fork
+    assert _tree(forked / "dist") == _tree(serial / "dist")
+    # the cache (output records, the previews' excerpts, split posts, plans) is the same
+    assert _cache_as_data(forked) == _cache_as_data(serial)
+    # so the next builds read nothing: with nothing changed, and on the real clock
+    reads.clear()
+    _build(forked)
+    project = Project.load(forked / "schedule.yaml")
+    build_all(project, NOW_DT + dt.timedelta(hours=1))
+    project.close()
+    assert reads == []
+
+
+def test_an_error_in_the_forked_previews_is_the_builders_error(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from trustpublish.actions import side_build
+    from trustpublish.errors import TrustpublishError
+
+    root = _project(tmp_path / "site")
+    write_posts(root / "posts", side_build.FORK_FROM)
+    template = root / "templates" / "email" / "digest.html.j2"
+    template.parent.mkdir(parents=True)
+    template.write_text("{% if %}broken\n", encoding="utf-8")
+    errors = []
+    for fork_from in (side_build.FORK_FROM, 10**6):  # forked, then in this process
+        monkeypatch.setattr(side_build, "FORK_FROM", fork_from)
+        shutil.rmtree(root / "state", ignore_errors=True)
+        with pytest.raises(TrustpublishError) as raised:
+            _build(root)
+        errors.append((type(raised.value), str(raised.value)))
+    assert errors[0] == errors[1] and "digest.html.j2" in errors[0][1]
