@@ -370,3 +370,13 @@ def test_an_error_in_the_forked_previews_is_the_builders_error(
             _build(root)
         errors.append((type(raised.value), str(raised.value)))
     assert errors[0] == errors[1] and "digest.html.j2" in errors[0][1]
+
+
+def test_check_keeps_the_excerpt_ids_it_split_for_the_next_command(built: Path) -> None:
+    cache = built / "state" / "cache" / index_module.CACHE_NAME
+    before = json.loads(gzip.decompress(cache.read_bytes()))["entries"]
+    assert not all("ids" in e for e in before.values())  # the build split only a few
+    run = run_cli("--now", NOW, "check", cwd=built)
+    assert run.code == 0, run.err
+    after = json.loads(gzip.decompress(cache.read_bytes()))["entries"]
+    assert len(after) == POSTS and all("ids" in e and "words" in e for e in after.values())

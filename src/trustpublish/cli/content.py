@@ -55,6 +55,7 @@ def check(app: App, fatal: bool, privacy_report: bool) -> None:
         return
     if project is not None:
         app.project = project  # type: ignore[misc]
+        click.get_current_context().call_on_close(project.close)  # keep what it computed
         problems = run_checks(project)
     failing = [p for p in problems
                if p.severity == "error" or (fatal and p.severity == "warning")]
