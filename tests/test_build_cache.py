@@ -280,13 +280,22 @@ def test_a_parse_worker_that_fails_or_dies_is_an_error_not_a_hang_or_a_gap(
     import multiprocessing
     import signal
 
+    import time
+
     parent, real = os.getpid(), parse.parse_one
+    taken, calls = built / "a-worker-took-a-file", []
 
     def failing(key, raw, settings, split=False):  # type: ignore[no-untyped-def]
         if os.getpid() != parent:
+            taken.touch()
             if fault == "killed":
                 os.kill(os.getpid(), signal.SIGKILL)
             raise ValueError("a bug in a worker")
+        calls.append(key)
+        deadline = time.monotonic() + 60
+        while len(calls) > 1 and not taken.exists():  # the first is parsed before the fork
+            assert time.monotonic() < deadline, "no worker took a file"
+            time.sleep(0.01)  # however loaded the machine, a worker takes one first
         return real(key, raw, settings, split)
 
     monkeypatch.setattr(parse, "parse_one", failing)
