@@ -19,6 +19,13 @@ the key covers the feed's data, each entry's dates and content hash (kept in the
 content index, so an unchanged post is not read) and the code that renders. With the
 default limit, editing one post renders the subscription documents and the one
 archive page that holds it.
+
+Rendering a document again does not read the posts that did not change: an entry's
+content (HTML and summary) is taken back from the JSON Feed document written last
+time for the same page (or a neighbouring page, where entries shift), and used only
+if its content hash is the one the content index holds for the post; otherwise the
+post is read. So editing one post reads that post only, and the old file, even if
+edited by hand or left by another version, can only cost speed (see :class:`_Prior`).
 """
 
 from __future__ import annotations
@@ -40,7 +47,7 @@ from ..render.feeds.dates import empty_record, feed_updated, resolve_updated
 from ..render.feeds.excerpts import excerpt_feed_items, timetable_slots
 from ..render.feeds.formats import atom_bytes, rss_bytes
 from ..render.feeds.items import FeedInfo, FeedItem, content_hash, feed_base_url, post_item
-from ..render.feeds.jsonfeed import json_feed_bytes
+from ..render.feeds.jsonfeed import item_contents, json_feed_bytes
 
 if TYPE_CHECKING:
     from ..content.model import Post
@@ -134,21 +141,83 @@ def _input_key(fmt: str, info: FeedInfo, items: list[FeedItem], hashes: Mapping[
     return h.hexdigest()
 
 
+def _read_contents(path: Path) -> dict[str, tuple[str, str]]:
+    """:func:`item_contents` of the JSON Feed document at ``path`` ({} if none)."""
+    try:
+        return item_contents(path.read_bytes())
+    except OSError:
+        return {}
+
+
+class _Prior:
+    """The entry contents of this feed's JSON Feed documents as they were before this run
+    rewrote them, for the page being rendered. Looked up in order: the page's own old
+    document; the old documents of the page rendered just before it and of the
+    subscription document (each read before it was rewritten); the next newer page's
+    (entries shift between neighbouring pages when posts are added or removed). A file
+    is read the first time a lookup needs it: a page's own file at the page's first
+    lookup, so before its JSON document is rewritten. At most four pages' contents are
+    kept in memory.
+    """
+
+    def __init__(self) -> None:
+        self._kept: list[dict[str, tuple[str, str]]] = []  # the current document, the last page
+        self._current: dict[str, tuple[str, str]] | None = None
+        self._own: dict[str, tuple[str, str]] | None = None  # None: not read (yet)
+        self._newer: dict[str, tuple[str, str]] | None = None
+        self._paths: tuple[Path | None, Path | None] = (None, None)
+
+    def page(self, own: Path, newer: Path | None) -> None:
+        """Start a page whose old JSON document is ``own`` (``newer``: the next newer page's;
+        the first page started is the subscription document)."""
+        if self._paths[0] is not None and self._current is None:
+            self._current = self._own or {}  # the page before was the subscription document
+        self._kept = [self._current or {}, self._own or {}]
+        self._own = self._newer = None
+        self._paths = (own, newer)
+
+    def get(self, item_id: str) -> tuple[str, str] | None:
+        """(content HTML, summary) of ``item_id`` as last written, if one of the pages had it."""
+        own, newer = self._paths
+        if self._own is None:
+            self._own = _read_contents(own) if own is not None else {}
+        found = self._own.get(item_id)
+        for kept in self._kept:
+            found = found or kept.get(item_id)
+        if found is None and newer is not None:
+            if self._newer is None:
+                self._newer = _read_contents(newer)
+            found = self._newer.get(item_id)
+        return found
+
+
 class _FeedWriter:
     """Writes one logical feed (three formats, current document plus archive pages).
 
-    ``fill`` turns a stub item (dates and metadata only) into the full item, and
+    ``fill`` turns a stub item (dates and metadata only) into the full item, given what
+    the page's previous documents held (a :class:`_Prior`, for the main feed only), and
     ``hashes`` gives each item's content hash, so pages whose input key is unchanged
     are never filled or rendered.
     """
 
     def __init__(self, folder: Path, base_url: str, info: FeedInfo, limit: int | None,
                  outputs: _Outputs | None = None,
-                 fill: Callable[[FeedItem], FeedItem] = lambda item: item) -> None:
+                 fill: Callable[[FeedItem, _Prior], FeedItem] | None = None) -> None:
         self.folder, self.base_url, self.info, self.limit = folder, base_url, info, limit
         self.outputs, self.fill = outputs, fill
         self.hashes: Mapping[str, str] = {}
         self._canons: dict[int, tuple[FeedItem, str]] = {}  # id → (item, text): once per item
+        self._prior = _Prior()
+        self._filled: dict[int, tuple[FeedItem, FeedItem]] = {}  # id → (stub, item): per page
+
+    def _fill(self, item: FeedItem) -> FeedItem:
+        """The full item of a stub, once per page for its three formats."""
+        if self.fill is None:
+            return item
+        found = self._filled.get(id(item))
+        if found is None or found[0] is not item:
+            found = self._filled[id(item)] = (item, self.fill(item, self._prior))
+        return found[1]
 
     def _canon(self, item: FeedItem) -> str:
         """:func:`_item_canon`, once per item for the three formats of a page."""
@@ -162,7 +231,7 @@ class _FeedWriter:
         key = _input_key(fmt, info, items, self.hashes, self._canon) if self.outputs else ""
         if self.outputs and self.outputs.fresh(path, key):
             return False
-        changed = write_if_changed(path, _RENDER[fmt](info, [self.fill(i) for i in items]))
+        changed = write_if_changed(path, _RENDER[fmt](info, [self._fill(i) for i in items]))
         if self.outputs:
             self.outputs.wrote(path, key)
         return changed
@@ -194,6 +263,10 @@ class _FeedWriter:
                 documents[fmt].append((self.folder / archive_name(fmt, number), page_info,
                                        page_items))
         for number in range(count + 1):
+            newer = number + 1 if number < count else 0
+            self._prior.page(documents["json"][number][0],
+                             documents["json"][newer][0] if number else None)
+            self._filled = {}
             for fmt in _RENDER:
                 path, info, page = documents[fmt][number]
                 if self._render(fmt, path, info, page) and number == 0:
@@ -242,8 +315,15 @@ def build_feeds(project: "Project", now: dt.datetime) -> list[Path]:
     main_items = [post_item(p, site, content_html="", summary="") for p in posts]
     by_id = {item.id: post for item, post in zip(main_items, posts)}
 
-    def fill(item: FeedItem) -> FeedItem:
-        html, summary = project.index.feed_html(by_id[item.id])
+    def fill(item: FeedItem, prior: _Prior) -> FeedItem:
+        post = by_id[item.id]
+        if not project.index.in_memory(post):  # else its content is at hand: no need
+            found = prior.get(item.id)
+            if found is not None:
+                full = replace(item, content_html=found[0], summary=found[1])
+                if content_hash(full) == main.hashes[item.id]:
+                    return full
+        html, summary = project.index.feed_html(post)
         return replace(item, content_html=html, summary=summary)
 
     main = _FeedWriter(out_dir, base, main_info, limit, outputs, fill)

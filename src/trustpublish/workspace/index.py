@@ -384,6 +384,11 @@ class ContentIndex:
         full = self.full(str(post.source))
         return full.html, full.summary
 
+    def in_memory(self, post: Post) -> bool:
+        """True if this process parsed or read the post already (its content costs no read)."""
+        key = str(post.source)
+        return key in self._full or key in self._decoded
+
     def post_by_slug(self, slug: str) -> Post | None:
         return self._by_slug.get(slug)
 
