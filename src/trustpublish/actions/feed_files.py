@@ -127,18 +127,42 @@ def _canon(value: Any) -> str:
     return _dumps(_fields(value))
 
 
+#: the item fields an input key covers: all but the content (its content hash stands for it)
+_KEY_FIELDS = tuple(f.name for f in fields(FeedItem) if f.name not in ("content_html", "summary"))
+
+
+def _plain(value: Any) -> Any:
+    """JSON for what :mod:`json` does not know here: datetimes by their ISO text (whatever
+    their tzinfo), nested records by their fields."""
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return _fields(value) if is_dataclass(value) else repr(value)
+
+
+_encode_list = json.JSONEncoder(ensure_ascii=False, default=_plain).encode
+
+
 def _item_canon(item: FeedItem) -> str:
-    """An item's canonical text without its content (its content hash stands for it)."""
-    return _dumps({**_fields(item), "content_html": "", "summary": ""})
+    """An item's canonical text without its content: its key fields' values in field
+    order (the C encoder on a flat list: this runs for every entry of every feed)."""
+    return _encode_list([getattr(item, name) for name in _KEY_FIELDS])
 
 
-def _input_key(fmt: str, info: FeedInfo, items: list[FeedItem], hashes: Mapping[str, str],
-               canon: Callable[[FeedItem], str] = _item_canon) -> str:
-    h = hashlib.sha256(f"{_render_code()}\0{fmt}\0{_canon(info)}".encode())
+def _items_digest(items: list[FeedItem], hashes: Mapping[str, str],
+                  canon: Callable[[FeedItem], str] = _item_canon) -> str:
+    """A hash of a page's entries: each one's canonical text and content hash, in order."""
+    h = hashlib.sha256()
     for item in items:
         h.update(canon(item).encode())
         h.update(hashes[item.id].encode())
     return h.hexdigest()
+
+
+def _input_key(fmt: str, info: FeedInfo, digest: str) -> str:
+    """The input key of one document: the render code, the format, the feed data and
+    the :func:`_items_digest` of its entries."""
+    text = f"{_render_code()}\0{fmt}\0{_canon(info)}\0{digest}"
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _read_contents(path: Path) -> dict[str, tuple[str, str]]:
@@ -226,9 +250,10 @@ class _FeedWriter:
             found = self._canons[id(item)] = (item, _item_canon(item))
         return found[1]
 
-    def _render(self, fmt: str, path: Path, info: FeedInfo, items: list[FeedItem]) -> bool:
+    def _render(self, fmt: str, path: Path, info: FeedInfo, items: list[FeedItem],
+                digest: str) -> bool:
         """Write one document unless its inputs are unchanged; True if its bytes changed."""
-        key = _input_key(fmt, info, items, self.hashes, self._canon) if self.outputs else ""
+        key = _input_key(fmt, info, digest) if self.outputs else ""
         if self.outputs and self.outputs.fresh(path, key):
             return False
         changed = write_if_changed(path, _RENDER[fmt](info, [self._fill(i) for i in items]))
@@ -267,9 +292,11 @@ class _FeedWriter:
             self._prior.page(documents["json"][number][0],
                              documents["json"][newer][0] if number else None)
             self._filled = {}
+            page = documents["rss"][number][2]  # the same entries in the three formats
+            digest = _items_digest(page, self.hashes, self._canon) if self.outputs else ""
             for fmt in _RENDER:
                 path, info, page = documents[fmt][number]
-                if self._render(fmt, path, info, page) and number == 0:
+                if self._render(fmt, path, info, page, digest) and number == 0:
                     changed.append(urls[fmt])
         written = [path for fmt in _RENDER for path, _, _ in documents[fmt]]
         self._remove_stale(written)

@@ -172,7 +172,8 @@ class ContentIndex:
             return
         data = {"fingerprint": self.fingerprint, "entries": self.entries, "hot": hot,
                 "outputs": outputs}
-        blob = gzip.compress(json.dumps(data, separators=(",", ":")).encode(), 6, mtime=0)
+        # level 1: 2.5 times faster than level 6 for a sixth more bytes (1,000 posts)
+        blob = gzip.compress(json.dumps(data, separators=(",", ":")).encode(), 1, mtime=0)
         try:
             self.cache_path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             write_atomic(self.cache_path, blob, mode=PRIVATE_FILE)
