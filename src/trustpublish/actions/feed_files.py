@@ -344,7 +344,7 @@ def build_feeds(project: "Project", now: dt.datetime) -> list[Path]:
 
     def fill(item: FeedItem, prior: _Prior) -> FeedItem:
         post = by_id[item.id]
-        if not project.index.in_memory(post):  # else its content is at hand: no need
+        if not project.index.feed_at_hand(post):  # else there is nothing to save
             found = prior.get(item.id)
             if found is not None:
                 full = replace(item, content_html=found[0], summary=found[1])

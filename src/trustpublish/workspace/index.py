@@ -385,10 +385,9 @@ class ContentIndex:
         full = self.full(str(post.source))
         return full.html, full.summary
 
-    def in_memory(self, post: Post) -> bool:
-        """True if this process parsed or read the post already (its content costs no read)."""
-        key = str(post.source)
-        return key in self._full or key in self._decoded
+    def feed_at_hand(self, post: Post) -> bool:
+        """True if this process parsed the post: :meth:`feed_html` costs no read or render."""
+        return str(post.source) in self._full
 
     def post_by_slug(self, slug: str) -> Post | None:
         return self._by_slug.get(slug)
