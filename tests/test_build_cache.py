@@ -121,16 +121,89 @@ def test_editing_one_post_reads_that_post_and_rewrites_only_its_feed_pages(
     before = _mtimes(feeds)
     edit_post(built / "posts", 2, edit=1)  # an old post: in archive page 1 (posts 0-4)
     _build(built)
-    # read once each: the posts of the documents rendered again (the archive page holding
-    # the edited post, and the subscription documents: the newest feeds.limit posts)
-    shown = [*range(0, 5), *range(POSTS - 5, POSTS)]
-    assert sorted(reads) == [built / "posts" / f"post-{i:05d}.md" for i in shown]
+    # the documents rendered again (the archive page holding the edited post, and the
+    # subscription documents) take the other posts' content from the JSON documents
+    # written last time: only the edited post is read
+    assert reads == [built / "posts" / "post-00002.md"]
     after = _mtimes(feeds)
     changed = sorted(name for name in after if after[name] != before.get(name))
     # feed.json has no feed-level date, so its bytes (and mtime) stay the same
     assert changed == ["archive/atom-1.xml", "archive/feed-1.json", "archive/rss-1.xml",
                        "atom.xml", "rss.xml"]
     assert "Edited 1 times." in (feeds / "archive" / "rss-1.xml").read_text(encoding="utf-8")
+
+
+def _fresh_copy(root: Path, to: Path) -> Path:
+    """A copy of the project's inputs in a new folder: posts, schedule and the feed dates
+    record (state, not cache: it dates the edited entry), no content cache, no dist/."""
+    shutil.copytree(root / "posts", to / "posts")
+    shutil.copy2(root / "schedule.yaml", to / "schedule.yaml")
+    (to / "state").mkdir()
+    shutil.copy2(root / "state" / "feeds-cache.json", to / "state" / "feeds-cache.json")
+    return to
+
+
+def _feeds_of_a_cold_build(root: Path, to: Path) -> dict[str, bytes]:
+    fresh = _fresh_copy(root, to)
+    _build(fresh)
+    return _tree(fresh / "dist" / "feeds")
+
+
+def test_an_edit_build_equals_a_cold_build_of_the_edited_posts(
+        built: Path, tmp_path: Path, reads: list[Path]) -> None:
+    edit_post(built / "posts", 21, edit=1)  # in the subscription documents
+    _build(built)
+    assert reads == [built / "posts" / "post-00021.md"]
+    assert _tree(built / "dist" / "feeds") == _feeds_of_a_cold_build(built, tmp_path / "a")
+
+
+@pytest.mark.parametrize("change", ["add", "add-page", "delete", "backdate"])
+def test_entries_that_move_between_pages_are_taken_from_the_old_documents(
+        built: Path, tmp_path: Path, reads: list[Path], change: str) -> None:
+    posts = built / "posts"
+    if change == "add":  # the subscription documents move by one entry
+        write_posts(tmp_path / "new", POSTS + 1)
+        shutil.copy2(tmp_path / "new" / f"post-{POSTS:05d}.md", posts)
+        expected = [posts / f"post-{POSTS:05d}.md"]
+    elif change == "add-page":  # 26 posts: a new archive page of the 5 before the newest
+        write_posts(tmp_path / "new", POSTS + 2)
+        for i in (POSTS, POSTS + 1):
+            shutil.copy2(tmp_path / "new" / f"post-{i:05d}.md", posts)
+        expected = [posts / f"post-{i:05d}.md" for i in (POSTS, POSTS + 1)]
+    elif change == "delete":  # every archive page takes the oldest entry of the next one
+        (posts / "post-00001.md").unlink()
+        expected = []
+    else:  # an old date for a new post: every archive page above it moves by one
+        write_posts(tmp_path / "new", POSTS + 1)
+        text = (tmp_path / "new" / f"post-{POSTS:05d}.md").read_text(encoding="utf-8")
+        date = next(line for line in text.splitlines() if line.startswith("date:"))
+        old = next(line for line in (posts / "post-00000.md").read_text(
+            encoding="utf-8").splitlines() if line.startswith("date:"))
+        (posts / "backdated.md").write_text(text.replace(date, old), encoding="utf-8")
+        expected = [posts / "backdated.md"]
+    _build(built)
+    assert sorted(reads) == sorted(expected)
+    assert _tree(built / "dist" / "feeds") == _feeds_of_a_cold_build(built, tmp_path / "cold")
+
+
+def test_a_changed_old_document_costs_a_read_never_wrong_content(
+        built: Path, tmp_path: Path, reads: list[Path]) -> None:
+    page = built / "dist" / "feeds" / "archive" / "feed-1.json"
+    doc = json.loads(page.read_text(encoding="utf-8"))
+    doc["items"][1]["content_html"] = "<p>changed by hand</p>"  # post 3 (newest first)
+    doc["items"][2]["summary"] = 7  # post 2: not even a string
+    page.write_text(json.dumps(doc, indent=2), encoding="utf-8")
+    (built / "dist" / "feeds" / "feed.json").write_text("not json", encoding="utf-8")
+    edit_post(built / "posts", 0, edit=1)
+    edit_post(built / "posts", 22, edit=1)
+    _build(built)
+    # the edited posts, the two whose old content is not the content index's, and the
+    # posts of the subscription documents (feed.json cannot be read back)
+    read_back = [0, 2, 3, *range(POSTS - 5, POSTS)]
+    assert sorted(reads) == [built / "posts" / f"post-{i:05d}.md" for i in read_back]
+    feeds = _tree(built / "dist" / "feeds")
+    assert b"changed by hand" not in feeds["archive/feed-1.json"]
+    assert feeds == _feeds_of_a_cold_build(built, tmp_path / "cold")
 
 
 def test_outputs_from_the_cache_equal_outputs_from_a_fresh_read(built: Path) -> None:

@@ -192,3 +192,28 @@ def test_future_and_unapproved_posts_stay_out(tmp_path) -> None:
     build(schedule, now=dt.datetime(2026, 6, 2, tzinfo=dt.timezone.utc))
     parsed = feedparser.parse((tmp_path / "dist" / "feeds" / "atom.xml").read_bytes())
     assert len(parsed.entries) == 2
+
+
+def test_json_feed_items_read_back_exactly() -> None:
+    from trustpublish.render.feeds.items import FeedInfo, FeedItem
+    from trustpublish.render.feeds.jsonfeed import item_contents, json_feed_bytes
+
+    when = dt.datetime(2026, 1, 2, 3, 4, tzinfo=dt.timezone.utc)
+    tricky = ["<p>a\r\nb\u2028c\x00 \"q\" \\ é 🙂</p>", "", "  spaced  \n"]
+    items = [FeedItem(id=f"tag:x,2026-01-02:{i}", title="t", url="https://x.example/",
+                      content_html=html, summary=html[::-1], author="a", published=when,
+                      updated=when) for i, html in enumerate(tricky)]
+    info = FeedInfo(id="tag:x", title="T", description="", home_url="https://x.example/",
+                    language="en", author="A", updated=when, self_url="https://x.example/f")
+    back = item_contents(json_feed_bytes(info, items))
+    assert back == {item.id: (item.content_html, item.summary) for item in items}
+
+
+@pytest.mark.parametrize("data", [b"", b"not json", b"[1, 2]", b'{"items": 3}',
+                                  b'{"items": [1, {"id": 2, "content_html": "", "summary": ""},'
+                                  b' {"id": "k", "content_html": "<p>ok</p>"}]}',
+                                  "\ufeff{}".encode("utf-16")])
+def test_json_feed_read_back_of_anything_else_gives_what_it_can(data: bytes) -> None:
+    from trustpublish.render.feeds.jsonfeed import item_contents
+
+    assert item_contents(data) == {}

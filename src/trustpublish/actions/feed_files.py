@@ -19,6 +19,13 @@ the key covers the feed's data, each entry's dates and content hash (kept in the
 content index, so an unchanged post is not read) and the code that renders. With the
 default limit, editing one post renders the subscription documents and the one
 archive page that holds it.
+
+Rendering a document again does not read the posts that did not change: an entry's
+content (HTML and summary) is taken back from the JSON Feed document written last
+time for the same page (or a neighbouring page, where entries shift), and used only
+if its content hash is the one the content index holds for the post; otherwise the
+post is read. So editing one post reads that post only, and the old file, even if
+edited by hand or left by another version, can only cost speed (see :class:`_Prior`).
 """
 
 from __future__ import annotations
@@ -40,7 +47,7 @@ from ..render.feeds.dates import empty_record, feed_updated, resolve_updated
 from ..render.feeds.excerpts import excerpt_feed_items, timetable_slots
 from ..render.feeds.formats import atom_bytes, rss_bytes
 from ..render.feeds.items import FeedInfo, FeedItem, content_hash, feed_base_url, post_item
-from ..render.feeds.jsonfeed import json_feed_bytes
+from ..render.feeds.jsonfeed import item_contents, json_feed_bytes
 
 if TYPE_CHECKING:
     from ..content.model import Post
@@ -120,35 +127,121 @@ def _canon(value: Any) -> str:
     return _dumps(_fields(value))
 
 
+#: the item fields an input key covers: all but the content (its content hash stands for it)
+_KEY_FIELDS = tuple(f.name for f in fields(FeedItem) if f.name not in ("content_html", "summary"))
+
+
+def _plain(value: Any) -> Any:
+    """JSON for what :mod:`json` does not know here: datetimes by their ISO text (whatever
+    their tzinfo), nested records by their fields."""
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return _fields(value) if is_dataclass(value) else repr(value)
+
+
+_encode_list = json.JSONEncoder(ensure_ascii=False, default=_plain).encode
+
+
 def _item_canon(item: FeedItem) -> str:
-    """An item's canonical text without its content (its content hash stands for it)."""
-    return _dumps({**_fields(item), "content_html": "", "summary": ""})
+    """An item's canonical text without its content: its key fields' values in field
+    order (the C encoder on a flat list: this runs for every entry of every feed)."""
+    return _encode_list([getattr(item, name) for name in _KEY_FIELDS])
 
 
-def _input_key(fmt: str, info: FeedInfo, items: list[FeedItem], hashes: Mapping[str, str],
-               canon: Callable[[FeedItem], str] = _item_canon) -> str:
-    h = hashlib.sha256(f"{_render_code()}\0{fmt}\0{_canon(info)}".encode())
+def _items_digest(items: list[FeedItem], hashes: Mapping[str, str],
+                  canon: Callable[[FeedItem], str] = _item_canon) -> str:
+    """A hash of a page's entries: each one's canonical text and content hash, in order."""
+    h = hashlib.sha256()
     for item in items:
         h.update(canon(item).encode())
         h.update(hashes[item.id].encode())
     return h.hexdigest()
 
 
+def _input_key(fmt: str, info: FeedInfo, digest: str) -> str:
+    """The input key of one document: the render code, the format, the feed data and
+    the :func:`_items_digest` of its entries."""
+    text = f"{_render_code()}\0{fmt}\0{_canon(info)}\0{digest}"
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _read_contents(path: Path) -> dict[str, tuple[str, str]]:
+    """:func:`item_contents` of the JSON Feed document at ``path`` ({} if none)."""
+    try:
+        return item_contents(path.read_bytes())
+    except OSError:
+        return {}
+
+
+class _Prior:
+    """The entry contents of this feed's JSON Feed documents as they were before this run
+    rewrote them, for the page being rendered. Looked up in order: the page's own old
+    document; the old documents of the page rendered just before it and of the
+    subscription document (each read before it was rewritten); the next newer page's
+    (entries shift between neighbouring pages when posts are added or removed). A file
+    is read the first time a lookup needs it: a page's own file at the page's first
+    lookup, so before its JSON document is rewritten. At most four pages' contents are
+    kept in memory.
+    """
+
+    def __init__(self) -> None:
+        self._kept: list[dict[str, tuple[str, str]]] = []  # the current document, the last page
+        self._current: dict[str, tuple[str, str]] | None = None
+        self._own: dict[str, tuple[str, str]] | None = None  # None: not read (yet)
+        self._newer: dict[str, tuple[str, str]] | None = None
+        self._paths: tuple[Path | None, Path | None] = (None, None)
+
+    def page(self, own: Path, newer: Path | None) -> None:
+        """Start a page whose old JSON document is ``own`` (``newer``: the next newer page's;
+        the first page started is the subscription document)."""
+        if self._paths[0] is not None and self._current is None:
+            self._current = self._own or {}  # the page before was the subscription document
+        self._kept = [self._current or {}, self._own or {}]
+        self._own = self._newer = None
+        self._paths = (own, newer)
+
+    def get(self, item_id: str) -> tuple[str, str] | None:
+        """(content HTML, summary) of ``item_id`` as last written, if one of the pages had it."""
+        own, newer = self._paths
+        if self._own is None:
+            self._own = _read_contents(own) if own is not None else {}
+        found = self._own.get(item_id)
+        for kept in self._kept:
+            found = found or kept.get(item_id)
+        if found is None and newer is not None:
+            if self._newer is None:
+                self._newer = _read_contents(newer)
+            found = self._newer.get(item_id)
+        return found
+
+
 class _FeedWriter:
     """Writes one logical feed (three formats, current document plus archive pages).
 
-    ``fill`` turns a stub item (dates and metadata only) into the full item, and
+    ``fill`` turns a stub item (dates and metadata only) into the full item, given what
+    the page's previous documents held (a :class:`_Prior`, for the main feed only), and
     ``hashes`` gives each item's content hash, so pages whose input key is unchanged
     are never filled or rendered.
     """
 
     def __init__(self, folder: Path, base_url: str, info: FeedInfo, limit: int | None,
                  outputs: _Outputs | None = None,
-                 fill: Callable[[FeedItem], FeedItem] = lambda item: item) -> None:
+                 fill: Callable[[FeedItem, _Prior], FeedItem] | None = None) -> None:
         self.folder, self.base_url, self.info, self.limit = folder, base_url, info, limit
         self.outputs, self.fill = outputs, fill
         self.hashes: Mapping[str, str] = {}
         self._canons: dict[int, tuple[FeedItem, str]] = {}  # id → (item, text): once per item
+        self._prior = _Prior()
+        self._filled: dict[int, tuple[FeedItem, FeedItem]] = {}  # id → (stub, item): per page
+
+    def _fill(self, item: FeedItem) -> FeedItem:
+        """The full item of a stub, once per page for its three formats."""
+        if self.fill is None:
+            return item
+        found = self._filled.get(id(item))
+        if found is None or found[0] is not item:
+            found = self._filled[id(item)] = (item, self.fill(item, self._prior))
+        return found[1]
 
     def _canon(self, item: FeedItem) -> str:
         """:func:`_item_canon`, once per item for the three formats of a page."""
@@ -157,12 +250,13 @@ class _FeedWriter:
             found = self._canons[id(item)] = (item, _item_canon(item))
         return found[1]
 
-    def _render(self, fmt: str, path: Path, info: FeedInfo, items: list[FeedItem]) -> bool:
+    def _render(self, fmt: str, path: Path, info: FeedInfo, items: list[FeedItem],
+                digest: str) -> bool:
         """Write one document unless its inputs are unchanged; True if its bytes changed."""
-        key = _input_key(fmt, info, items, self.hashes, self._canon) if self.outputs else ""
+        key = _input_key(fmt, info, digest) if self.outputs else ""
         if self.outputs and self.outputs.fresh(path, key):
             return False
-        changed = write_if_changed(path, _RENDER[fmt](info, [self.fill(i) for i in items]))
+        changed = write_if_changed(path, _RENDER[fmt](info, [self._fill(i) for i in items]))
         if self.outputs:
             self.outputs.wrote(path, key)
         return changed
@@ -194,9 +288,15 @@ class _FeedWriter:
                 documents[fmt].append((self.folder / archive_name(fmt, number), page_info,
                                        page_items))
         for number in range(count + 1):
+            newer = number + 1 if number < count else 0
+            self._prior.page(documents["json"][number][0],
+                             documents["json"][newer][0] if number else None)
+            self._filled = {}
+            page = documents["rss"][number][2]  # the same entries in the three formats
+            digest = _items_digest(page, self.hashes, self._canon) if self.outputs else ""
             for fmt in _RENDER:
                 path, info, page = documents[fmt][number]
-                if self._render(fmt, path, info, page) and number == 0:
+                if self._render(fmt, path, info, page, digest) and number == 0:
                     changed.append(urls[fmt])
         written = [path for fmt in _RENDER for path, _, _ in documents[fmt]]
         self._remove_stale(written)
@@ -242,8 +342,15 @@ def build_feeds(project: "Project", now: dt.datetime) -> list[Path]:
     main_items = [post_item(p, site, content_html="", summary="") for p in posts]
     by_id = {item.id: post for item, post in zip(main_items, posts)}
 
-    def fill(item: FeedItem) -> FeedItem:
-        html, summary = project.index.feed_html(by_id[item.id])
+    def fill(item: FeedItem, prior: _Prior) -> FeedItem:
+        post = by_id[item.id]
+        if not project.index.feed_at_hand(post):  # else there is nothing to save
+            found = prior.get(item.id)
+            if found is not None:
+                full = replace(item, content_html=found[0], summary=found[1])
+                if content_hash(full) == main.hashes[item.id]:
+                    return full
+        html, summary = project.index.feed_html(post)
         return replace(item, content_html=html, summary=summary)
 
     main = _FeedWriter(out_dir, base, main_info, limit, outputs, fill)

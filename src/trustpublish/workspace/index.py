@@ -172,7 +172,8 @@ class ContentIndex:
             return
         data = {"fingerprint": self.fingerprint, "entries": self.entries, "hot": hot,
                 "outputs": outputs}
-        blob = gzip.compress(json.dumps(data, separators=(",", ":")).encode(), 6, mtime=0)
+        # level 1: 2.5 times faster than level 6 for a sixth more bytes (1,000 posts)
+        blob = gzip.compress(json.dumps(data, separators=(",", ":")).encode(), 1, mtime=0)
         try:
             self.cache_path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             write_atomic(self.cache_path, blob, mode=PRIVATE_FILE)
@@ -383,6 +384,10 @@ class ContentIndex:
         """(sanitized HTML, plain summary) of the post's feed entry."""
         full = self.full(str(post.source))
         return full.html, full.summary
+
+    def feed_at_hand(self, post: Post) -> bool:
+        """True if this process parsed the post: :meth:`feed_html` costs no read or render."""
+        return str(post.source) in self._full
 
     def post_by_slug(self, slug: str) -> Post | None:
         return self._by_slug.get(slug)

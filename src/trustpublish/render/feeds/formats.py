@@ -116,8 +116,8 @@ def _generator(info: FeedInfo, items: list[FeedItem], kind: str) -> FeedGenerato
         fe.summary(item.summary)
         fe.published(item.published)
         fe.updated(item.updated)
-        for term in item.categories:
-            fe.category({"term": term, "label": term})
+        if item.categories:  # one call: feedgen re-maps every category on each call
+            fe.category([{"term": term, "label": term} for term in item.categories])
         entry_extras: _EntryExtras = fe.tp
         entry_extras.creator = item.author
         entry_extras.image = item.image

@@ -13,7 +13,7 @@ from typing import Any
 
 from .items import FeedInfo, FeedItem
 
-__all__ = ["json_feed_bytes", "VERSION_URL"]
+__all__ = ["json_feed_bytes", "item_contents", "VERSION_URL"]
 
 VERSION_URL = "https://jsonfeed.org/version/1.1"
 
@@ -56,3 +56,25 @@ def json_feed_bytes(info: FeedInfo, items: list[FeedItem]) -> bytes:
         doc["hubs"] = [{"type": "WebSub", "url": info.hub}]
     doc["items"] = [_item(i) for i in items]
     return (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def item_contents(data: bytes) -> dict[str, tuple[str, str]]:
+    """Item id → (``content_html``, ``summary``) of a JSON Feed document, read back.
+
+    Made for the documents :func:`json_feed_bytes` wrote (JSON keeps every string as it
+    was). Anything else gives what it can: items without an id or with a missing or
+    non-string field are left out, and bytes that are not a JSON Feed give ``{}``.
+    """
+    try:
+        doc = json.loads(data)
+    except (ValueError, UnicodeDecodeError):
+        return {}
+    items = doc.get("items") if isinstance(doc, dict) else None
+    found: dict[str, tuple[str, str]] = {}
+    for item in items if isinstance(items, list) else ():
+        if not isinstance(item, dict):
+            continue
+        fields = (item.get("id"), item.get("content_html"), item.get("summary"))
+        if all(isinstance(value, str) for value in fields):
+            found[fields[0]] = (fields[1], fields[2])
+    return found
