@@ -24,6 +24,10 @@ __all__ = ["address_key", "find_addresses"]
 # (each opens with a look-ahead at its first character: the regex engine skips the
 # positions where nothing can start)
 _CANDIDATE = re.compile(r"(?=\d)(?<![\w.,/-])(?=(\d{1,6}[A-Za-z]?(?:\s+\S+){2,6}))")
+# the same candidates in two steps: where one starts (a digit, so the engine skips ahead
+# to digits), then what follows it
+_CANDIDATE_START = re.compile(r"\d(?<![\w.,/-]\d)")
+_CANDIDATE_TEXT = re.compile(r"\d{1,6}[A-Za-z]?(?:\s+\S+){2,6}")
 _POBOX = re.compile(r"(?=p)\b(?:P\.?\s?O\.?\s*Box|Post\s+Office\s+Box)\s*#?\s*(\d{1,6})\b",
                     re.IGNORECASE)
 _DIRECTIONS = {"north": "n", "south": "s", "east": "e", "west": "w", "northeast": "ne",
@@ -99,12 +103,15 @@ def find_addresses(text: str) -> Iterator[Hit]:
     for match in _POBOX.finditer(text):
         yield Hit("address", match.start(), match.end(), match.group(0),
                   f"address:po box {match.group(1)}", HIGH)
-    for match in _CANDIDATE.finditer(text):
-        parsed = _parse(match.group(1))
+    for start in _CANDIDATE_START.finditer(text):
+        match = _CANDIDATE_TEXT.match(text, start.start())
+        if match is None:
+            continue
+        parsed = _parse(match.group(0))
         if not parsed:
             continue
         tokens, count = parsed
-        words = match.group(1).split()
+        words = match.group(0).split()
         shown = " ".join(words[:count]).rstrip(",;")
         name_words = [t for t, label in tokens[1:] if label != "StreetNamePostType"]
         capitalised = all(w[:1].isupper() or w[:1].isdigit() for w in name_words)

@@ -48,7 +48,8 @@ _CARE_CUE = re.compile(
     r"first\s+(?:session|appointment|visit)|date\s+of\s+(?:service|visit|admission))\b",
     re.IGNORECASE)
 _WINDOW = 40
-_HAS_DIGIT = re.compile(r"\d")
+# every form of the grammar holds two digits in a row (the year, or its last two digits)
+_TWO_DIGITS = re.compile(r"\d\d")
 
 
 def _year(text: str) -> int:
@@ -98,8 +99,8 @@ def find_dates(text: str) -> Iterator[Hit]:
     Cues are rare in prose, so the text is searched for cues first and for dates only
     in the few characters after each one.
     """
-    if not _HAS_DIGIT.search(text):
-        return
+    if not _TWO_DIGITS.search(text):
+        return  # no date in it
     cues = sorted([(m.start(), m.end(), "birthdate") for m in _BIRTH_CUE.finditer(text)]
                   + [(m.start(), m.end(), "date") for m in _CARE_CUE.finditer(text)])
     done = -1

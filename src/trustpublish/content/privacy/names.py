@@ -34,8 +34,8 @@ from .lexicon import (CITATION, COMMON_WORDS, FAMILY_AFTER, FUNCTION_WORDS, HEAL
                       PARTICLES, PUBLIC_BEFORE, QUOTED_AFTER, ROLE_AFTER, ROLE_BEFORE,
                       STAFF_BEFORE, SURNAME_WORDS, TITLES_PROFESSIONAL)
 
-__all__ = ["NAMES_FILE", "derive_first_names", "find_names", "first_names", "name_key",
-           "names_file_text", "names_from"]
+__all__ = ["NAMES_FILE", "derive_first_names", "find_names", "first_names", "has_capital",
+           "name_key", "names_file_text", "names_from"]
 
 _CAP = r"\p{Lu}[\p{Ll}\p{M}]+(?:['’-]\p{Lu}?[\p{Ll}\p{M}]+)*"
 _RUN = regex.compile(
@@ -48,6 +48,15 @@ _SENTENCE_END = regex.compile(
 
 _POSSESSIVE = regex.compile(r"['’]s$")
 _AFTER_RUN = regex.compile(r"\.?(?:\s+(?:Jr|Sr|II|III)\.?,?)?\s+(\p{Lu}\p{Ll}+)")
+
+
+_CAPITAL = regex.compile(r"\p{Lu}")
+
+
+def has_capital(text: str) -> bool:
+    """Whether ``text`` holds a capital letter, which every name pattern needs (names the
+    project lists are the exception: they count in any case)."""
+    return _CAPITAL.search(text) is not None
 
 
 def name_key(name: str) -> str:
@@ -189,7 +198,19 @@ _ROLE_INITIALS = regex.compile(
     r"\b(?i:my|our|a|an|one|this|that|another)\s+(?:\w+\s+){0,2}"
     r"(?i:client|patient|counselee)s?\s*,?\s*(?i:named\s+|called\s+)?"
     r"(\p{Lu}\.(?:\s?\p{Lu}\.)*)(?!\w)")
+_INITIAL = regex.compile(r"\p{Lu}\.")
 _PRIVATE_TITLED = regex.compile(rf"\b(?:Mr|Mrs|Ms|Miss|Mx)\.?\s+({_CAP})")
+
+
+@functools.lru_cache(maxsize=256)
+def _listed(name: str) -> regex.Pattern[str]:
+    return regex.compile(rf"(?<!\w){regex.escape(name)}(?!\w)", flags=regex.IGNORECASE)
+
+
+def _bare(word: str) -> str:
+    """``word`` without a possessive ``'s`` (what ``_POSSESSIVE.sub("", word)`` gives for a
+    capitalised word, which ends in a letter: no line break before the end)."""
+    return word[:-2] if word.endswith(("'s", "’s")) else word
 
 
 class _Context:
@@ -232,15 +253,14 @@ def find_names(text: str, listed: Collection[str] = (), allowed: Collection[str]
     word in a Title Case heading is a word, not a name ("Key Components").
     """
     for name in listed:
-        for match in regex.finditer(rf"(?<!\w){regex.escape(name)}(?!\w)", text,
-                                    flags=regex.IGNORECASE):
+        for match in _listed(name).finditer(text):
             yield Hit("name", match.start(), match.end(), match.group(0), name_key(name), HIGH)
     context: _Context | None = None
     names = first_names()
     for run in _RUN.finditer(text):
         word = run.group(0)
         if " " not in word:  # one capitalised word: most are sentence starts, decide fast
-            bare = _POSSESSIVE.sub("", word).lower()
+            bare = _bare(word).lower()
             if bare not in names or bare in FUNCTION_WORDS or bare in NOT_PERSON:
                 continue
         following = _AFTER_RUN.match(text, run.end())
@@ -259,7 +279,9 @@ def find_names(text: str, listed: Collection[str] = (), allowed: Collection[str]
                     or FAMILY_AFTER.match(text, b, b + 40)):
                 yield Hit("name", a, b, name, key, HIGH)
                 continue
-            if not prose or _WORK_AFTER.match(text, b, b + 60):
+            if not prose or (shape == "single" and name.split()[0].lower() in COMMON_WORDS):
+                continue  # a lone common word ("Hope") counts only with a role (checked below)
+            if _WORK_AFTER.match(text, b, b + 60):
                 continue
             if shape == "full" and QUOTED_AFTER.match(text, b, b + 30):
                 continue  # "Brené Brown says" (a client is "Nadia says")
@@ -282,10 +304,11 @@ def find_names(text: str, listed: Collection[str] = (), allowed: Collection[str]
                 name = " ".join(name.split()[:2])
                 b, key = a + len(name), name_key(name)
             yield Hit("name", a, b, name, key, MEDIUM)
-    for match in _INITIALS_AGE.finditer(text):
+    initials = _INITIAL.search(text) is not None  # both patterns need "X."
+    for match in _INITIALS_AGE.finditer(text) if initials else ():
         yield Hit("name", match.start(1), match.end(1), match.group(1),
                   name_key(match.group(1)), MEDIUM)
-    for match in _ROLE_INITIALS.finditer(text):
+    for match in _ROLE_INITIALS.finditer(text) if initials else ():
         yield Hit("name", match.start(1), match.end(1), match.group(1),
                   name_key(match.group(1)), MEDIUM)
     if not prose:

@@ -27,7 +27,9 @@ _DIGITS = re.compile(r"\d")
 # An SSN written 3-2-4 is an id-number, never a phone
 _SSN_SHAPE = re.compile(r"^\d{3}([\s.-])\d{2}\1\d{4}$")
 # digits with the separators phone numbers use: where the matcher has something to find
-_DIGIT_STRETCH = re.compile(r"[+(]?\d[\d\s().\-/–]*\d")
+# (written ``[+(]?\d[...]*\d``, the same matches: the opening class lets the engine skip
+# ahead to a digit, "+" or "(" instead of trying every position)
+_DIGIT_STRETCH = re.compile(r"[+(\d](?:(?<=[+(])\d|(?<=\d))[\d\s().\-/–]*\d")
 _LOCAL_SHAPE = re.compile(r"^\d{3}[\s.-]\d{4}$")
 # The leading digits come first and the look-behind (the character before them) after:
 # the same matches as ``(?<![\w+])00...``, but the engine jumps from one "0" to the next
