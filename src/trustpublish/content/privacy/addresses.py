@@ -14,8 +14,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-import usaddress
-
 from .finding import HIGH, MEDIUM, Hit
 
 __all__ = ["address_key", "find_addresses"]
@@ -53,6 +51,8 @@ def _parse(text: str) -> tuple[list[tuple[str, str]], int] | None:
     for end in range(2, len(words)):
         if not _STREET_TYPES.match(_norm(words[end])):
             continue
+        import usaddress  # loaded (a trained model) only when a text has a street-like word
+
         try:
             tokens = usaddress.parse(" ".join(words[:end + 1]))
         except Exception:  # noqa: BLE001 - the parser's own errors mean "not an address"

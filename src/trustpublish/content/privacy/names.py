@@ -33,6 +33,7 @@ from .finding import HIGH, MEDIUM, Hit
 from .lexicon import (CITATION, COMMON_WORDS, FAMILY_AFTER, FUNCTION_WORDS, HEALTH, NOT_PERSON,
                       PARTICLES, PUBLIC_BEFORE, QUOTED_AFTER, ROLE_AFTER, ROLE_BEFORE,
                       STAFF_BEFORE, SURNAME_WORDS, TITLES_PROFESSIONAL)
+from .patterns import Lazy
 
 __all__ = ["NAMES_FILE", "derive_first_names", "find_names", "first_names", "has_capital",
            "name_key", "names_file_text", "names_from"]
@@ -41,13 +42,13 @@ _CAP = r"\p{Lu}[\p{Ll}\p{M}]+(?:['’-]\p{Lu}?[\p{Ll}\p{M}]+)*"
 _RUN = regex.compile(
     rf"(?<![\p{{L}}\p{{M}}'’-]){_CAP}(?:\s(?:\p{{Lu}}\.\s)?(?:(?:{'|'.join(PARTICLES)})\s)?"
     rf"{_CAP})*(?![\p{{L}}\p{{M}}])")
-_SENTENCE_END = regex.compile(
+_SENTENCE_END = Lazy(regex.compile,
     r"(?<!\b(?:Dr|Mr|Mrs|Ms|Mx|Prof|St|Jr|Sr|vs|etc|e\.g|i\.e|No|\p{Lu}))[.!?…]+[\"'”’)\]]*"
     r"(?:\s+|$)|\n\s*\n|\n(?=\s*[-*#>|]|\s*\d+[.)]\s)")
 
 
 _POSSESSIVE = regex.compile(r"['’]s$")
-_AFTER_RUN = regex.compile(r"\.?(?:\s+(?:Jr|Sr|II|III)\.?,?)?\s+(\p{Lu}\p{Ll}+)")
+_AFTER_RUN = Lazy(regex.compile, r"\.?(?:\s+(?:Jr|Sr|II|III)\.?,?)?\s+(\p{Lu}\p{Ll}+)")
 
 
 _CAPITAL = regex.compile(r"\p{Lu}")
@@ -179,27 +180,27 @@ def _persons(run: str) -> Iterator[tuple[int, int, str]]:
         i += 1
 
 
-_LOWER_WORD = regex.compile(r"\b\p{Ll}+\b")
+_LOWER_WORD = Lazy(regex.compile, r"\b\p{Ll}+\b")
 _TOKEN = regex.compile(r"\S+")
-_WORK_AFTER = regex.compile(
+_WORK_AFTER = Lazy(regex.compile,
     r"['’]s?\s+(?:\w+\s+){0,2}(?:books?|works?|models?|theor(?:y|ies)|research|"
     r"approach(?:es)?|methods?|stud(?:y|ies)|ideas?|concepts?|frameworks?|writings?|columns?|"
     r"blogs?|podcasts?|memoirs?|talks?|novels?|shows?|songs?|albums?|films?|movies?|lectures?|"
     r"papers?|articles?|scales?|legacy|quotes?|poems?|poetry|letters?|speech(?:es)?|"
     r"teachings?|principles?|techniques?|exercises?|workbooks?|website|videos?)\b",
     regex.IGNORECASE)
-_THE_BEFORE = regex.compile(r"\b[Tt]he\s+$")
+_THE_BEFORE = Lazy(regex.compile, r"\b[Tt]he\s+$")
 #: initials and an age: "M.L., 34,", "J.R. (age 16)", "K.T., a 41-year-old"
-_INITIALS_AGE = regex.compile(
+_INITIALS_AGE = Lazy(regex.compile,
     r"(?<![\w.])(\p{Lu}\.\s?(?:\p{Lu}\.\s?)+)(?=,\s*(?:age\s*|aged\s*)?\d{1,2}\s*[,.)]|"
     r"\s*\(\s*(?:age\s*)?\d{1,2}\s*\)|,\s+a\s+\d{1,2}-year-old)")
 #: a role, then initials only: "our client J.R.", "a patient, M.,"
-_ROLE_INITIALS = regex.compile(
+_ROLE_INITIALS = Lazy(regex.compile,
     r"\b(?i:my|our|a|an|one|this|that|another)\s+(?:\w+\s+){0,2}"
     r"(?i:client|patient|counselee)s?\s*,?\s*(?i:named\s+|called\s+)?"
     r"(\p{Lu}\.(?:\s?\p{Lu}\.)*)(?!\w)")
 _INITIAL = regex.compile(r"\p{Lu}\.")
-_PRIVATE_TITLED = regex.compile(rf"\b(?:Mr|Mrs|Ms|Miss|Mx)\.?\s+({_CAP})")
+_PRIVATE_TITLED = Lazy(regex.compile, rf"\b(?:Mr|Mrs|Ms|Miss|Mx)\.?\s+({_CAP})")
 
 
 @functools.lru_cache(maxsize=256)

@@ -10,19 +10,29 @@ Keys are E.164 (``phone:+13125550187``), so one number matches in any format.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
-
-import phonenumbers
-from phonenumbers import (Leniency, PhoneNumberFormat, PhoneNumberMatch, PhoneNumberMatcher,
-                          PhoneNumberType)
+from typing import TYPE_CHECKING
 
 from .finding import DEFAULT_REGION, HIGH, MEDIUM, Hit
 
+if TYPE_CHECKING:
+    import phonenumbers
+    from phonenumbers import PhoneNumberMatch
+
 __all__ = ["DEFAULT_REGION", "find_phones", "phone_key"]
 
-_PUBLIC_TYPES = {PhoneNumberType.TOLL_FREE, PhoneNumberType.SHARED_COST,
-                 PhoneNumberType.PREMIUM_RATE}
+
+# ``phonenumbers`` is imported when a text first has digits enough for a phone number:
+# loading it is a large part of the guard's start-up, and most posts never need it.
+@functools.cache
+def _public_types() -> frozenset[int]:
+    """Toll-free, shared-cost and premium-rate numbers: public by nature."""
+    from phonenumbers import PhoneNumberType
+
+    return frozenset({PhoneNumberType.TOLL_FREE, PhoneNumberType.SHARED_COST,
+                      PhoneNumberType.PREMIUM_RATE})
 _DIGITS = re.compile(r"\d")
 # An SSN written 3-2-4 is an id-number, never a phone
 _SSN_SHAPE = re.compile(r"^\d{3}([\s.-])\d{2}\1\d{4}$")
@@ -43,11 +53,15 @@ _REFERENCE = re.compile(r"\b(?:ISBN(?:-1[03])?|ISSN|doi|PMID|arXiv)\b\W*$", re.I
 
 
 def _e164(number: phonenumbers.PhoneNumber) -> str:
-    return phonenumbers.format_number(number, PhoneNumberFormat.E164)
+    import phonenumbers
+
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 def phone_key(text: str, region: str = DEFAULT_REGION) -> str | None:
     """``phone:+E164`` for a phone number written in any format, or None."""
+    import phonenumbers
+
     try:
         number = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException:
@@ -62,6 +76,8 @@ def _abroad(text: str, taken: list[tuple[int, int]]) -> Iterator[Hit]:
     for match in _INTL_00.finditer(text):
         if any(a < match.end() and match.start() < b for a, b in taken):
             continue
+        import phonenumbers
+
         try:
             number = phonenumbers.parse("+" + re.sub(r"\D", "", match.group(1)), None)
         except phonenumbers.NumberParseException:
@@ -73,13 +89,15 @@ def _abroad(text: str, taken: list[tuple[int, int]]) -> Iterator[Hit]:
     for match in _NATIONAL_0.finditer(text):
         if any(a < match.end() and match.start() < b for a, b in taken):
             continue
+        import phonenumbers
+
         for region in _ABROAD_REGIONS:
             try:
                 number = phonenumbers.parse(match.group(0), region)
             except phonenumbers.NumberParseException:
                 continue
             if phonenumbers.is_valid_number(number):
-                if phonenumbers.number_type(number) not in _PUBLIC_TYPES:
+                if phonenumbers.number_type(number) not in _public_types():
                     yield Hit("phone", match.start(), match.end(), match.group(0),
                               f"phone:{_e164(number)}", MEDIUM)
                 break
@@ -93,6 +111,8 @@ def _matches(text: str, region: str) -> Iterator[PhoneNumberMatch]:
     for span in _DIGIT_STRETCH.finditer(text):
         if len(_DIGITS.findall(span.group(0))) < 7:
             continue
+        from phonenumbers import Leniency, PhoneNumberMatch, PhoneNumberMatcher
+
         start = max(0, span.start() - 8)
         for match in PhoneNumberMatcher(text[start:span.end() + 12], region,
                                         leniency=Leniency.POSSIBLE):
@@ -113,8 +133,10 @@ def find_phones(text: str, region: str = DEFAULT_REGION) -> Iterator[Hit]:
         raw = match.raw_string
         if _SSN_SHAPE.match(raw):
             continue
+        import phonenumbers
+
         number = match.number
-        if phonenumbers.number_type(number) in _PUBLIC_TYPES:
+        if phonenumbers.number_type(number) in _public_types():
             continue
         taken.append((match.start, match.end))
         valid = phonenumbers.is_valid_number(number)
