@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterator
 
 from .finding import HIGH, MEDIUM, Hit
+from .patterns import Lazy
 
 __all__ = ["address_key", "find_addresses"]
 
@@ -30,7 +31,7 @@ _POBOX = re.compile(r"(?=p)\b(?:P\.?\s?O\.?\s*Box|Post\s+Office\s+Box)\s*#?\s*(\
                     re.IGNORECASE)
 _DIRECTIONS = {"north": "n", "south": "s", "east": "e", "west": "w", "northeast": "ne",
                "northwest": "nw", "southeast": "se", "southwest": "sw"}
-_STREET_TYPES = re.compile(
+_STREET_TYPES = Lazy(re.compile,
     r"^(?:st|street|ave|av|avenue|rd|road|blvd|boulevard|ln|lane|dr|drive|ct|court|way|pl|"
     r"place|ter|terrace|pkwy|parkway|hwy|highway|cir|circle|sq|square|trl|trail|row|aly|"
     r"alley|loop|pike|plz|plaza|walk|crescent|cres|close|grove|gardens|gdns|mews)$")

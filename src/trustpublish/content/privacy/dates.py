@@ -17,6 +17,7 @@ import re
 from collections.abc import Iterator
 
 from .finding import HIGH, MEDIUM, Hit
+from .patterns import Lazy
 
 __all__ = ["date_key", "find_dates", "parse_date"]
 
@@ -35,7 +36,7 @@ _FORMS = [
      rf"{_YEAR.replace('year', 'year2')}"),
     rf"{_MONTH.replace('mon', 'mon3')},?\s+(?P<year3>(?:19|20)\d\d)",
 ]
-_DATE = re.compile(r"(?<![\w/.-])(?:" + "|".join(_FORMS) + r")(?![\w/]|-\d)", re.IGNORECASE)
+_DATE = Lazy(re.compile, r"(?<![\w/.-])(?:" + "|".join(_FORMS) + r")(?![\w/]|-\d)", re.IGNORECASE)
 # Each cue pattern opens with a look-ahead at the letters its words start with: the
 # same matches, but the regex engine skips ahead to those letters instead of trying
 # every position of the text (the scan is the cost of a long post).

@@ -18,6 +18,7 @@ from collections.abc import Iterator, Sequence
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from .finding import HIGH, MEDIUM, Hit
+from .patterns import Lazy
 
 __all__ = ["email_key", "find_emails", "find_records", "find_ssns", "find_urls", "own_domain",
            "record_key", "ssn_key"]
@@ -26,7 +27,7 @@ __all__ = ["email_key", "find_emails", "find_records", "find_ssns", "find_urls",
 # look-behind; or a look-ahead at the first letters): the same matches, but the regex
 # engine skips the positions where nothing can start instead of trying each one.
 _SSN = re.compile(r"\d(?<![\w/.-]\d)\d{2}([ \t.-]|\s?[–—]\s?)\d{2}\1\d{4}(?![\w-]|\.\d)")
-_SSN_LABELLED = re.compile(
+_SSN_LABELLED = Lazy(re.compile,
     r"(?=s)\b(?:SSN|S\.S\.N\.?|SS#|social\s+security(?:\s+(?:number|no\.?|#))?)"
     r"\s*(?:is|was|of|:|#)?"
     r"\s*(\d[\d\s.–—-]{7,12}\d)", re.IGNORECASE)
@@ -34,13 +35,13 @@ _SSN_LABELS = ("ssn", "s.s.n", "ss#", "social security")
 _LABEL = (r"(?:MRN|M\.R\.N\.|medical\s+record|health\s+record|record|chart|patient|client|"
           r"member(?:ship)?|insurance|insurance\s+policy|policy|subscriber|group|account|"
           r"medicaid|medicare|MBI|case|claim|beneficiary|NHS|health\s+card|HICN)")
-_RECORD = re.compile(
+_RECORD = Lazy(re.compile,
     rf"(?=[abcghimnprs])\b{_LABEL}"
     r"(?:\s+(?:ID|I\.D\.|number|num\.?|no\.?|nbr|#|identifier))*\s*(?:is|was|:|#|=|,)?"
     r"\s*#?\s*([A-Z0-9](?=[A-Z0-9-]*\d)[A-Z0-9-]{1,}[A-Z0-9])(?![\w-])", re.IGNORECASE)
 # "MRN" alone is enough; the other labels need "number/no./#/ID" or ":" before the value
-_STRONG = re.compile(r"^(?:MRN|M\.R\.N\.|MBI|HICN|medicaid|medicare)\b", re.IGNORECASE)
-_MARKED = re.compile(r"(?:\bID|I\.D\.|\bnumber|\bnum\.?|\bno\.?|\bnbr|#|:|=|\bidentifier)",
+_STRONG = Lazy(re.compile, r"^(?:MRN|M\.R\.N\.|MBI|HICN|medicaid|medicare)\b", re.IGNORECASE)
+_MARKED = Lazy(re.compile, r"(?:\bID|I\.D\.|\bnumber|\bnum\.?|\bno\.?|\bnbr|#|:|=|\bidentifier)",
                      re.IGNORECASE)
 # A "number" is a word of letters, digits and hyphens that holds a digit: every match of
 # ``(?<![A-Za-z0-9-])[A-Za-z-]*\d[\dA-Za-z-]*`` is a whole run of ``[A-Za-z\d-]``
@@ -50,14 +51,14 @@ _DIGIT_RUN = re.compile(r"\d[\dA-Za-z-]*")
 _WORD_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-")
 _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)")
 # "maria [at] gmail [dot] com", "maria(at)gmail.com": an address written to dodge robots
-_EMAIL_SPELLED = re.compile(
+_EMAIL_SPELLED = Lazy(re.compile,
     r"(?<![\w.+-])([\w.+-]+)\s*[\[(]\s*at\s*[\])]\s*([A-Za-z0-9-]+)"
     r"((?:\s*(?:[\[(]\s*dot\s*[\])]|\.)\s*[A-Za-z0-9-]+)+)", re.IGNORECASE)
 _DIGIT = re.compile(r"\d")
 _SPELLED_AT = re.compile(r"[\[(]\s*at\s*[\])]", re.IGNORECASE)
-_SPELLED_DOT = re.compile(r"\s*[\[(]\s*dot\s*[\])]\s*|\s*\.\s*", re.IGNORECASE)
+_SPELLED_DOT = Lazy(re.compile, r"\s*[\[(]\s*dot\s*[\])]\s*|\s*\.\s*", re.IGNORECASE)
 _URL = re.compile(r"(?=h)\bhttps?://[^\s<>\"')\]]+", re.IGNORECASE)
-_PERSONAL_PARAMS = re.compile(
+_PERSONAL_PARAMS = Lazy(re.compile,
     r"^(?:name|first_?name|last_?name|full_?name|fname|lname|patient|patient_?id|client|"
     r"client_?id|dob|birth_?date|date_?of_?birth|birthday|ssn|mrn|email|e-?mail|phone|tel|"
     r"mobile|address|member_?id|insurance_?id)$", re.IGNORECASE)

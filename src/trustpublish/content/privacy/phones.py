@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from .finding import DEFAULT_REGION, HIGH, MEDIUM, Hit
+from .patterns import Lazy
 
 if TYPE_CHECKING:
     import phonenumbers
@@ -35,12 +36,12 @@ def _public_types() -> frozenset[int]:
                       PhoneNumberType.PREMIUM_RATE})
 _DIGITS = re.compile(r"\d")
 # An SSN written 3-2-4 is an id-number, never a phone
-_SSN_SHAPE = re.compile(r"^\d{3}([\s.-])\d{2}\1\d{4}$")
+_SSN_SHAPE = Lazy(re.compile, r"^\d{3}([\s.-])\d{2}\1\d{4}$")
 # digits with the separators phone numbers use: where the matcher has something to find
 # (written ``[+(]?\d[...]*\d``, the same matches: the opening class lets the engine skip
 # ahead to a digit, "+" or "(" instead of trying every position)
 _DIGIT_STRETCH = re.compile(r"[+(\d](?:(?<=[+(])\d|(?<=\d))[\d\s().\-/–]*\d")
-_LOCAL_SHAPE = re.compile(r"^\d{3}[\s.-]\d{4}$")
+_LOCAL_SHAPE = Lazy(re.compile, r"^\d{3}[\s.-]\d{4}$")
 # The leading digits come first and the look-behind (the character before them) after:
 # the same matches as ``(?<![\w+])00...``, but the engine jumps from one "0" to the next
 # instead of trying every position of a long text.
@@ -49,7 +50,7 @@ _NATIONAL_0 = re.compile(r"0(?<![\w+.,/-]0)\d[\d\s().-]{7,13}\d(?![\w-])")
 _ABROAD_REGIONS = ("GB", "IE", "DE", "FR", "ES", "IT", "NL", "AU", "NZ", "IN", "PH", "NG",
                    "ZA", "MX", "BR")
 # a book, paper or case reference right before the digits
-_REFERENCE = re.compile(r"\b(?:ISBN(?:-1[03])?|ISSN|doi|PMID|arXiv)\b\W*$", re.IGNORECASE)
+_REFERENCE = Lazy(re.compile, r"\b(?:ISBN(?:-1[03])?|ISSN|doi|PMID|arXiv)\b\W*$", re.IGNORECASE)
 
 
 def _e164(number: phonenumbers.PhoneNumber) -> str:
