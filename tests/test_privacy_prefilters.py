@@ -15,6 +15,7 @@ import re
 from pathlib import Path
 
 import pytest
+import yaml
 
 from trustpublish.content.markup import parse_blocks
 from trustpublish.content.model import Post
@@ -84,7 +85,25 @@ def test_the_edge_texts_do_reach_the_detectors():
 NUMBER = re.compile(r"(?<![A-Za-z0-9-])[A-Za-z-]*\d[\dA-Za-z-]*")
 STRETCH = re.compile(r"[+(]?\d[\d\s().\-/–]*\d")
 CANDIDATE = re.compile(r"(?=\d)(?<![\w.,/-])(?=(\d{1,6}[A-Za-z]?(?:\s+\S+){2,6}))")
-SAMPLES = EDGES + ["", "1", "a1", "-1-", "1a-b2", "x-1", "٣", "a٣b c", "(312) 555-0100",
+BIRTH_CUE = re.compile(
+    r"(?=[db])\b(?:D\.?O\.?B\.?|date\s+of\s+birth|birth\s*date|birth\s*day|born|b\.)\b",
+    re.IGNORECASE)
+CARE_CUE = re.compile(
+    r"(?=[adfhiop])\b(?:admitted|admission|discharged?|discharge\s+date|intake|hospitali[sz]ed|"
+    r"died|passed\s+away|deceased|date\s+of\s+death|overdosed?|attempted|"
+    r"first\s+(?:session|appointment|visit)|date\s+of\s+(?:service|visit|admission))\b",
+    re.IGNORECASE)
+POBOX = re.compile(r"(?=p)\b(?:P\.?\s?O\.?\s*Box|Post\s+Office\s+Box)\s*#?\s*(\d{1,6})\b",
+                   re.IGNORECASE)
+URL = re.compile(r"(?=h)\bhttps?://[^\s<>\"')\]]+", re.IGNORECASE)
+CUES = ["İntake ıntake INTAKE Intake; DISCHARGE DATE, discharged, Discharge  date",
+        "Date Of Birth d.o.b DOB: D.O.B. b.1987 b. born xborn _born 1born Born-again birthday",
+        "birth date birthdate BIRTH DAY; admitted/admission;attempted, first  Session, "
+        "FIRST VISIT, date of  service, date of admission, date of death, Died, deceased",
+        "passed away, PASSED\nAWAY, hospitalised, HOSPITALIZED, overdose, OVERDOSED, ıntake",
+        "P.O. Box 5, PO Box #12, p.o.box 7, post office box 7, POST  OFFICE BOX 99, xpo box 3",
+        "HTTPS://X.ORG/?a=1 and Http://y.org/p and xhttp://z.org and _https://a.b/c"]
+SAMPLES = EDGES + CUES + ["", "1", "a1", "-1-", "1a-b2", "x-1", "٣", "a٣b c", "(312) 555-0100",
                    "+1 (312) 555-0100 (x", "(a) (1 2) +x +1", "10/12/2020 to 3.4.5",
                    "1 a b c d e f g h", "x1 2 3 4, 5 Elm St", "1, 2 Elm Road.", "a/1 b c"]
 
@@ -97,6 +116,35 @@ def test_rewritten_patterns_match_what_they_replace(text: str):
     two_step = [(s.start(), m.group(0)) for s in addresses._CANDIDATE_START.finditer(text)
                 if (m := addresses._CANDIDATE_TEXT.match(text, s.start()))]
     assert two_step == [(m.start(), m.group(1)) for m in CANDIDATE.finditer(text)]
+    for new, old in ((dates._BIRTH_CUE, BIRTH_CUE), (dates._CARE_CUE, CARE_CUE),
+                     (addresses._POBOX, POBOX), (identifiers._URL, URL)):
+        assert ([(m.span(), m.groups()) for m in new.finditer(text)]
+                == [(m.span(), m.groups()) for m in old.finditer(text)]), old.pattern
+
+
+def test_rewritten_patterns_match_what_they_replace_in_the_corpus():
+    corpus = Path(__file__).parent / "privacy_corpus"
+    texts = [p.get("text") or repr(p.get("fields")) for name in ("positives.yaml",
+             "negatives.yaml") for p in yaml.safe_load((corpus / name).read_text("utf-8"))]
+    found = 0
+    for text in texts + [t.upper() for t in texts]:
+        for new, old in ((dates._BIRTH_CUE, BIRTH_CUE), (dates._CARE_CUE, CARE_CUE),
+                         (addresses._POBOX, POBOX), (identifiers._URL, URL)):
+            spans = [(m.span(), m.groups()) for m in old.finditer(text)]
+            assert [(m.span(), m.groups()) for m in new.finditer(text)] == spans, old.pattern
+            found += len(spans)
+    assert found > 100
+
+
+def test_the_cues_open_with_every_letter_that_matches_ignoring_case():
+    """The opening classes list each character ``re`` matches to the first letters when
+    ignoring case (by trying every code point), and no other."""
+    every = "".join(map(chr, range(0x110000)))
+    for pattern, letters in ((dates._BIRTH_CUE, "db"), (dates._CARE_CUE, "adfhiop"),
+                             (addresses._POBOX, "p"), (identifiers._URL, "h")):
+        opening = pattern.pattern[:pattern.pattern.index("]") + 1]
+        assert (set(re.findall(opening, every))
+                == set(re.findall(f"(?i)[{letters}]", every))), opening
 
 
 @pytest.mark.parametrize("text", SAMPLES)

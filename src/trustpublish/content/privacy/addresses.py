@@ -11,6 +11,7 @@ any spelling.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 
@@ -27,8 +28,9 @@ _CANDIDATE = re.compile(r"(?=\d)(?<![\w.,/-])(?=(\d{1,6}[A-Za-z]?(?:\s+\S+){2,6}
 # to digits), then what follows it
 _CANDIDATE_START = re.compile(r"\d(?<![\w.,/-]\d)")
 _CANDIDATE_TEXT = re.compile(r"\d{1,6}[A-Za-z]?(?:\s+\S+){2,6}")
-_POBOX = re.compile(r"(?=p)\b(?:P\.?\s?O\.?\s*Box|Post\s+Office\s+Box)\s*#?\s*(\d{1,6})\b",
-                    re.IGNORECASE)
+# (``(?=p)\b(?:P\.?\s?O\.?\s*Box|Post\s+Office\s+Box)...`` ignoring case, written to open
+# with its first letter so the engine skips ahead to a "p")
+_POBOX = re.compile(r"[Pp](?<=\b[Pp])(?i:\.?\s?O\.?\s*Box|ost\s+Office\s+Box)\s*#?\s*(\d{1,6})\b")
 _DIRECTIONS = {"north": "n", "south": "s", "east": "e", "west": "w", "northeast": "ne",
                "northwest": "nw", "southeast": "se", "southwest": "sw"}
 _STREET_TYPES = Lazy(re.compile,
@@ -37,6 +39,7 @@ _STREET_TYPES = Lazy(re.compile,
     r"alley|loop|pike|plz|plaza|walk|crescent|cres|close|grove|gardens|gdns|mews)$")
 
 
+@functools.lru_cache(maxsize=8192)  # prose repeats its words: each is read once
 def _norm(word: str) -> str:
     word = re.sub(r"[^a-z0-9]", "", word.lower())
     return _DIRECTIONS.get(word, word)

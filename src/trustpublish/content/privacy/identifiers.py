@@ -57,7 +57,7 @@ _EMAIL_SPELLED = Lazy(re.compile,
 _DIGIT = re.compile(r"\d")
 _SPELLED_AT = re.compile(r"[\[(]\s*at\s*[\])]", re.IGNORECASE)
 _SPELLED_DOT = Lazy(re.compile, r"\s*[\[(]\s*dot\s*[\])]\s*|\s*\.\s*", re.IGNORECASE)
-_URL = re.compile(r"(?=h)\bhttps?://[^\s<>\"')\]]+", re.IGNORECASE)
+_URL = re.compile(r"[Hh](?<=\b[Hh])(?i:ttps?)://[^\s<>\"')\]]+")  # (?i)(?=h)\bhttps?://...
 _PERSONAL_PARAMS = Lazy(re.compile,
     r"^(?:name|first_?name|last_?name|full_?name|fname|lname|patient|patient_?id|client|"
     r"client_?id|dob|birth_?date|date_?of_?birth|birthday|ssn|mrn|email|e-?mail|phone|tel|"
