@@ -166,3 +166,20 @@ def test_a_lone_common_word_counts_only_with_a_role():
     assert found("Hope relapsed after her therapy session.") == []
     assert found("My client Hope relapsed after her therapy session.") == ["Hope"]
     assert found("Maria relapsed after her therapy session.") == ["Maria"]
+
+
+def test_a_lazy_pattern_compiles_once_on_first_use_and_then_is_the_pattern():
+    from trustpublish.content.privacy.patterns import Lazy
+
+    calls = []
+
+    def compile(pattern: str, flags: int = 0) -> re.Pattern[str]:
+        calls.append(pattern)
+        return re.compile(pattern, flags)
+
+    lazy = Lazy(compile, r"(\d+)-(\d+)", re.ASCII)
+    assert calls == []
+    assert [m.groups() for m in lazy.finditer("1-2 and 30-4")] == [("1", "2"), ("30", "4")]
+    assert lazy.search("x 5-6").group(0) == "5-6" and lazy.pattern == r"(\d+)-(\d+)"
+    assert lazy.groups == 2 and lazy.sub("#", "7-8") == "#"
+    assert calls == [r"(\d+)-(\d+)"]

@@ -110,7 +110,8 @@ def find_ssns(text: str) -> Iterator[Hit]:
                       ssn_key(digits), HIGH)
 
 
-def _near_numbers(pattern: re.Pattern[str], text: str, back: int = 60) -> Iterator[re.Match[str]]:
+def _near_numbers(pattern: re.Pattern[str] | Lazy, text: str,
+                  back: int = 60) -> Iterator[re.Match[str]]:
     """Matches of ``pattern`` that end at a number: only windows before numbers are read."""
     last_end = -1
     for number_start, number_end in _numbers(text):

@@ -26,12 +26,13 @@ class Lazy:
         self._source = (pattern, flags)
 
     def __getattr__(self, name: str) -> Any:
-        if name.startswith("__") or name in ("_compile", "_source"):
+        if name.startswith("__") or name in ("_compile", "_source", "compiled"):
             raise AttributeError(name)
-        compiled = self._compile(*self._source)
-        for method in _METHODS:
-            setattr(self, method, getattr(compiled, method))
-        self.compiled = compiled
+        compiled = self.__dict__.get("compiled")
+        if compiled is None:
+            compiled = self.compiled = self._compile(*self._source)
+            for method in _METHODS:
+                setattr(self, method, getattr(compiled, method))
         return getattr(compiled, name)
 
     def __repr__(self) -> str:
