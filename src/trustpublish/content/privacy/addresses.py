@@ -11,12 +11,12 @@ any spelling.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 
-import usaddress
-
 from .finding import HIGH, MEDIUM, Hit
+from .patterns import Lazy
 
 __all__ = ["address_key", "find_addresses"]
 
@@ -24,16 +24,22 @@ __all__ = ["address_key", "find_addresses"]
 # (each opens with a look-ahead at its first character: the regex engine skips the
 # positions where nothing can start)
 _CANDIDATE = re.compile(r"(?=\d)(?<![\w.,/-])(?=(\d{1,6}[A-Za-z]?(?:\s+\S+){2,6}))")
-_POBOX = re.compile(r"(?=p)\b(?:P\.?\s?O\.?\s*Box|Post\s+Office\s+Box)\s*#?\s*(\d{1,6})\b",
-                    re.IGNORECASE)
+# the same candidates in two steps: where one starts (a digit, so the engine skips ahead
+# to digits), then what follows it
+_CANDIDATE_START = re.compile(r"\d(?<![\w.,/-]\d)")
+_CANDIDATE_TEXT = re.compile(r"\d{1,6}[A-Za-z]?(?:\s+\S+){2,6}")
+# (``(?=p)\b(?:P\.?\s?O\.?\s*Box|Post\s+Office\s+Box)...`` ignoring case, written to open
+# with its first letter so the engine skips ahead to a "p")
+_POBOX = re.compile(r"[Pp](?<=\b[Pp])(?i:\.?\s?O\.?\s*Box|ost\s+Office\s+Box)\s*#?\s*(\d{1,6})\b")
 _DIRECTIONS = {"north": "n", "south": "s", "east": "e", "west": "w", "northeast": "ne",
                "northwest": "nw", "southeast": "se", "southwest": "sw"}
-_STREET_TYPES = re.compile(
+_STREET_TYPES = Lazy(re.compile,
     r"^(?:st|street|ave|av|avenue|rd|road|blvd|boulevard|ln|lane|dr|drive|ct|court|way|pl|"
     r"place|ter|terrace|pkwy|parkway|hwy|highway|cir|circle|sq|square|trl|trail|row|aly|"
     r"alley|loop|pike|plz|plaza|walk|crescent|cres|close|grove|gardens|gdns|mews)$")
 
 
+@functools.lru_cache(maxsize=8192)  # prose repeats its words: each is read once
 def _norm(word: str) -> str:
     word = re.sub(r"[^a-z0-9]", "", word.lower())
     return _DIRECTIONS.get(word, word)
@@ -49,6 +55,8 @@ def _parse(text: str) -> tuple[list[tuple[str, str]], int] | None:
     for end in range(2, len(words)):
         if not _STREET_TYPES.match(_norm(words[end])):
             continue
+        import usaddress  # loaded (a trained model) only when a text has a street-like word
+
         try:
             tokens = usaddress.parse(" ".join(words[:end + 1]))
         except Exception:  # noqa: BLE001 - the parser's own errors mean "not an address"
@@ -99,12 +107,15 @@ def find_addresses(text: str) -> Iterator[Hit]:
     for match in _POBOX.finditer(text):
         yield Hit("address", match.start(), match.end(), match.group(0),
                   f"address:po box {match.group(1)}", HIGH)
-    for match in _CANDIDATE.finditer(text):
-        parsed = _parse(match.group(1))
+    for start in _CANDIDATE_START.finditer(text):
+        match = _CANDIDATE_TEXT.match(text, start.start())
+        if match is None:
+            continue
+        parsed = _parse(match.group(0))
         if not parsed:
             continue
         tokens, count = parsed
-        words = match.group(1).split()
+        words = match.group(0).split()
         shown = " ".join(words[:count]).rstrip(",;")
         name_words = [t for t, label in tokens[1:] if label != "StreetNamePostType"]
         capitalised = all(w[:1].isupper() or w[:1].isdigit() for w in name_words)

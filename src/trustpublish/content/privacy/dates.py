@@ -17,6 +17,7 @@ import re
 from collections.abc import Iterator
 
 from .finding import HIGH, MEDIUM, Hit
+from .patterns import Lazy
 
 __all__ = ["date_key", "find_dates", "parse_date"]
 
@@ -35,20 +36,25 @@ _FORMS = [
      rf"{_YEAR.replace('year', 'year2')}"),
     rf"{_MONTH.replace('mon', 'mon3')},?\s+(?P<year3>(?:19|20)\d\d)",
 ]
-_DATE = re.compile(r"(?<![\w/.-])(?:" + "|".join(_FORMS) + r")(?![\w/]|-\d)", re.IGNORECASE)
-# Each cue pattern opens with a look-ahead at the letters its words start with: the
-# same matches, but the regex engine skips ahead to those letters instead of trying
-# every position of the text (the scan is the cost of a long post).
+_DATE = Lazy(re.compile, r"(?<![\w/.-])(?:" + "|".join(_FORMS) + r")(?![\w/]|-\d)", re.IGNORECASE)
+# Each cue pattern opens with the letters its words start with (every character that
+# matches them ignoring case, "İ" and "ı" included), then the rest of each word ignoring
+# case: the same matches as ``(?=[db])\b(?:D\.?O\.?B\.?|date\s+of\s+birth|...)\b`` under
+# re.IGNORECASE (tests/test_privacy_prefilters.py compares them), but the regex engine
+# skips ahead to those letters instead of trying every position of the text.
 _BIRTH_CUE = re.compile(
-    r"(?=[db])\b(?:D\.?O\.?B\.?|date\s+of\s+birth|birth\s*date|birth\s*day|born|b\.)\b",
-    re.IGNORECASE)
+    r"[BDbd](?<=\b[BDbd])(?i:(?<=[Dd])(?:\.?O\.?B\.?|ate\s+of\s+birth)"
+    r"|(?<=[Bb])(?:irth\s*date|irth\s*day|orn|\.))\b")
 _CARE_CUE = re.compile(
-    r"(?=[adfhiop])\b(?:admitted|admission|discharged?|discharge\s+date|intake|hospitali[sz]ed|"
-    r"died|passed\s+away|deceased|date\s+of\s+death|overdosed?|attempted|"
-    r"first\s+(?:session|appointment|visit)|date\s+of\s+(?:service|visit|admission))\b",
-    re.IGNORECASE)
+    r"[AaDdFfHhIiOoPpİı](?<=\b[AaDdFfHhIiOoPpİı])(?i:"
+    r"(?<=[Aa])(?:dmitted|dmission|ttempted)"
+    r"|(?<=[Dd])(?:ischarged?|ischarge\s+date|ied|eceased|ate\s+of\s+death"
+    r"|ate\s+of\s+(?:service|visit|admission))"
+    r"|(?<=[Iiİı])ntake|(?<=[Hh])ospitali[sz]ed|(?<=[Pp])assed\s+away|(?<=[Oo])verdosed?"
+    r"|(?<=[Ff])irst\s+(?:session|appointment|visit))\b")
 _WINDOW = 40
-_HAS_DIGIT = re.compile(r"\d")
+# every form of the grammar holds two digits in a row (the year, or its last two digits)
+_TWO_DIGITS = re.compile(r"\d\d")
 
 
 def _year(text: str) -> int:
@@ -98,8 +104,8 @@ def find_dates(text: str) -> Iterator[Hit]:
     Cues are rare in prose, so the text is searched for cues first and for dates only
     in the few characters after each one.
     """
-    if not _HAS_DIGIT.search(text):
-        return
+    if not _TWO_DIGITS.search(text):
+        return  # no date in it
     cues = sorted([(m.start(), m.end(), "birthdate") for m in _BIRTH_CUE.finditer(text)]
                   + [(m.start(), m.end(), "date") for m in _CARE_CUE.finditer(text)])
     done = -1

@@ -18,6 +18,7 @@ from collections.abc import Iterator, Sequence
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from .finding import HIGH, MEDIUM, Hit
+from .patterns import Lazy
 
 __all__ = ["email_key", "find_emails", "find_records", "find_ssns", "find_urls", "own_domain",
            "record_key", "ssn_key"]
@@ -26,7 +27,7 @@ __all__ = ["email_key", "find_emails", "find_records", "find_ssns", "find_urls",
 # look-behind; or a look-ahead at the first letters): the same matches, but the regex
 # engine skips the positions where nothing can start instead of trying each one.
 _SSN = re.compile(r"\d(?<![\w/.-]\d)\d{2}([ \t.-]|\s?[–—]\s?)\d{2}\1\d{4}(?![\w-]|\.\d)")
-_SSN_LABELLED = re.compile(
+_SSN_LABELLED = Lazy(re.compile,
     r"(?=s)\b(?:SSN|S\.S\.N\.?|SS#|social\s+security(?:\s+(?:number|no\.?|#))?)"
     r"\s*(?:is|was|of|:|#)?"
     r"\s*(\d[\d\s.–—-]{7,12}\d)", re.IGNORECASE)
@@ -34,24 +35,30 @@ _SSN_LABELS = ("ssn", "s.s.n", "ss#", "social security")
 _LABEL = (r"(?:MRN|M\.R\.N\.|medical\s+record|health\s+record|record|chart|patient|client|"
           r"member(?:ship)?|insurance|insurance\s+policy|policy|subscriber|group|account|"
           r"medicaid|medicare|MBI|case|claim|beneficiary|NHS|health\s+card|HICN)")
-_RECORD = re.compile(
+_RECORD = Lazy(re.compile,
     rf"(?=[abcghimnprs])\b{_LABEL}"
     r"(?:\s+(?:ID|I\.D\.|number|num\.?|no\.?|nbr|#|identifier))*\s*(?:is|was|:|#|=|,)?"
     r"\s*#?\s*([A-Z0-9](?=[A-Z0-9-]*\d)[A-Z0-9-]{1,}[A-Z0-9])(?![\w-])", re.IGNORECASE)
 # "MRN" alone is enough; the other labels need "number/no./#/ID" or ":" before the value
-_STRONG = re.compile(r"^(?:MRN|M\.R\.N\.|MBI|HICN|medicaid|medicare)\b", re.IGNORECASE)
-_MARKED = re.compile(r"(?:\bID|I\.D\.|\bnumber|\bnum\.?|\bno\.?|\bnbr|#|:|=|\bidentifier)",
+_STRONG = Lazy(re.compile, r"^(?:MRN|M\.R\.N\.|MBI|HICN|medicaid|medicare)\b", re.IGNORECASE)
+_MARKED = Lazy(re.compile, r"(?:\bID|I\.D\.|\bnumber|\bnum\.?|\bno\.?|\bnbr|#|:|=|\bidentifier)",
                      re.IGNORECASE)
-_NUMBER = re.compile(r"(?<![A-Za-z0-9-])[A-Za-z-]*\d[\dA-Za-z-]*")
+# A "number" is a word of letters, digits and hyphens that holds a digit: every match of
+# ``(?<![A-Za-z0-9-])[A-Za-z-]*\d[\dA-Za-z-]*`` is a whole run of ``[A-Za-z\d-]``
+# holding a digit. :func:`_numbers` finds them from their digits (rare in prose) instead
+# of trying the pattern at every word.
+_DIGIT_RUN = re.compile(r"\d[\dA-Za-z-]*")
+_WORD_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-")
 _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)")
 # "maria [at] gmail [dot] com", "maria(at)gmail.com": an address written to dodge robots
-_EMAIL_SPELLED = re.compile(
+_EMAIL_SPELLED = Lazy(re.compile,
     r"(?<![\w.+-])([\w.+-]+)\s*[\[(]\s*at\s*[\])]\s*([A-Za-z0-9-]+)"
     r"((?:\s*(?:[\[(]\s*dot\s*[\])]|\.)\s*[A-Za-z0-9-]+)+)", re.IGNORECASE)
+_DIGIT = re.compile(r"\d")
 _SPELLED_AT = re.compile(r"[\[(]\s*at\s*[\])]", re.IGNORECASE)
-_SPELLED_DOT = re.compile(r"\s*[\[(]\s*dot\s*[\])]\s*|\s*\.\s*", re.IGNORECASE)
-_URL = re.compile(r"(?=h)\bhttps?://[^\s<>\"')\]]+", re.IGNORECASE)
-_PERSONAL_PARAMS = re.compile(
+_SPELLED_DOT = Lazy(re.compile, r"\s*[\[(]\s*dot\s*[\])]\s*|\s*\.\s*", re.IGNORECASE)
+_URL = re.compile(r"[Hh](?<=\b[Hh])(?i:ttps?)://[^\s<>\"')\]]+")  # (?i)(?=h)\bhttps?://...
+_PERSONAL_PARAMS = Lazy(re.compile,
     r"^(?:name|first_?name|last_?name|full_?name|fname|lname|patient|patient_?id|client|"
     r"client_?id|dob|birth_?date|date_?of_?birth|birthday|ssn|mrn|email|e-?mail|phone|tel|"
     r"mobile|address|member_?id|insurance_?id)$", re.IGNORECASE)
@@ -75,8 +82,20 @@ def own_domain(domain: str, own: Sequence[str]) -> bool:
     return any(domain == d or domain.endswith("." + d) for d in own)
 
 
+def _numbers(text: str) -> Iterator[tuple[int, int]]:
+    """(start, end) of each run of ASCII letters, hyphens and digits (``re``'s ``\\d``, i.e.
+    ``str.isdecimal``) that holds a digit, in order."""
+    pos = 0
+    while (match := _DIGIT_RUN.search(text, pos)) is not None:
+        start = match.start()
+        while start > pos and (text[start - 1] in _WORD_CHARS or text[start - 1].isdecimal()):
+            start -= 1
+        yield start, match.end()
+        pos = match.end()
+
+
 def find_ssns(text: str) -> Iterator[Hit]:
-    if not _NUMBER.search(text):
+    if not _DIGIT.search(text):  # every pattern holds a digit
         return
     for match in _SSN.finditer(text):
         yield Hit("id-number", match.start(), match.end(), match.group(0),
@@ -91,13 +110,14 @@ def find_ssns(text: str) -> Iterator[Hit]:
                       ssn_key(digits), HIGH)
 
 
-def _near_numbers(pattern: re.Pattern[str], text: str, back: int = 60) -> Iterator[re.Match[str]]:
+def _near_numbers(pattern: re.Pattern[str] | Lazy, text: str,
+                  back: int = 60) -> Iterator[re.Match[str]]:
     """Matches of ``pattern`` that end at a number: only windows before numbers are read."""
     last_end = -1
-    for number in _NUMBER.finditer(text):
-        start = max(last_end, number.start() - back, 0)
-        for match in pattern.finditer(text, start, number.end()):
-            if match.end() == number.end() and match.start() >= last_end:
+    for number_start, number_end in _numbers(text):
+        start = max(last_end, number_start - back, 0)
+        for match in pattern.finditer(text, start, number_end):
+            if match.end() == number_end and match.start() >= last_end:
                 last_end = match.end()
                 yield match
                 break
@@ -136,6 +156,8 @@ def find_urls(text: str, own_domains: Sequence[str]) -> Iterator[Hit]:
         return
     for match in _URL.finditer(text):
         url = match.group(0).rstrip(".,;:!?")
+        if "?" not in url and "@" not in url and "%40" not in url:
+            continue  # no query to read and no email address in it, even percent-encoded
         parts = urlsplit(url)
         personal = [k for k, v in parse_qsl(parts.query, keep_blank_values=False)
                     if _PERSONAL_PARAMS.match(k) and v.strip()]

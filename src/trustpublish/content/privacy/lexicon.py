@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import regex
 
+from .patterns import Lazy
+
 __all__ = ["CITATION", "COMMON_WORDS", "FAMILY_AFTER", "FUNCTION_WORDS", "HEALTH", "NOT_PERSON",
            "PARTICLES", "PUBLIC_BEFORE", "QUOTED_AFTER", "ROLE_AFTER", "ROLE_BEFORE",
            "STAFF_BEFORE", "SURNAME_WORDS", "TITLES_PRIVATE", "TITLES_PROFESSIONAL"]
 
-HEALTH = regex.compile(
+HEALTH = Lazy(regex.compile,
     r"\b(?:diagnos\w*|medicat\w*|meds|sessions?|therap\w*|relaps\w*|disorders?|depress\w*|"
     r"anxi\w*|panic|PTSD|C-PTSD|trauma\w*|bipolar|schizo\w*|psychos[ie]s|psychotic|ADHD|ADD|OCD|"
     r"autis\w*|addict\w*|alcohol\w*|sober|sobriety|rehab\w*|detox\w*|overdos\w*|suicid\w*|"
@@ -31,7 +33,7 @@ _ROLES = (r"(?:client|patient|counselee|member|participant|resident|veteran|teen
           r"student|son|daughter|mom|mother|dad|father|husband|wife|partner|friend|neighbou?r|"
           r"case|survivor|caller|parent|child|kid|boy|girl|man|woman|gentleman|lady)")
 #: right before a name: "my client Maria", "a patient named Jo", "one young mother, Ana,"
-ROLE_BEFORE = regex.compile(
+ROLE_BEFORE = Lazy(regex.compile,
     r"\b(?:my|our|a|an|one|the|this|that|another|former|his|her|their)\s+"
     r"(?:(?:former|new|young|old|older|teenage|adult|longtime|long-time|current|first|"
     r"previous|recent|dear|sweet|brave|late|\d+-year-old|single|elderly)\s+){0,2}"
@@ -39,21 +41,21 @@ ROLE_BEFORE = regex.compile(
     r"|\b(?:client|patient|name|client\s+name|patient\s+name|full\s+name|resident|member)\s*:\s*$",
     regex.IGNORECASE)
 #: right after a name: "Maria, a client of ours", "Jo, 34,", "Ana (a patient)"
-ROLE_AFTER = regex.compile(
+ROLE_AFTER = Lazy(regex.compile,
     r"(?:\s*,\s*(?:age\s*|aged\s*)?\d{1,2}\s*[,)]|\s*\(\s*(?:age\s*)?\d{1,2}\s*\)|"
     rf"\s*[,(]\s*(?:a|an|one\s+of\s+(?:my|our)|my|our)\s+(?:\w+\s+){{0,2}}{_ROLES}s?\b|"
     r"\s+(?:came\s+to\s+(?:me|us|see\s+(?:me|us))|started\s+(?:therapy|counsel\w*|seeing\s+"
     r"(?:me|us))|told\s+me|shared\s+with\s+me|first\s+came\s+in))",
     regex.IGNORECASE)
 #: a clinician of the clinic: "our therapist Maya", "my colleague Dr. Ruiz"
-STAFF_BEFORE = regex.compile(
+STAFF_BEFORE = Lazy(regex.compile,
     r"\b(?:our|my|the\s+clinic'?s|Harborview'?s)\s+(?:\w+\s+){0,2}(?:therapists?|counsel+ors?|"
     r"psychologists?|psychiatrists?|clinicians?|social\s+workers?|directors?|founders?|"
     r"colleagues?|interns?|nurses?|practitioners?|coordinators?|receptionists?|staff|team|"
     r"owner|CEO|manager|supervisor|lead|host|facilitator|speaker|guest)\s*,?\s*(?:Dr\.?\s+)?$",
     regex.IGNORECASE)
 #: a public figure cited: "according to", "wrote", "(Beck, 1979)", "'s book"...
-CITATION = regex.compile(
+CITATION = Lazy(regex.compile,
     r"\b(?:according\s+to|wrote|writes|written\s+by|write|author\w*|books?|novel|memoir|"
     r"studies|study|studied|research\w*|coined|developed|pioneer\w*|founded|invented|"
     r"the\s+(?:founder|father|mother|godfather|pioneer)\s+of|argues|describes|explains|"
@@ -73,17 +75,17 @@ CITATION = regex.compile(
     r"(?:19|20)\d\d[a-z]?\s*\)",
     regex.IGNORECASE)
 #: a public role right before a name: "the psychologist Aaron Beck", "singer Demi Lovato"
-PUBLIC_BEFORE = regex.compile(
+PUBLIC_BEFORE = Lazy(regex.compile,
     r"\b(?:psychologist|psychiatrist|psychotherapist|researcher|professor|author|writer|"
     r"scientist|neuroscientist|poet|philosopher|actor|actress|singer|athlete|swimmer|gymnast|"
     r"rapper|comedian|star|president|senator|journalist|novelist|pioneer|founder)s?\s*,?\s*$",
     regex.IGNORECASE)
 #: right after a name, the present tense of someone quoted: "Brené Brown says", "as Beck notes"
-QUOTED_AFTER = regex.compile(
+QUOTED_AFTER = Lazy(regex.compile,
     r"\s*,?\s+(?:says|writes|puts\s+it|notes|reminds\s+us|teaches|argues|explains|observes|"
     r"suggests|calls\s+it|describes|defines|tells\s+us)\b", regex.IGNORECASE)
 #: right after a possessive name, a family role ties the name to a client ("Tyler's mom")
-FAMILY_AFTER = regex.compile(
+FAMILY_AFTER = Lazy(regex.compile,
     r"['’]s?\s+(?:mom|mum|mother|dad|father|parents?|wife|husband|son|daughter|sister|brother|"
     r"partner|family|therapist|counsel+or|psychiatrist|doctor|case\s+manager|diagnosis|"
     r"medication|meds|relapse|recovery|treatment|sessions?)\b", regex.IGNORECASE)
@@ -102,8 +104,8 @@ conference summit workshop festival fair walk run marathon awareness hospice uni
 residence house home academy medical behavioral behavioural wellness care recovery campus
 cathedral chapel parish ministries ministry mission shelter pantry bank gallery theatre theater
 """.split())
-TITLES_PRIVATE = regex.compile(r"\b(?:Mr|Mrs|Ms|Miss|Mx|Mister)\.?\s+$")
-TITLES_PROFESSIONAL = regex.compile(
+TITLES_PRIVATE = Lazy(regex.compile, r"\b(?:Mr|Mrs|Ms|Miss|Mx|Mister)\.?\s+$")
+TITLES_PROFESSIONAL = Lazy(regex.compile,
     r"\b(?:Dr|Doctor|Prof|Professor|Rev|Reverend|Sen|Senator|Rep|Gov|Pres|Sir|Dame|Lord|"
     r"Lady|Saint|St|Pope|Judge|Justice|Coach|Captain|Capt|Gen|Col|Sgt)\.?\s+$")
 PARTICLES = frozenset(

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import bisect
 import functools
+import hashlib
 from collections.abc import Collection, Iterator
 
 import regex
@@ -32,51 +33,105 @@ from .finding import HIGH, MEDIUM, Hit
 from .lexicon import (CITATION, COMMON_WORDS, FAMILY_AFTER, FUNCTION_WORDS, HEALTH, NOT_PERSON,
                       PARTICLES, PUBLIC_BEFORE, QUOTED_AFTER, ROLE_AFTER, ROLE_BEFORE,
                       STAFF_BEFORE, SURNAME_WORDS, TITLES_PROFESSIONAL)
+from .patterns import Lazy
 
-__all__ = ["find_names", "first_names", "name_key"]
+__all__ = ["NAMES_FILE", "derive_first_names", "find_names", "first_names", "has_capital",
+           "name_key", "names_file_text", "names_from"]
 
 _CAP = r"\p{Lu}[\p{Ll}\p{M}]+(?:['’-]\p{Lu}?[\p{Ll}\p{M}]+)*"
 _RUN = regex.compile(
     rf"(?<![\p{{L}}\p{{M}}'’-]){_CAP}(?:\s(?:\p{{Lu}}\.\s)?(?:(?:{'|'.join(PARTICLES)})\s)?"
     rf"{_CAP})*(?![\p{{L}}\p{{M}}])")
-_SENTENCE_END = regex.compile(
+_SENTENCE_END = Lazy(regex.compile,
     r"(?<!\b(?:Dr|Mr|Mrs|Ms|Mx|Prof|St|Jr|Sr|vs|etc|e\.g|i\.e|No|\p{Lu}))[.!?…]+[\"'”’)\]]*"
     r"(?:\s+|$)|\n\s*\n|\n(?=\s*[-*#>|]|\s*\d+[.)]\s)")
 
 
 _POSSESSIVE = regex.compile(r"['’]s$")
-_AFTER_RUN = regex.compile(r"\.?(?:\s+(?:Jr|Sr|II|III)\.?,?)?\s+(\p{Lu}\p{Ll}+)")
+_AFTER_RUN = Lazy(regex.compile, r"\.?(?:\s+(?:Jr|Sr|II|III)\.?,?)?\s+(\p{Lu}\p{Ll}+)")
+
+
+_CAPITAL = regex.compile(r"\p{Lu}")
+
+
+def has_capital(text: str) -> bool:
+    """Whether ``text`` holds a capital letter, which every name pattern needs (names the
+    project lists are the exception: they count in any case)."""
+    return _CAPITAL.search(text) is not None
 
 
 def name_key(name: str) -> str:
     return "name:" + " ".join(name.lower().split())
 
 
-@functools.cache
-def first_names() -> frozenset[str]:
-    """Lower-cased first names from gender-guesser's list (loaded once per process).
+#: the first names, derived from gender-guesser's list by scripts/build_first_names.py and
+#: shipped with the package: reading it is ten times faster than deriving the names
+NAMES_FILE = "first_names.txt"
+_SOURCE = ("data", "nam_dict.txt")
+
+
+def derive_first_names(source: bytes) -> frozenset[str]:
+    """Lower-cased first names from the bytes of gender-guesser's ``nam_dict.txt``.
 
     The names of ``gender_guesser.detector.Detector(case_sensitive=False).names`` (longer
-    than one letter), read straight from its data file line by line: the same set, four
-    times faster, in a quarter of the memory (no per-country table, no copy of the
-    4 MB file). Each line is ``<gender> <name> ...``; a ``+`` in a name stands for
-    nothing, a space or a hyphen.
+    than one letter), read straight from its data file line by line. Each line is
+    ``<gender> <name> ...``; a ``+`` in a name stands for nothing, a space or a hyphen.
     """
+    text = source.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
+    lines = text.split("\n")
+    if lines and not lines[-1]:
+        lines.pop()  # the newline that ends the file ends the last line
+    names: set[str] = set()
+    for line in lines:
+        line = line.strip()
+        if line[:1] in ("#", "="):
+            continue
+        name = line.split(None, 2)[1].lower()
+        if "+" in name:
+            names.update(name.replace("+", joint) for joint in ("", " ", "-"))
+        else:
+            names.add(name)
+    return frozenset(n for n in names if len(n) > 1)
+
+
+def names_file_text(names: frozenset[str], source: bytes) -> str:
+    """The text of :data:`NAMES_FILE`: a header naming the source and the list, then the
+    names sorted, one a line."""
+    body = "\n".join(sorted(names))
+    return (f"# first names derived from gender-guesser's data/nam_dict.txt by "
+            f"scripts/build_first_names.py; source sha256 {hashlib.sha256(source).hexdigest()}"
+            f" names sha256 {hashlib.sha256(body.encode()).hexdigest()} count {len(names)}\n"
+            + body)
+
+
+def names_from(shipped: str | None, source: bytes) -> frozenset[str]:
+    """The first names: ``shipped`` (the text of :data:`NAMES_FILE`) when its header says it
+    was derived from exactly ``source`` and its names are whole, else derived from
+    ``source`` (a missing, corrupt or outdated file costs time, never a wrong name)."""
+    header, _, body = (shipped or "").partition("\n")
+    fields = header.split()
+    expected = ["source", "sha256", hashlib.sha256(source).hexdigest(), "names", "sha256",
+                hashlib.sha256(body.encode()).hexdigest(), "count"]
+    if fields[-8:-1] == expected:
+        names = frozenset(body.split("\n"))
+        if str(len(names)) == fields[-1]:
+            return names
+    return derive_first_names(source)
+
+
+@functools.cache
+def first_names() -> frozenset[str]:
+    """Lower-cased first names from gender-guesser's list (loaded once per process): the
+    shipped :data:`NAMES_FILE` when it matches the installed list, else derived from it."""
     from importlib.resources import files
 
-    names: set[str] = set()
-    with files("gender_guesser").joinpath("data", "nam_dict.txt").open(
-            "r", encoding="utf-8") as handle:
-        for line in handle:
-            line = line.strip()
-            if line[:1] in ("#", "="):
-                continue
-            name = line.split(None, 2)[1].lower()
-            if "+" in name:
-                names.update(name.replace("+", joint) for joint in ("", " ", "-"))
-            else:
-                names.add(name)
-    return frozenset(n for n in names if len(n) > 1)
+    source = files("gender_guesser").joinpath(*_SOURCE).read_bytes()
+    try:
+        shipped: str | None = files(__package__).joinpath(NAMES_FILE).read_text(
+            encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        shipped = None
+    return names_from(shipped, source)
 
 
 def _sentences(text: str) -> list[tuple[int, int]]:
@@ -125,26 +180,38 @@ def _persons(run: str) -> Iterator[tuple[int, int, str]]:
         i += 1
 
 
-_LOWER_WORD = regex.compile(r"\b\p{Ll}+\b")
+_LOWER_WORD = Lazy(regex.compile, r"\b\p{Ll}+\b")
 _TOKEN = regex.compile(r"\S+")
-_WORK_AFTER = regex.compile(
+_WORK_AFTER = Lazy(regex.compile,
     r"['’]s?\s+(?:\w+\s+){0,2}(?:books?|works?|models?|theor(?:y|ies)|research|"
     r"approach(?:es)?|methods?|stud(?:y|ies)|ideas?|concepts?|frameworks?|writings?|columns?|"
     r"blogs?|podcasts?|memoirs?|talks?|novels?|shows?|songs?|albums?|films?|movies?|lectures?|"
     r"papers?|articles?|scales?|legacy|quotes?|poems?|poetry|letters?|speech(?:es)?|"
     r"teachings?|principles?|techniques?|exercises?|workbooks?|website|videos?)\b",
     regex.IGNORECASE)
-_THE_BEFORE = regex.compile(r"\b[Tt]he\s+$")
+_THE_BEFORE = Lazy(regex.compile, r"\b[Tt]he\s+$")
 #: initials and an age: "M.L., 34,", "J.R. (age 16)", "K.T., a 41-year-old"
-_INITIALS_AGE = regex.compile(
+_INITIALS_AGE = Lazy(regex.compile,
     r"(?<![\w.])(\p{Lu}\.\s?(?:\p{Lu}\.\s?)+)(?=,\s*(?:age\s*|aged\s*)?\d{1,2}\s*[,.)]|"
     r"\s*\(\s*(?:age\s*)?\d{1,2}\s*\)|,\s+a\s+\d{1,2}-year-old)")
 #: a role, then initials only: "our client J.R.", "a patient, M.,"
-_ROLE_INITIALS = regex.compile(
+_ROLE_INITIALS = Lazy(regex.compile,
     r"\b(?i:my|our|a|an|one|this|that|another)\s+(?:\w+\s+){0,2}"
     r"(?i:client|patient|counselee)s?\s*,?\s*(?i:named\s+|called\s+)?"
     r"(\p{Lu}\.(?:\s?\p{Lu}\.)*)(?!\w)")
-_PRIVATE_TITLED = regex.compile(rf"\b(?:Mr|Mrs|Ms|Miss|Mx)\.?\s+({_CAP})")
+_INITIAL = regex.compile(r"\p{Lu}\.")
+_PRIVATE_TITLED = Lazy(regex.compile, rf"\b(?:Mr|Mrs|Ms|Miss|Mx)\.?\s+({_CAP})")
+
+
+@functools.lru_cache(maxsize=256)
+def _listed(name: str) -> regex.Pattern[str]:
+    return regex.compile(rf"(?<!\w){regex.escape(name)}(?!\w)", flags=regex.IGNORECASE)
+
+
+def _bare(word: str) -> str:
+    """``word`` without a possessive ``'s`` (what ``_POSSESSIVE.sub("", word)`` gives for a
+    capitalised word, which ends in a letter: no line break before the end)."""
+    return word[:-2] if word.endswith(("'s", "’s")) else word
 
 
 class _Context:
@@ -187,15 +254,14 @@ def find_names(text: str, listed: Collection[str] = (), allowed: Collection[str]
     word in a Title Case heading is a word, not a name ("Key Components").
     """
     for name in listed:
-        for match in regex.finditer(rf"(?<!\w){regex.escape(name)}(?!\w)", text,
-                                    flags=regex.IGNORECASE):
+        for match in _listed(name).finditer(text):
             yield Hit("name", match.start(), match.end(), match.group(0), name_key(name), HIGH)
     context: _Context | None = None
     names = first_names()
     for run in _RUN.finditer(text):
         word = run.group(0)
         if " " not in word:  # one capitalised word: most are sentence starts, decide fast
-            bare = _POSSESSIVE.sub("", word).lower()
+            bare = _bare(word).lower()
             if bare not in names or bare in FUNCTION_WORDS or bare in NOT_PERSON:
                 continue
         following = _AFTER_RUN.match(text, run.end())
@@ -214,7 +280,9 @@ def find_names(text: str, listed: Collection[str] = (), allowed: Collection[str]
                     or FAMILY_AFTER.match(text, b, b + 40)):
                 yield Hit("name", a, b, name, key, HIGH)
                 continue
-            if not prose or _WORK_AFTER.match(text, b, b + 60):
+            if not prose or (shape == "single" and name.split()[0].lower() in COMMON_WORDS):
+                continue  # a lone common word ("Hope") counts only with a role (checked below)
+            if _WORK_AFTER.match(text, b, b + 60):
                 continue
             if shape == "full" and QUOTED_AFTER.match(text, b, b + 30):
                 continue  # "Brené Brown says" (a client is "Nadia says")
@@ -237,10 +305,11 @@ def find_names(text: str, listed: Collection[str] = (), allowed: Collection[str]
                 name = " ".join(name.split()[:2])
                 b, key = a + len(name), name_key(name)
             yield Hit("name", a, b, name, key, MEDIUM)
-    for match in _INITIALS_AGE.finditer(text):
+    initials = _INITIAL.search(text) is not None  # both patterns need "X."
+    for match in _INITIALS_AGE.finditer(text) if initials else ():
         yield Hit("name", match.start(1), match.end(1), match.group(1),
                   name_key(match.group(1)), MEDIUM)
-    for match in _ROLE_INITIALS.finditer(text):
+    for match in _ROLE_INITIALS.finditer(text) if initials else ():
         yield Hit("name", match.start(1), match.end(1), match.group(1),
                   name_key(match.group(1)), MEDIUM)
     if not prose:

@@ -10,25 +10,38 @@ Keys are E.164 (``phone:+13125550187``), so one number matches in any format.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
-
-import phonenumbers
-from phonenumbers import (Leniency, PhoneNumberFormat, PhoneNumberMatch, PhoneNumberMatcher,
-                          PhoneNumberType)
+from typing import TYPE_CHECKING
 
 from .finding import DEFAULT_REGION, HIGH, MEDIUM, Hit
+from .patterns import Lazy
+
+if TYPE_CHECKING:
+    import phonenumbers
+    from phonenumbers import PhoneNumberMatch
 
 __all__ = ["DEFAULT_REGION", "find_phones", "phone_key"]
 
-_PUBLIC_TYPES = {PhoneNumberType.TOLL_FREE, PhoneNumberType.SHARED_COST,
-                 PhoneNumberType.PREMIUM_RATE}
+
+# ``phonenumbers`` is imported when a text first has digits enough for a phone number:
+# loading it is a large part of the guard's start-up, and most posts never need it.
+@functools.cache
+def _public_types() -> frozenset[int]:
+    """Toll-free, shared-cost and premium-rate numbers: public by nature."""
+    from phonenumbers import PhoneNumberType
+
+    return frozenset({PhoneNumberType.TOLL_FREE, PhoneNumberType.SHARED_COST,
+                      PhoneNumberType.PREMIUM_RATE})
 _DIGITS = re.compile(r"\d")
 # An SSN written 3-2-4 is an id-number, never a phone
-_SSN_SHAPE = re.compile(r"^\d{3}([\s.-])\d{2}\1\d{4}$")
+_SSN_SHAPE = Lazy(re.compile, r"^\d{3}([\s.-])\d{2}\1\d{4}$")
 # digits with the separators phone numbers use: where the matcher has something to find
-_DIGIT_STRETCH = re.compile(r"[+(]?\d[\d\s().\-/–]*\d")
-_LOCAL_SHAPE = re.compile(r"^\d{3}[\s.-]\d{4}$")
+# (written ``[+(]?\d[...]*\d``, the same matches: the opening class lets the engine skip
+# ahead to a digit, "+" or "(" instead of trying every position)
+_DIGIT_STRETCH = re.compile(r"[+(\d](?:(?<=[+(])\d|(?<=\d))[\d\s().\-/–]*\d")
+_LOCAL_SHAPE = Lazy(re.compile, r"^\d{3}[\s.-]\d{4}$")
 # The leading digits come first and the look-behind (the character before them) after:
 # the same matches as ``(?<![\w+])00...``, but the engine jumps from one "0" to the next
 # instead of trying every position of a long text.
@@ -37,15 +50,19 @@ _NATIONAL_0 = re.compile(r"0(?<![\w+.,/-]0)\d[\d\s().-]{7,13}\d(?![\w-])")
 _ABROAD_REGIONS = ("GB", "IE", "DE", "FR", "ES", "IT", "NL", "AU", "NZ", "IN", "PH", "NG",
                    "ZA", "MX", "BR")
 # a book, paper or case reference right before the digits
-_REFERENCE = re.compile(r"\b(?:ISBN(?:-1[03])?|ISSN|doi|PMID|arXiv)\b\W*$", re.IGNORECASE)
+_REFERENCE = Lazy(re.compile, r"\b(?:ISBN(?:-1[03])?|ISSN|doi|PMID|arXiv)\b\W*$", re.IGNORECASE)
 
 
 def _e164(number: phonenumbers.PhoneNumber) -> str:
-    return phonenumbers.format_number(number, PhoneNumberFormat.E164)
+    import phonenumbers
+
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 def phone_key(text: str, region: str = DEFAULT_REGION) -> str | None:
     """``phone:+E164`` for a phone number written in any format, or None."""
+    import phonenumbers
+
     try:
         number = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException:
@@ -60,6 +77,8 @@ def _abroad(text: str, taken: list[tuple[int, int]]) -> Iterator[Hit]:
     for match in _INTL_00.finditer(text):
         if any(a < match.end() and match.start() < b for a, b in taken):
             continue
+        import phonenumbers
+
         try:
             number = phonenumbers.parse("+" + re.sub(r"\D", "", match.group(1)), None)
         except phonenumbers.NumberParseException:
@@ -71,13 +90,15 @@ def _abroad(text: str, taken: list[tuple[int, int]]) -> Iterator[Hit]:
     for match in _NATIONAL_0.finditer(text):
         if any(a < match.end() and match.start() < b for a, b in taken):
             continue
+        import phonenumbers
+
         for region in _ABROAD_REGIONS:
             try:
                 number = phonenumbers.parse(match.group(0), region)
             except phonenumbers.NumberParseException:
                 continue
             if phonenumbers.is_valid_number(number):
-                if phonenumbers.number_type(number) not in _PUBLIC_TYPES:
+                if phonenumbers.number_type(number) not in _public_types():
                     yield Hit("phone", match.start(), match.end(), match.group(0),
                               f"phone:{_e164(number)}", MEDIUM)
                 break
@@ -91,6 +112,8 @@ def _matches(text: str, region: str) -> Iterator[PhoneNumberMatch]:
     for span in _DIGIT_STRETCH.finditer(text):
         if len(_DIGITS.findall(span.group(0))) < 7:
             continue
+        from phonenumbers import Leniency, PhoneNumberMatch, PhoneNumberMatcher
+
         start = max(0, span.start() - 8)
         for match in PhoneNumberMatcher(text[start:span.end() + 12], region,
                                         leniency=Leniency.POSSIBLE):
@@ -111,8 +134,10 @@ def find_phones(text: str, region: str = DEFAULT_REGION) -> Iterator[Hit]:
         raw = match.raw_string
         if _SSN_SHAPE.match(raw):
             continue
+        import phonenumbers
+
         number = match.number
-        if phonenumbers.number_type(number) in _PUBLIC_TYPES:
+        if phonenumbers.number_type(number) in _public_types():
             continue
         taken.append((match.start, match.end))
         valid = phonenumbers.is_valid_number(number)

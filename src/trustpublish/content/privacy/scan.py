@@ -19,7 +19,7 @@ from .addresses import find_addresses
 from .dates import find_dates
 from .finding import Finding, Hit
 from .identifiers import find_emails, find_records, find_ssns, find_urls
-from .names import find_names
+from .names import find_names, has_capital
 from .phones import find_phones
 from .rules import PrivacyRules, approval_keys
 
@@ -27,37 +27,82 @@ __all__ = ["blocking_findings", "publishable", "scan_post", "scan_text"]
 
 _LOWER_WORD = re.compile(r"\b[^\W\d_A-Z]+\b")
 _SLUGGY = re.compile(r"(?<=[A-Za-z])[-_/]+|[-_/]+(?=[A-Za-z])")
+_DIGIT = re.compile(r"\d")  # what every pattern of the digit detectors needs (``re``'s \d)
 
 
 def scan_text(text: str, rules: PrivacyRules, *, prose: bool = True,
               allowed_names: Iterable[str] = (), vocabulary: Collection[str] = ()) -> list[Hit]:
     """Every hit in one text. ``vocabulary``: lower-case words of the whole post."""
+    return _scan(text, rules, prose, _allowed(rules, allowed_names), vocabulary)
+
+
+def _allowed(rules: PrivacyRules, allowed_names: Iterable[str]) -> frozenset[str]:
+    return rules.allowed_names | {" ".join(n.lower().split()) for n in allowed_names}
+
+
+def _scan(text: str, rules: PrivacyRules, prose: bool, allowed: Collection[str],
+          vocabulary: Collection[str], *, prefilter: bool = True) -> list[Hit]:
+    """:func:`scan_text` with the allowed names ready.
+
+    Prefilters skip a detector that cannot find anything in ``text``: the SSN, record,
+    date, phone and address detectors when it has no digit (each of their patterns
+    needs one), the name finder when it has no capital letter and the project lists no
+    names (its patterns all start at a capital). ``prefilter=False`` runs every detector
+    (tests/test_privacy_prefilters.py checks the two agree).
+    """
     if not text or not text.strip():
         return []
+    digits = not prefilter or _DIGIT.search(text) is not None
     hits: list[Hit] = []
     hits += find_emails(text, rules.own_domains)
     hits += find_urls(text, rules.own_domains)
-    hits += find_ssns(text)
-    hits += find_records(text)
-    hits += find_dates(text)
-    hits += find_phones(text, rules.region)
-    hits += find_addresses(text)
-    names = rules.allowed_names | {" ".join(n.lower().split()) for n in allowed_names}
-    hits += find_names(text, rules.names, names, prose=prose, vocabulary=vocabulary)
+    if digits:
+        hits += find_ssns(text)
+        hits += find_records(text)
+        hits += find_dates(text)
+        hits += find_phones(text, rules.region)
+        hits += find_addresses(text)
+    if not prefilter or rules.names or has_capital(text):
+        hits += find_names(text, rules.names, allowed, prose=prose, vocabulary=vocabulary)
     return hits
 
 
-def _findings(text: str, field: str, first_line: int, rules: PrivacyRules, *,
-              prose: bool = True, allowed_names: Iterable[str] = (),
-              vocabulary: Collection[str] = ()) -> Iterator[Finding]:
-    for hit in scan_text(text, rules, prose=prose, allowed_names=allowed_names,
-                         vocabulary=vocabulary):
+class _Words:
+    """The lower-case words of a post's prose, found on first use: only a Title Case
+    heading with a full name in it asks, so most posts never pay for the scan."""
+
+    def __init__(self, post: Post) -> None:
+        self._post = post
+        self._words: set[str] | None = None
+
+    def _get(self) -> set[str]:
+        if self._words is None:
+            post = self._post
+            self._words = set(_LOWER_WORD.findall(" ".join(
+                [post.title, post.summary, post.image_alt, *post.tags,
+                 *(b.text for b in post.body)])))
+        return self._words
+
+    def __contains__(self, word: object) -> bool:
+        return word in self._get()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._get())
+
+    def __len__(self) -> int:
+        return len(self._get())
+
+
+def _findings(text: str, field: str, first_line: int, rules: PrivacyRules,
+              allowed: Collection[str], *, prose: bool = True,
+              vocabulary: Collection[str] = (), prefilter: bool = True) -> Iterator[Finding]:
+    for hit in _scan(text, rules, prose, allowed, vocabulary, prefilter=prefilter):
         line = first_line + text.count("\n", 0, hit.start) if first_line else 0
         yield Finding(hit.kind, hit.text, line, hit.key, field, hit.confidence)
 
 
-def _body_findings(post: Post, rules: PrivacyRules, author_names: list[str],
-                   vocabulary: Collection[str]) -> list[Finding]:
+def _body_findings(post: Post, rules: PrivacyRules, allowed: Collection[str],
+                   vocabulary: Collection[str], prefilter: bool) -> list[Finding]:
     """The body read as one text (context may cross blocks), each hit on its source line."""
     if not post.body:
         return []
@@ -68,7 +113,7 @@ def _body_findings(post: Post, rules: PrivacyRules, author_names: list[str],
         offset += len(block.markdown) + 2
     text = "\n\n".join(parts)
     found = []
-    for hit in scan_text(text, rules, allowed_names=author_names, vocabulary=vocabulary):
+    for hit in _scan(text, rules, True, allowed, vocabulary, prefilter=prefilter):
         index = bisect.bisect_right(starts, hit.start) - 1
         block = post.body[index]
         line = (block.line or 1) + text.count("\n", starts[index], hit.start)
@@ -76,27 +121,32 @@ def _body_findings(post: Post, rules: PrivacyRules, author_names: list[str],
     return found
 
 
-def scan_post(post: Post, rules: PrivacyRules) -> list[Finding]:
-    """Every finding in every field of the post: front matter first, then the body."""
-    author_names = [post.author] if post.author else []
-    vocabulary = set(_LOWER_WORD.findall(" ".join(
-        [post.title, post.summary, post.image_alt, *post.tags, *(b.text for b in post.body)])))
+def scan_post(post: Post, rules: PrivacyRules, *, prefilter: bool = True) -> list[Finding]:
+    """Every finding in every field of the post: front matter first, then the body.
+
+    ``prefilter=False`` runs every detector on every text (see :func:`_scan`): the same
+    findings, slower; it exists so a test can prove the prefilters skip nothing.
+    """
+    with_author = _allowed(rules, [post.author] if post.author else [])
+    plain = rules.allowed_names
+    vocabulary = _Words(post)
     found: list[Finding] = []
-    found += _findings(post.title, "title", 0, rules, allowed_names=author_names,
-                       vocabulary=vocabulary)
-    found += _findings(post.summary, "summary", 0, rules, allowed_names=author_names)
+    found += _findings(post.title, "title", 0, rules, with_author, vocabulary=vocabulary,
+                       prefilter=prefilter)
+    found += _findings(post.summary, "summary", 0, rules, with_author, prefilter=prefilter)
     found += _findings(", ".join(post.tags) + ("." if post.tags else ""), "tags", 0, rules,
-                       allowed_names=author_names)
-    found += _findings(post.image_alt, "image_alt", 0, rules, allowed_names=author_names)
+                       with_author, prefilter=prefilter)
+    found += _findings(post.image_alt, "image_alt", 0, rules, with_author, prefilter=prefilter)
     for field, value in (("author", post.author), ("slug", post.slug), ("url", post.url),
                          ("image", post.image or "")):
-        found += _findings(value, field, 0, rules, prose=False)
+        found += _findings(value, field, 0, rules, plain, prose=False, prefilter=prefilter)
         spaced = _SLUGGY.sub(" ", value)
         if spaced != value:
-            found += _findings(spaced, field, 0, rules, prose=False)
+            found += _findings(spaced, field, 0, rules, plain, prose=False, prefilter=prefilter)
     if post.tags:
-        found += _findings(_SLUGGY.sub(" ", "; ".join(post.tags)), "tags", 0, rules, prose=False)
-    found += _body_findings(post, rules, author_names, vocabulary)
+        found += _findings(_SLUGGY.sub(" ", "; ".join(post.tags)), "tags", 0, rules, plain,
+                           prose=False, prefilter=prefilter)
+    found += _body_findings(post, rules, with_author, vocabulary, prefilter)
     unique: dict[tuple[str, str, int], Finding] = {}
     for finding in found:
         where = (finding.key, finding.field, finding.line)
