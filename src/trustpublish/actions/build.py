@@ -63,24 +63,11 @@ def build_all(project: "Project", now: dt.datetime, only: list[str] | None = Non
         stored = project.index.outputs[group]
         return {name: [p for p, owner in zip(kept, stored["owners"]) if owner == name]
                 for name in names}
-    from .side_build import FORK_FROM, SIDE, SideBuild, can_fork
-
-    builders: dict[str, Builder] = {}
-    for name in names:
-        module, attr = BUILDERS[name].split(":")
-        builders[name] = getattr(importlib.import_module(module), attr)
-    side = None
-    beside = {name: builders[name] for name in names if name in SIDE}
-    if beside and len(beside) < len(names) and len(project.posts) >= FORK_FROM and can_fork():
-        side = SideBuild(project, now, beside)  # the previews in a child, the feeds here
-        side.start()
     written: dict[str, list[Path]] = {}
     for name in names:
-        if side is None or name not in beside:
-            written[name] = builders[name](project, now)
-    if side is not None:
-        written.update(side.join())
-    written = {name: written[name] for name in names}
+        module, attr = BUILDERS[name].split(":")
+        builder: Builder = getattr(importlib.import_module(module), attr)
+        written[name] = builder(project, now)
     from .planning import record_plans
 
     record_plans(project)

@@ -303,38 +303,6 @@ class ContentIndex:
         post = read_post(path, self.settings.defaults, raw)
         return parse.Full(tuple(post.body), post=post, settings=self.settings)
 
-    # -- work done in another process (a forked builder) ----------------------------------
-    def mark(self) -> dict[str, Any]:
-        """What the index holds now, for :meth:`changes_since` (taken before a fork)."""
-        return {"outputs": dict(self.outputs), "used": set(self._outputs_used),
-                "hot": set(self._hot_used),
-                "split": {k for k, e in self.entries.items() if "ids" in e}}
-
-    def changes_since(self, mark: dict[str, Any]) -> dict[str, Any]:
-        """What this process added since ``mark`` that the cache keeps: output records,
-        the previews' excerpts, the excerpt ids of posts split since (data only)."""
-        before = mark["outputs"]
-        return {
-            "outputs": {k: v for k, v in self.outputs.items() if k not in before
-                        or before[k] != v},
-            "used": sorted(self._outputs_used - mark["used"]),
-            "hot": {k: v for k, v in self._hot_used.items() if k not in mark["hot"]},
-            "split": {k: {"ids": e["ids"], "words": e["words"]} for k, e in self.entries.items()
-                      if "ids" in e and k not in mark["split"]}}
-
-    def apply_changes(self, changes: dict[str, Any]) -> None:
-        """Take in what another process's :meth:`changes_since` gave."""
-        for name, value in changes["outputs"].items():
-            self.set_output(name, value)
-        for name in changes["used"]:
-            self.use_output(name)
-        self._hot_used.update(changes["hot"])
-        for key, split in changes["split"].items():
-            entry = self.entries.get(key)
-            if entry is not None and "ids" not in entry:
-                entry.update(split)
-                self._dirty = True
-
     # -- what stages ask for ---------------------------------------------------------------
     def entry(self, post: Post) -> dict[str, Any]:
         return self.entries[str(post.source)]
