@@ -2,8 +2,9 @@
 
 :func:`parse_one` turns one file's bytes into an *entry* (small JSON: metadata, blocking
 privacy findings, feed-content hash and, when the settings ask for it, excerpt ids and
-word counts) and a *full* record (zlib-compressed JSON: blocks, excerpts if split, feed
-HTML and summary) that the process keeps in memory. Splitting is the one step a stage
+word counts) and a *full* record (two :mod:`marshal` byte strings: the blocks and the
+excerpts if split; the feed HTML and summary) that the process keeps for its later
+stages (:mod:`.spill`). Splitting is the one step a stage
 may not need for every post (the planner reads queues only as far as the slots it
 plans), so :attr:`Settings.split_now` says whether the parse splits; when it does not,
 the index splits a post the first time a stage asks for its excerpts.
@@ -16,11 +17,10 @@ the settings, so the result does not depend on where it ran.
 from __future__ import annotations
 
 import hashlib
-import json
+import marshal
 import multiprocessing
 import os
 import threading
-import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,7 +68,7 @@ class Full:
 
     def _body(self) -> None:
         assert self._record is not None
-        data = json.loads(zlib.decompress(self._record[0]))
+        data = marshal.loads(self._record[0])
         self._blocks = blocks_in(data["blocks"])
         if "excerpts" in data:
             self._excerpts = tuple(excerpt_in(e) for e in data["excerpts"])
@@ -103,7 +103,7 @@ class Full:
 
     def _feed(self) -> None:
         if self._record is not None:
-            self._html, self._summary = json.loads(zlib.decompress(self._record[1]))
+            self._html, self._summary = marshal.loads(self._record[1])
             return
         from ..render.feeds.items import post_item
 
@@ -173,8 +173,9 @@ def parse_one(key: str, raw: bytes | None, settings: Settings, split: bool = Fal
         entry.update(split_entry(excerpts))
         body["excerpts"] = [excerpt_out(e) for e in excerpts]
     feed = [item.content_html, item.summary]
-    return entry, (zlib.compress(json.dumps(body, separators=(",", ":")).encode(), 1),
-                   zlib.compress(json.dumps(feed, separators=(",", ":")).encode(), 1))
+    # marshal: the fastest encoding of plain values; a record never leaves this process and
+    # the workers it forked (see :mod:`.spill`), so it needs no portable or checked format
+    return entry, (marshal.dumps(body), marshal.dumps(feed))
 
 
 def split_entry(excerpts: "list[Excerpt] | tuple[Excerpt, ...]") -> dict[str, list[Any]]:
