@@ -50,7 +50,8 @@ def next_issue(project: "Project", name: str, config: dict[str, Any],
     from itertools import islice
 
     wanted = excerpts_per_issue(name, config)
-    ids = islice((i for p in project.posts if p.approved and (p.channels is None or name in p.channels)
+    ids = islice((i for p in project.posts
+                  if p.approved and (p.channels is None or name in p.channels)
                   for i in project.excerpt_ids(p)), wanted)  # splits only the posts it takes
     return 1, [index[i][1] for i in ids]
 

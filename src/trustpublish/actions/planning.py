@@ -17,9 +17,10 @@ count, see :func:`~trustpublish.workspace.queue_cache.queue_head`), the local st
 database's stamp (size and modification time: a read leaves them alone, a delivery
 changes them) and the code that plans. A build whose plan inputs are unchanged (a
 post's text edited, say) does not open the state database, and a build before the
-local database exists (nothing ever sent) plans with an empty record without creating it. A server database (``state.url``) is always asked. The
-plans a build made are recorded at its end (:func:`record_plans`), with the database's
-stamp as the build leaves it.
+local database exists (nothing ever sent) plans with an empty record without creating
+it. A server database (``state.url``) is always asked. The plans a build made are
+recorded at its end (:func:`record_plans`), with the database's stamp as the build
+leaves it.
 """
 
 from __future__ import annotations
