@@ -9,9 +9,9 @@ from the content cache when the file is unchanged (same size and modification ti
 a ``stat``; else same SHA-256 of its bytes), or from parsing the file. Parsing reads
 the file, parses the Markdown and scans it once; with many files to parse it runs on
 every core (:mod:`.parse`). What the parse produced beyond the entry (the blocks, the
-feed HTML) is kept, compressed, for the stages of this process that need it
-(a post's ``body`` is loaded on first use), in a private temporary file
-(:mod:`.spill`) rather than in memory. A post whose entry came from the cache is
+feed HTML) is kept for the stages of this process that need it (a post's ``body`` is
+loaded on first use), in a private temporary file (:mod:`.spill`) rather than in
+memory. A post whose entry came from the cache is
 read only if a stage needs its text, at most once per process.
 
 Splitting is lazy: a post is split the first time a stage asks for its excerpts or
@@ -65,7 +65,7 @@ CACHE_NAME = "content.json.gz"
 _FORMAT = 2  # 2: posts carry `hold`
 #: at least this many files to parse before worker processes are started
 PARALLEL_FROM = 48
-#: how many decoded records of parsed posts stay decoded (the rest stay compressed)
+#: how many records of parsed posts stay decoded in memory (the rest stay on disk)
 _RECENT = 128
 
 
@@ -284,7 +284,7 @@ class ContentIndex:
             full = parse.decode_full(blob)
             if key in self._split:
                 full.set_excerpts(self._split[key])
-        self._recent[key] = full  # a few decoded records stay; the rest stay compressed
+        self._recent[key] = full  # a few decoded records stay; the rest stay on disk
         if len(self._recent) > _RECENT:
             self._recent.pop(next(iter(self._recent)))
         return full
