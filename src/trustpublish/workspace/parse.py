@@ -53,7 +53,7 @@ class Settings:
 class Full:
     """What a parse gives beyond the entry, kept in memory for this process only.
 
-    Made from a worker's record (two compressed parts, decoded when first needed: the
+    Made from a worker's record (two encoded parts, decoded when first needed: the
     feed part alone serves the feeds), or from a post read later in the process: then
     the excerpts and the feed HTML are computed when first asked for.
     """
@@ -130,7 +130,7 @@ class Full:
             and (not self.split or self.excerpts == other.excerpts)
 
 
-#: a worker's compressed record: (blocks and excerpts, [feed HTML, summary])
+#: a worker's encoded record (marshal): (blocks and excerpts, [feed HTML, summary])
 Record = tuple[bytes, bytes]
 #: (file, its bytes if read, its stamp, split it even if the settings do not ask for it)
 Todo = tuple[str, "bytes | None", "list[int] | None", bool]
@@ -138,7 +138,7 @@ Todo = tuple[str, "bytes | None", "list[int] | None", bool]
 
 def parse_one(key: str, raw: bytes | None, settings: Settings, split: bool = False
               ) -> tuple[dict[str, Any], Record | None]:
-    """(entry, compressed full record) of the file ``key``; ``raw``: its bytes if read;
+    """(entry, encoded full record) of the file ``key``; ``raw``: its bytes if read;
     ``split``: split it even when ``settings.split_now`` is off.
 
     A file that cannot be read gives an entry with ``error``, an empty ``sha`` and no

@@ -1,9 +1,9 @@
 """Parsed posts' records kept in a private temporary file instead of in memory.
 
-A parse gives, per post, a compressed record (its blocks, excerpts and feed HTML, see
+A parse gives, per post, an encoded record (its blocks, excerpts and feed HTML, see
 :mod:`.parse`) that later stages of the same process may need: the feeds read every
 published post's once, the previews a few posts' blocks. Kept as ``bytes`` objects they
-would stay in the process's memory for the whole command (about 11 KB per post of
+would stay in the process's memory for the whole command (about 25 KB per post of
 2,000 words); kept here they cost the operating system's page cache instead, and one
 ``pread`` each when used.
 
