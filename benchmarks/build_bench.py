@@ -17,7 +17,8 @@ whole processes, as a user runs them:
    dated with the build time (email preview, preview site) are rendered again.
 
 It prints the medians of wall time and CPU time, peak memory (the sum of the
-proportional set sizes of the process and its children, sampled every 10 ms) and
+proportional set sizes of the process and its children, sampled every 10 ms in one
+extra cold run of each tool: sampling slows a process, so timed runs are not sampled) and
 the ratios against the goals: cold <= 1/3 of
 Pelican; one-post edit <= 1/4 of Hugo's full build; no change <= 0.5 s; peak memory
 <= Pelican's. Last, how cold time and memory grow with the number of posts, and the
@@ -195,17 +196,20 @@ def _tree_rss(pid: int) -> int:
 CPU: dict[tuple[str, int], float] = {}  # (cwd, run) → CPU seconds of the last measure()
 
 
-def measure(cmd: list[str], cwd: Path) -> tuple[float, int]:
-    """(wall seconds, peak resident bytes of the process tree) of one run of ``cmd``.
+def measure(cmd: list[str], cwd: Path, memory: bool = False) -> tuple[float, int]:
+    """(wall seconds, peak memory of the process tree or 0) of one run of ``cmd``.
 
-    The CPU seconds (user + system, the process and the children it waited for) go to
-    ``CPU[str(cwd), 0]``: on a loaded machine they show the work apart from the waiting.
+    With ``memory``, the tree's memory is sampled every 10 ms; reading a process's
+    memory map slows it down, so the times the benchmark reports come from runs without
+    sampling, and each tool's peak memory from a separate run. The CPU seconds (user +
+    system, the process and the children it waited for) go to ``CPU[str(cwd), 0]``: on
+    a loaded machine they show the work apart from the waiting.
     """
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     peak = 0
     while True:
-        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+        pid, status, usage = os.wait4(proc.pid, os.WNOHANG if memory else 0)
         if pid:
             break
         peak = max(peak, _tree_rss(proc.pid))
@@ -230,24 +234,27 @@ def bench(work: Path, n: int, runs: int) -> dict[str, float]:
                                                      "clock")}
     cpu: dict[str, list[float]] = {k: [] for k in times}
     mem: dict[str, list[int]] = {k: [] for k in ("cold", "pelican", "hugo")}
+    pelican = [str(PELICAN), "content", "-s", "pelicanconf.py", "-o", "output", "-q"]
+
+    tools = [("cold", TRUSTPUBLISH, tp, (tp / "state", tp / "dist"))]
+    if PEERS:
+        tools += [("pelican", pelican, pel, (pel / "output", pel / "cache", pel / "__pycache__")),
+                  ("hugo", ["hugo", "--quiet"], hugo, (hugo / "public", hugo / "resources"))]
+
+    def cold_runs(memory: bool) -> None:
+        """Each tool once, cold, one after the other: timed, or with memory sampled."""
+        for key, cmd, cwd, outputs in tools:
+            clean(*outputs)
+            t, m = measure(cmd, cwd, memory)
+            if memory:
+                mem[key].append(m)
+            else:
+                times[key].append(t)
+                cpu[key].append(CPU[str(cwd), 0])
+
+    cold_runs(memory=True)  # the peak memory of each tool, from runs of their own
     for run in range(runs):
-        clean(tp / "state", tp / "dist")
-        t, m = measure(TRUSTPUBLISH, tp)
-        times["cold"].append(t)
-        mem["cold"].append(m)
-        cpu["cold"].append(CPU[str(tp), 0])
-        if PEERS:
-            clean(pel / "output", pel / "cache", pel / "__pycache__")
-            t, m = measure([str(PELICAN), "content", "-s", "pelicanconf.py", "-o", "output",
-                            "-q"], pel)
-            times["pelican"].append(t)
-            mem["pelican"].append(m)
-            cpu["pelican"].append(CPU[str(pel), 0])
-            clean(hugo / "public", hugo / "resources")
-            t, m = measure(["hugo", "--quiet"], hugo)
-            times["hugo"].append(t)
-            mem["hugo"].append(m)
-            cpu["hugo"].append(CPU[str(hugo), 0])
+        cold_runs(memory=False)
         edit_post(tp / "posts", EDITED, edit=run + 1)
         times["edit"].append(measure(TRUSTPUBLISH, tp)[0])
         cpu["edit"].append(CPU[str(tp), 0])
