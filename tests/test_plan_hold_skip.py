@@ -198,6 +198,8 @@ def test_the_planner_reads_each_queue_only_as_far_as_its_slots_take() -> None:
     assert plan(slots, whole, CHANNELS, kinds=KINDS) == planned
     assert queue.head(5) == whole[:5] and queue.made == 5
     assert len(queue.head(1000)) == 100 and queue.exhausted
+    # a one-pass iterator is read once for all the channels, not used up by the first
+    assert plan(slots, iter(whole), CHANNELS, kinds=KINDS) == planned
 
 
 def test_a_build_after_a_hold_previews_the_plan_with_the_hold(tmp_path: Path) -> None:

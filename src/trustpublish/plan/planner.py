@@ -202,6 +202,8 @@ def plan(slots: Sequence[Slot], queue: Iterable[Candidate], channels: Mapping[st
             consumed.setdefault(r.channel, set()).update(r.excerpts)
         if r.issue_number:
             issues[r.channel] = max(issues.get(r.channel, 0), r.issue_number)
+    if isinstance(queue, Iterator):  # read once per channel: a one-pass iterator is kept
+        queue = Queue(queue)
     queues: dict[str, _ChannelQueue] = {}
     result: list[PlannedDelivery] = []
     for slot in slots:
