@@ -20,7 +20,7 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ConfigError
-from ..plan.planner import PlannedDelivery, Recorded, candidates, plan
+from ..plan.planner import PlannedDelivery, Recorded, plan
 from ..plan.timetable import Entry
 from .ledger import Ledger, from_iso, iso
 from .plan_view import recorded, slots_between
@@ -88,7 +88,9 @@ def take_due_slots(project: "Project", ledger: Ledger, subscribers: Subscribers,
                                now=now, recipients=[None], delivery_state="missed")
             done.append(Recorded(slot.channel, slot.when, "", (), "missed"))
     live = [s for s in fresh if s not in missed]
-    queue = candidates(project.posts, project.excerpts, project.publishable)
+    from ..workspace.queue_cache import load_candidates
+
+    queue = load_candidates(project)  # the plan's queue: excerpt ids, no post read for them
     for planned in plan(live, queue, config.channels, done,
                         kinds=project.channel_kinds()):
         if planned.state == "empty":
