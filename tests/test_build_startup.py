@@ -44,15 +44,16 @@ def _project(root: Path) -> Path:
     return root
 
 
-def _imports(root: Path, *args: str) -> set[str]:
-    """Top-level packages a real ``trustpublish`` process imported."""
+def _imports(root: Path, *args: str, full: bool = False) -> set[str]:
+    """Top-level packages (``full``: modules) a real ``trustpublish`` process imported."""
     run = subprocess.run([sys.executable, "-X", "importtime", "-m", "trustpublish", *args],
                          cwd=root, env=cli_env(), capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr[-2000:]
     names = set()
     for line in run.stderr.splitlines():
         if line.startswith("import time:") and "|" in line:
-            names.add(line.rsplit("|", 1)[1].strip().split(".")[0])
+            name = line.rsplit("|", 1)[1].strip()
+            names.add(name if full else name.split(".")[0])
     return names
 
 
@@ -65,6 +66,23 @@ def test_a_build_with_nothing_changed_loads_no_heavy_module(tmp_path: Path) -> N
     assert {"markdown_it_pyrs", "regex", "jsonschema"} <= cold
     same = _imports(root, "--now", NOW, "build")
     assert sorted(set(HEAVY) & same) == []
+
+
+@pytest.mark.process
+def test_a_one_post_edit_loads_no_channel_adapter(tmp_path: Path) -> None:
+    from trustpublish.channels.registry import SHIPPED
+
+    root = _project(tmp_path / "site")
+    assert run_cli("--now", NOW, "build", cwd=root, process=True).code == 0
+    edit_post(root / "posts", 2, edit=1)
+    names = _imports(root, "--now", NOW, "build", full=True)
+    assert "trustpublish.content.privacy.scan" in names  # the edited post was read again
+    adapters = {target.partition(":")[0] for target, _ in SHIPPED.values()}
+    # a shipped channel's kind is known without its adapter; one post is parsed here,
+    # with no worker processes; the plugins' entry points are never listed
+    unneeded = adapters | {"smtplib", "importlib.metadata", "multiprocessing",
+                           "trustpublish.channels.base", "trustpublish.render.social"}
+    assert sorted(names & unneeded) == []
 
 
 @pytest.mark.process

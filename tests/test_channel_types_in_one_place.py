@@ -75,3 +75,27 @@ def test_no_module_outside_the_registry_compares_channel_type_names():
         for line in _type_comparisons(path.read_text(encoding="utf-8"), types):
             found.append(f"{rel}:{line}")
     assert found == []
+
+
+def test_each_shipped_type_names_its_adapter_and_kind() -> None:
+    """The registry's table (read without importing adapters) lists every adapter class
+    in the package, each under its own type and kind."""
+    import importlib
+    import inspect
+    import pkgutil
+
+    import trustpublish.channels as package
+    from trustpublish.channels.base import KINDS, Channel
+    from trustpublish.channels.registry import OUTBOX, SHIPPED, channel_class
+
+    found = {}
+    for info in pkgutil.iter_modules(package.__path__):
+        module = importlib.import_module(f"{package.__name__}.{info.name}")
+        for _, cls in inspect.getmembers(module, inspect.isclass):
+            if issubclass(cls, Channel) and cls.type and cls.__module__ == module.__name__:
+                found[cls.type] = f"{cls.__module__}:{cls.__name__}"
+    assert found.pop(OUTBOX) == "trustpublish.channels.outbox:OutboxChannel"
+    assert found == {type_name: target for type_name, (target, _) in SHIPPED.items()}
+    for type_name, (_, kind) in SHIPPED.items():
+        cls = channel_class(type_name)
+        assert cls.type == type_name and cls.kind == kind and kind in KINDS

@@ -78,6 +78,15 @@ def test_without_the_plugin_the_type_is_unknown_and_the_known_types_are_listed(p
     assert "known types: bluesky, discord, email, facebook, feed" in report
 
 
+def test_a_remembered_schedule_whose_plugin_was_removed_names_the_line(project, plugin_path):
+    built = run_cli("build", cwd=project, env=with_plugin(plugin_path))
+    assert built.code == 0, built.err
+    assert (project / "state" / "cache" / "config-ok.json").is_file()  # the text passed
+    done = run_cli("build", cwd=project)  # the same text, the plugin gone
+    assert done.code != 0 and "Traceback" not in done.out + done.err
+    assert "schedule.yaml:3: channels.echo.type: unknown channel type 'echo'" in done.err
+
+
 def test_check_counts_with_the_plugins_rule_and_reports_what_does_not_fit(project, plugin_path):
     done = run_cli("check", cwd=project, env=with_plugin(plugin_path))
     assert done.code != 0, done.out + done.err

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ConfigError, ContentError, TrustpublishError
-from ..render.social import ELLIPSIS, fit_excerpt, fit_text
 
 if TYPE_CHECKING:
     from ..workspace.project import Project
@@ -366,6 +365,8 @@ def budget_problems(project: "Project") -> list[Any]:
     and the full fitting (a dozen renders) runs only to describe a failure. This keeps
     ``check`` fast on long posts (thousands of excerpts).
     """
+    from ..render.social import ELLIPSIS, fit_excerpt, fit_text
+
     problems: list[Any] = []
     social = project.channels_of_kind("post")
     rules = {name: project.text_rules(name) for name in social}

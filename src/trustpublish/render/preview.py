@@ -14,13 +14,15 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from ..content.model import Excerpt, Post, Site
-from ..plan.planner import PlannedDelivery
-from .social import TextRules, fit_excerpt
+
+if TYPE_CHECKING:
+    from ..plan.planner import PlannedDelivery
+    from .social import TextRules
 
 __all__ = ["Card", "preview_cards", "preview_page", "PREVIEW_DAYS"]
 
@@ -63,6 +65,7 @@ def preview_cards(planned: Sequence[PlannedDelivery],
     rendered issue; the others show the text fitted with ``rules[channel]``.
     """
     from .digest import compose_issue, preview_recipient, render_issue
+    from .social import fit_excerpt
 
     cards: list[Card] = []
     pages: dict[str, str] = {}

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import hashlib
 import marshal
-import multiprocessing
 import os
 import threading
 from collections.abc import Iterator
@@ -261,6 +260,7 @@ def _worker(todo: list[Todo], settings: Settings, counter: Any, out: Any) -> Non
 
 def _in_parallel(todo: list[Todo], settings: Settings, count: int) -> Iterator[Result]:
     import gc
+    import multiprocessing
     from multiprocessing.connection import wait
 
     yield _work_with(todo[0], settings)

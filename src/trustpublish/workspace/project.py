@@ -19,6 +19,8 @@ from ..plan.config import CONFIG_NAME, Config, load_config
 from .index import CACHE_NAME, ContentIndex, ExcerptLookup, unknown_excerpt
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from ..channels.base import Channel
     from ..render.social import TextRules
 
@@ -39,8 +41,9 @@ class _ConfigMemo:
     """The texts of schedule.yaml that passed every check, by hash, in
     ``state/cache/config-ok.json`` (see :class:`trustpublish.plan.config.ValidMemo`).
 
-    Keyed by the code that checks (schema, timetable, YAML reader) and the installed
-    channel types. Kept only in ``state/`` beside schedule.yaml, and only when that
+    Keyed by the code that checks (schema, timetable, YAML reader). A plugin channel
+    type is checked again on every load (:meth:`Project.load`): it may have been
+    uninstalled since. Kept only in ``state/`` beside schedule.yaml, and only when that
     folder exists when the command ends (:meth:`save`; a project that moved
     ``paths.state`` is checked every time). A missing or foreign file only costs the
     checks.
@@ -48,14 +51,14 @@ class _ConfigMemo:
 
     FILE = Path("state") / "cache" / "config-ok.json"
 
-    def __init__(self, root: Path, channel_types: list[str]) -> None:
+    def __init__(self, root: Path) -> None:
         from ..files import hash_files
 
         self.path = root / self.FILE
         package = Path(__file__).resolve().parent.parent
         self._code = hash_files([package / part for part in (
             "plan/schema.py", "plan/timetable.py", "plan/config.py", "content/yamlsource.py",
-            "schedule.schema.json")], seed=repr(sorted(channel_types)))
+            "schedule.schema.json", "channels/registry.py")])
         self._passed: str | None = None
 
     def _key(self, text: str) -> str:
@@ -91,6 +94,16 @@ class _ConfigMemo:
         self._passed = None
 
 
+class _InstalledTypes:
+    """The installed channel types, listed only if iterated: the schema check asks for
+    them only when a ``type:`` is not one the schema knows (a plugin's)."""
+
+    def __iter__(self) -> Iterator[str]:
+        from ..channels.registry import known_types
+
+        return iter(known_types())
+
+
 @dataclass
 class Project:
     """Loaded configuration plus the content index (every post read once per process).
@@ -104,13 +117,12 @@ class Project:
 
     @classmethod
     def load(cls, config_path: Path | None = None) -> "Project":
-        from ..channels.registry import known_types
-
         path = Path(config_path or find_config())
-        types = known_types()
-        memo = _ConfigMemo(path.absolute().parent, types)
-        project = cls(load_config(path, channel_types=types, memo=memo))
+        memo = _ConfigMemo(path.absolute().parent)
+        project = cls(load_config(path, channel_types=_InstalledTypes(), memo=memo))
         project.memo["config-ok"] = memo
+        for name in project.config.channels:
+            project.channel_kind(name)  # a plugin's type: still installed, still valid
         if project.state_dir.is_dir():  # subscribers and keys: only the owner may read
             ensure_dir(project.state_dir, private=True)
         return project
@@ -153,8 +165,12 @@ class Project:
             raise self.config.error(f"channels.{name}.type", exc.message, exc.hint) from None
 
     def channel_kind(self, name: str) -> str:
-        """``post``, ``digest`` or ``feed``: what channel ``name`` sends."""
-        return self.channel_class(name).kind
+        """``post``, ``digest`` or ``feed``: what channel ``name`` sends (a shipped
+        adapter's kind is known without importing it)."""
+        from ..channels.registry import shipped_kind
+
+        type_name = str(self.config.channels.get(name, {}).get("type", ""))
+        return shipped_kind(type_name) or self.channel_class(name).kind
 
     def channel_kinds(self) -> dict[str, str]:
         """Channel name → kind, for every configured channel (the planner's input)."""
