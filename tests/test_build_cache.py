@@ -133,6 +133,25 @@ def test_editing_one_post_reads_that_post_and_rewrites_only_its_feed_pages(
     assert "Edited 1 times." in (feeds / "archive" / "rss-1.xml").read_text(encoding="utf-8")
 
 
+def test_the_build_lists_the_files_it_wrote_and_counts_the_rest(built: Path) -> None:
+    listing = json.loads(run_cli("--json", "--now", NOW, "build", cwd=built).out)
+    files = sum(len(paths) for paths in listing.values())
+    same = run_cli("--now", NOW, "build", cwd=built)
+    assert same.code == 0 and "wrote" not in same.out
+    assert f"{files} files already up to date (-v lists them)" in same.out
+    edit_post(built / "posts", 2, edit=1)
+    edited = run_cli("--now", NOW, "build", cwd=built)
+    wrote = sorted(line.split()[1] for line in edited.out.splitlines()
+                   if line.startswith("wrote "))
+    assert wrote == sorted(f"dist/feeds/{name}" for name in (
+        "archive/atom-1.xml", "archive/feed-1.json", "archive/rss-1.xml", "atom.xml",
+        "rss.xml"))
+    assert f"{files - 5} files already up to date" in edited.out
+    listed = run_cli("-v", "--now", NOW, "build", cwd=built)
+    assert sum(line.startswith("up to date ") for line in listed.out.splitlines()) == files
+    assert len(listing["feeds"]) > 5
+
+
 def _fresh_copy(root: Path, to: Path) -> Path:
     """A copy of the project's inputs in a new folder: posts, schedule and the feed dates
     record (state, not cache: it dates the edited entry), no content cache, no dist/."""

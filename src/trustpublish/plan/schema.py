@@ -7,11 +7,9 @@ with the key path and line; an unknown key gets a "did you mean" hint.
 
 from __future__ import annotations
 
-import difflib
 import json
 from collections.abc import Iterable
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +22,8 @@ __all__ = ["load_schema", "validate"]
 @lru_cache(maxsize=1)
 def load_schema() -> dict[str, Any]:
     """The JSON Schema for schedule.yaml, as shipped in the package."""
+    from importlib import resources
+
     return json.loads(resources.files("trustpublish").joinpath("schedule.schema.json").read_text())
 
 
@@ -55,6 +55,8 @@ def validate(data: dict[str, Any], file: Path, lines: LineMap) -> None:
         if extra:
             path = join_path(path, extra[0])
             message = "unknown key"
+            import difflib
+
             guess = difflib.get_close_matches(str(extra[0]), allowed, n=1)
             hint = f"did you mean `{guess[0]}`?" if guess else f"known keys: {', '.join(allowed)}"
     raise ConfigError(message, file=file, key_path=path or None, line=lines.line_of(path), hint=hint)
@@ -125,6 +127,8 @@ def check_semantics(data: dict[str, Any], file: Path, lines: LineMap,
             continue
         known = sorted(schema_types | set(channel_types))
         if kind not in known:
+            import difflib
+
             guess = difflib.get_close_matches(kind, known, n=1)
             raise fail(f"channels.{name}.type", f"unknown channel type {kind!r}",
                        (f"did you mean `{guess[0]}`? " if guess else "") + f"known types: {', '.join(known)}")
