@@ -423,3 +423,29 @@ def test_check_keeps_the_excerpt_ids_it_split_for_the_next_command(built: Path) 
     assert run.code == 0, run.err
     after = json.loads(gzip.decompress(cache.read_bytes()))["entries"]
     assert len(after) == POSTS and all("ids" in e and "words" in e for e in after.values())
+
+
+def test_check_fits_only_the_posts_whose_inputs_changed(built: Path, reads: list[Path]) -> None:
+    """The text-budget check keeps each post's result under its inputs: a second `check`
+    reads no post; an edited post, or a changed template, is checked again."""
+    assert run_cli("--now", NOW, "check", cwd=built).code == 0
+    reads.clear()
+    again = run_cli("--now", NOW, "check", cwd=built)
+    assert again.code == 0 and reads == []
+    edit_post(built / "posts", 3, edit=1)
+    assert run_cli("--now", NOW, "check", cwd=built).code == 0
+    assert reads == [built / "posts" / "post-00003.md"]
+    reads.clear()
+    # a Bluesky template no excerpt can fit (the fixed text alone is over 300 graphemes)
+    template = built / "templates" / "social" / "bluesky.txt.j2"
+    template.parent.mkdir(parents=True)
+    template.write_text("x" * 400 + " {{ text }} {{ link }}\n", encoding="utf-8")
+    over = run_cli("--now", NOW, "check", cwd=built)
+    assert over.code == 1 and "for channel bluesky (limit 300) even after cutting" in over.out
+    assert sorted(reads) == sorted((built / "posts").glob("*.md"))  # every post fitted anew
+    assert over.out.count("Too long") == sum(
+        len(e["ids"]) for e in json.loads(gzip.decompress(
+            (built / "state" / "cache" / index_module.CACHE_NAME).read_bytes()))["entries"]
+        .values())
+    template.unlink()
+    assert run_cli("--now", NOW, "check", cwd=built).code == 0  # the inputs of the first run

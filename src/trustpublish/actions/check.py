@@ -362,35 +362,82 @@ def budget_problems(project: "Project") -> list[Any]:
 
     Fitting cuts the text down to at most an ellipsis, so an excerpt fails only when even
     "…" with its link, title and tags is over the limit: that one render is tried first,
-    and the full fitting (a dozen renders) runs only to describe a failure. This keeps
-    ``check`` fast on long posts (thousands of excerpts).
+    and the full fitting (a dozen renders) runs only to describe a failure. Each post's
+    result is kept in the content cache under the inputs it was made from (the post's
+    content, schedule.yaml, the templates, the channels' learned limits, the code), so
+    ``check`` reads and splits only the posts whose inputs changed.
     """
-    from ..render.social import ELLIPSIS, fit_excerpt, fit_text
+    import datetime as dt
+    import hashlib
+
+    from .outputs import input_key
 
     problems: list[Any] = []
     social = project.channels_of_kind("post")
     rules = {name: project.text_rules(name) for name in social}
-    templates = project.templates_dir  # resolved once
+    context = input_key(project, "budget", dt.datetime.fromtimestamp(0, dt.timezone.utc), [],
+                        {name: _identity(rule) for name, rule in rules.items()})
+    index = project.index
     for post in project.posts:
         if not post.approved:
             continue
-        targets = [n for n in social if post.channels is None or n in post.channels]
-        for excerpt in project.excerpts(post):
-            for name in targets:
-                least = fit_text([ELLIPSIS], rules[name], name, social[name],
-                                 link=excerpt.link(name), title=excerpt.title, tags=post.tags,
-                                 templates=templates)
-                if least.fits:
-                    continue
-                fitted = fit_excerpt(excerpt, name, social[name], rules=rules[name],
-                                     tags=post.tags, templates=templates)
-                if not fitted.fits:
-                    worst = max(fitted.counts)
-                    problems.append(Problem(
-                        "Too long", f"excerpt {excerpt.id} is {worst} {fitted.counted_as} for "
-                        f"channel {name} (limit {fitted.limit}) even after cutting",
-                        str(post.source), None,
-                        f"shorten templates/{rules[name].templates[0]} or the tags"))
+        key = hashlib.sha256(f"{context}\0{index.entry(post).get('sha', '')}".encode()
+                             ).hexdigest()[:32]
+        known = index.remembered(post, "budget", key)
+        if known is None:
+            known = [p.as_dict() for p in _post_budget(project, post, social, rules)]
+            index.remember(post, "budget", key, known)
+        problems.extend(Problem(**found) for found in known)
+    return problems
+
+
+def _identity(rules: Any) -> list[Any]:
+    """A channel's text rules as stable JSON: values as they are, each function by where
+    its code lives (module, owner, name, and the module file's size and time, so an
+    edited plugin counts as new rules)."""
+    import dataclasses
+    import sys
+
+    from .outputs import file_stamp
+
+    out: list[Any] = []
+    for field in dataclasses.fields(rules):
+        value = getattr(rules, field.name)
+        if callable(value):
+            func = getattr(value, "__func__", value)
+            module = getattr(func, "__module__", None) or ""
+            file = getattr(sys.modules.get(module), "__file__", None)
+            value = [module, getattr(getattr(value, "__self__", None), "__qualname__", ""),
+                     getattr(func, "__qualname__", ""), file_stamp(Path(file)) if file else None]
+        out.append([field.name, value if value is None or isinstance(
+            value, (str, int, float, bool, list, tuple)) else repr(value)])
+    return out
+
+
+def _post_budget(project: "Project", post: Any, social: dict[str, dict[str, Any]],
+                 rules: dict[str, Any]) -> list[Problem]:
+    """:func:`budget_problems` of one post (its excerpts split and fitted now)."""
+    from ..render.social import ELLIPSIS, fit_excerpt, fit_text
+
+    problems = []
+    templates = project.templates_dir
+    targets = [n for n in social if post.channels is None or n in post.channels]
+    for excerpt in project.excerpts(post) if targets else ():
+        for name in targets:
+            least = fit_text([ELLIPSIS], rules[name], name, social[name],
+                             link=excerpt.link(name), title=excerpt.title, tags=post.tags,
+                             templates=templates)
+            if least.fits:
+                continue
+            fitted = fit_excerpt(excerpt, name, social[name], rules=rules[name],
+                                 tags=post.tags, templates=templates)
+            if not fitted.fits:
+                worst = max(fitted.counts)
+                problems.append(Problem(
+                    "Too long", f"excerpt {excerpt.id} is {worst} {fitted.counted_as} for "
+                    f"channel {name} (limit {fitted.limit}) even after cutting",
+                    str(post.source), None,
+                    f"shorten templates/{rules[name].templates[0]} or the tags"))
     return problems
 
 

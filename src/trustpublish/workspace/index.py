@@ -379,6 +379,22 @@ class ContentIndex:
     def lookup(self) -> "ExcerptLookup":
         return ExcerptLookup(self)
 
+    def remembered(self, post: Post, name: str, key: str) -> Any:
+        """What a stage stored for ``post`` under ``name`` from inputs ``key`` (None when it
+        stored nothing, or stored it from other inputs). It goes with the post's entry: a
+        changed post starts with none."""
+        found = self.entry(post).get("memo", {}).get(name)
+        if isinstance(found, list) and len(found) == 2 and found[0] == key:
+            return found[1]
+        return None
+
+    def remember(self, post: Post, name: str, key: str, value: Any) -> None:
+        """Store ``value`` (JSON) for ``post`` under ``name``, made from inputs ``key``."""
+        memo = self.entry(post).setdefault("memo", {})
+        if memo.get(name) != [key, value]:
+            memo[name] = [key, value]
+            self._dirty = True
+
     def use_output(self, name: str) -> None:
         """Keep the record of output ``name`` (records not used in a run are dropped)."""
         self._outputs_used.add(name)
