@@ -4,6 +4,8 @@
   ``os.replace``, so a reader never sees half a file and a crash leaves the old one;
 * :func:`write_if_changed` does that only when the bytes differ, so unchanged
   outputs keep their modification time (feed readers and rsync notice nothing);
+* :func:`synced_together` lets a batch of outputs reach the disk together at its end
+  instead of one file at a time;
 * :func:`digest` is the stable hash every cache key is made of.
 
 File modes are explicit, never left to the umask: published output (``dist/``) is
@@ -18,12 +20,17 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
-from collections.abc import Iterable
 from typing import Any
 
-__all__ = ["write_atomic", "write_if_changed", "digest", "hash_files", "ensure_dir", "PUBLIC_FILE",
-           "PUBLIC_DIR", "PRIVATE_FILE", "PRIVATE_DIR"]
+__all__ = ["write_atomic", "write_if_changed", "synced_together", "digest", "hash_files",
+           "ensure_dir", "PUBLIC_FILE", "PUBLIC_DIR", "PRIVATE_FILE", "PRIVATE_DIR"]
+
+#: the files written inside :func:`synced_together`, not yet flushed to the disk
+_UNSYNCED: ContextVar[list[str] | None] = ContextVar("unsynced", default=None)
 
 PUBLIC_FILE, PUBLIC_DIR = 0o644, 0o755
 PRIVATE_FILE, PRIVATE_DIR = 0o600, 0o700
@@ -61,21 +68,70 @@ def write_atomic(path: Path, data: bytes, *, mode: int = PUBLIC_FILE) -> None:
 
     The file gets ``mode`` (default 0644, for published output; pass
     :data:`PRIVATE_FILE` for state). A folder created for it gets the matching mode.
+    It is on the disk when this returns, or, for published output written inside
+    :func:`synced_together`, when that block ends (state is never left for later).
     """
     if not path.parent.is_dir():
         ensure_dir(path.parent, private=_dir_mode_for(mode) == PRIVATE_DIR)
+    unsynced = _UNSYNCED.get() if mode & 0o077 else None
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
     try:
         os.fchmod(fd, mode)
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
-            os.fsync(handle.fileno())
+            if unsynced is None:
+                os.fsync(handle.fileno())
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+    if unsynced is not None:
+        unsynced.append(str(path))
+
+
+def _sync(path: str) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        return  # written, then removed in the same batch
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+@contextmanager
+def synced_together() -> Iterator[None]:
+    """Inside this block, :func:`write_atomic` (and :func:`write_if_changed`) do not wait
+    for the disk after each published file (state files, private, still do); when the
+    block ends, normally or by an error, every
+    file written in it is flushed, several at once (the disk takes them in one go).
+
+    For a batch of outputs whose record is saved after the batch (``build``: the
+    content cache notes each output's size and time when the command ends). Readers
+    still never see half a file; a crash inside the block can leave a file just
+    written empty on the disk, but no saved record ever names such a file as written,
+    so the next run writes it again. Blocks may nest (the outer one flushes).
+    """
+    if _UNSYNCED.get() is not None:
+        yield
+        return
+    unsynced: list[str] = []
+    token = _UNSYNCED.set(unsynced)
+    try:
+        yield
+    finally:
+        _UNSYNCED.reset(token)
+        unsynced = list(dict.fromkeys(unsynced))  # a file written twice is flushed once
+        if len(unsynced) > 1:
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(max_workers=min(8, len(unsynced))) as pool:
+                list(pool.map(_sync, unsynced))
+        elif unsynced:
+            _sync(unsynced[0])
 
 
 def write_if_changed(path: Path, data: bytes, *, mode: int = PUBLIC_FILE) -> bool:

@@ -63,11 +63,14 @@ def build_all(project: "Project", now: dt.datetime, only: list[str] | None = Non
         stored = project.index.outputs[group]
         return {name: [p for p, owner in zip(kept, stored["owners"]) if owner == name]
                 for name in names}
+    from ..files import synced_together
+
     written: dict[str, list[Path]] = {}
-    for name in names:
-        module, attr = BUILDERS[name].split(":")
-        builder: Builder = getattr(importlib.import_module(module), attr)
-        written[name] = builder(project, now)
+    with synced_together():  # on the disk before the content cache records them
+        for name in names:
+            module, attr = BUILDERS[name].split(":")
+            builder: Builder = getattr(importlib.import_module(module), attr)
+            written[name] = builder(project, now)
     from .planning import record_plans
 
     record_plans(project)

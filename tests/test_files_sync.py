@@ -1,0 +1,69 @@
+"""Published outputs written in a batch reach the disk together when the batch ends.
+
+``os.fsync`` is wrapped with a recorder (it still flushes): each call notes the path
+of the file it flushed, read from /proc/self/fd.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from trustpublish.files import PRIVATE_FILE, synced_together, write_atomic, write_if_changed
+
+
+@pytest.fixture
+def flushed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    seen: list[str] = []
+    real = os.fsync
+
+    def recording(fd: int) -> None:
+        seen.append(os.readlink(f"/proc/self/fd/{fd}"))
+        real(fd)
+
+    monkeypatch.setattr(os, "fsync", recording)
+    return seen
+
+
+def test_outside_a_batch_each_file_is_flushed_before_it_is_in_place(tmp_path: Path,
+                                                                     flushed: list[str]) -> None:
+    write_atomic(tmp_path / "a.xml", b"a")
+    assert len(flushed) == 1 and Path(flushed[0]).name.startswith(".tmp-")  # before the rename
+
+
+def test_a_batch_flushes_its_outputs_when_it_ends(tmp_path: Path, flushed: list[str]) -> None:
+    names = [tmp_path / "dist" / f"page-{i}.xml" for i in range(5)]
+    with synced_together():
+        for i, path in enumerate(names):
+            write_atomic(path, f"page {i}".encode())
+        assert write_if_changed(names[0], b"page 0 changed")
+        assert not write_if_changed(names[1], b"page 1")  # same bytes: not written again
+        # readers see every file whole at once; none has waited for the disk yet
+        assert [p.read_bytes() for p in names[1:]] == [f"page {i}".encode() for i in range(1, 5)]
+        assert flushed == []
+        write_atomic(tmp_path / "state" / "record.json", b"{}", mode=PRIVATE_FILE)
+        assert len(flushed) == 1  # state is flushed at once, never left for later
+    assert sorted(flushed[1:]) == sorted(str(p) for p in names)  # each once
+
+
+def test_an_error_inside_the_batch_still_flushes_what_was_written(tmp_path: Path,
+                                                                  flushed: list[str]) -> None:
+    path = tmp_path / "feed.xml"
+    with pytest.raises(RuntimeError), synced_together():
+        write_atomic(path, b"<rss/>")
+        (tmp_path / "gone.xml").write_bytes(b"")
+        write_atomic(tmp_path / "gone.xml", b"x")
+        os.unlink(tmp_path / "gone.xml")  # removed before the end: nothing to flush
+        raise RuntimeError("builder failed")
+    assert flushed == [str(path)]
+
+
+def test_nested_batches_flush_once_at_the_outer_end(tmp_path: Path, flushed: list[str]) -> None:
+    with synced_together():
+        with synced_together():
+            write_atomic(tmp_path / "a.xml", b"a")
+        assert flushed == []
+        write_atomic(tmp_path / "b.xml", b"b")
+    assert sorted(flushed) == [str(tmp_path / "a.xml"), str(tmp_path / "b.xml")]
