@@ -30,6 +30,8 @@ if TYPE_CHECKING:
 __all__ = ["App", "plain", "one_line", "cell"]
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+#: the style tags a plain line may hold (a template with any other ``[`` goes through rich)
+_STYLE_TAG = re.compile(r"\[(?:/|/?(?:bold|dim|italic|green|red|yellow|blue|cyan|magenta))\]")
 
 
 def plain(value: object) -> str:
@@ -124,10 +126,32 @@ class App:
     def line(self, template: str, *values: object, soft_wrap: bool = True) -> None:
         """Print one line. With ``values``, ``template`` is trusted markup whose ``{}`` get
         the escaped values; without, ``template`` itself is shown as plain text."""
-        if values:
+        text = self._unstyled(template, values) if soft_wrap else None
+        if text is not None:
+            if self.verbosity >= 0:  # (rich's quiet console prints nothing)
+                sys.stdout.write(text + "\n")
+        elif values:
             self.console.print(markup(template, *values), soft_wrap=soft_wrap)
         else:
             self.console.print(plain(template), soft_wrap=soft_wrap, markup=False)
+
+    def _unstyled(self, template: str, values: tuple[object, ...]) -> str | None:
+        """The line as rich would print it to a file or pipe (no styles, no wrapping), made
+        without loading rich; None when rich must print it (a terminal, a console already
+        in use, a tab to expand, a ``[`` that is not a plain style tag)."""
+        import os
+
+        if ("console" in self.__dict__ or os.environ.get("FORCE_COLOR")
+                or os.environ.get("TTY_COMPATIBLE") or sys.stdout.isatty()):
+            return None
+        if values:
+            bare = _STYLE_TAG.sub("", template)
+            if "[" in bare or "\\" in template:
+                return None
+            text = bare.format(*(plain(v) for v in values))
+        else:
+            text = plain(template)
+        return None if "\t" in text else text
 
     def table(self, table: Any) -> None:
         """Print a rich table (build its cells with :func:`cell`)."""
