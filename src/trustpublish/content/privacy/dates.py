@@ -16,6 +16,7 @@ import datetime as dt
 import re
 from collections.abc import Iterator
 
+from .digits import has_digit_pair
 from .finding import HIGH, MEDIUM, Hit
 from .patterns import Lazy
 
@@ -53,8 +54,6 @@ _CARE_CUE = re.compile(
     r"|(?<=[Iiİı])ntake|(?<=[Hh])ospitali[sz]ed|(?<=[Pp])assed\s+away|(?<=[Oo])verdosed?"
     r"|(?<=[Ff])irst\s+(?:session|appointment|visit))\b")
 _WINDOW = 40
-# every form of the grammar holds two digits in a row (the year, or its last two digits)
-_TWO_DIGITS = re.compile(r"\d\d")
 
 
 def _year(text: str) -> int:
@@ -104,8 +103,8 @@ def find_dates(text: str) -> Iterator[Hit]:
     Cues are rare in prose, so the text is searched for cues first and for dates only
     in the few characters after each one.
     """
-    if not _TWO_DIGITS.search(text):
-        return  # no date in it
+    if not has_digit_pair(text):
+        return  # every form of the grammar holds two digits in a row (the year, or its end)
     cues = sorted([(m.start(), m.end(), "birthdate") for m in _BIRTH_CUE.finditer(text)]
                   + [(m.start(), m.end(), "date") for m in _CARE_CUE.finditer(text)])
     done = -1

@@ -17,6 +17,7 @@ import re
 from collections.abc import Iterator, Sequence
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from .digits import digit_positions, matches_at
 from .finding import HIGH, MEDIUM, Hit
 from .patterns import Lazy
 
@@ -54,7 +55,6 @@ _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)")
 _EMAIL_SPELLED = Lazy(re.compile,
     r"(?<![\w.+-])([\w.+-]+)\s*[\[(]\s*at\s*[\])]\s*([A-Za-z0-9-]+)"
     r"((?:\s*(?:[\[(]\s*dot\s*[\])]|\.)\s*[A-Za-z0-9-]+)+)", re.IGNORECASE)
-_DIGIT = re.compile(r"\d")
 _SPELLED_AT = re.compile(r"[\[(]\s*at\s*[\])]", re.IGNORECASE)
 _SPELLED_DOT = Lazy(re.compile, r"\s*[\[(]\s*dot\s*[\])]\s*|\s*\.\s*", re.IGNORECASE)
 _URL = re.compile(r"[Hh](?<=\b[Hh])(?i:ttps?)://[^\s<>\"')\]]+")  # (?i)(?=h)\bhttps?://...
@@ -84,10 +84,15 @@ def own_domain(domain: str, own: Sequence[str]) -> bool:
 
 def _numbers(text: str) -> Iterator[tuple[int, int]]:
     """(start, end) of each run of ASCII letters, hyphens and digits (``re``'s ``\\d``, i.e.
-    ``str.isdecimal``) that holds a digit, in order."""
+    ``str.isdecimal``) that holds a digit, in order (from the text's digits: each run is
+    ``_DIGIT_RUN`` from its first digit, then widened back over letters and hyphens)."""
     pos = 0
-    while (match := _DIGIT_RUN.search(text, pos)) is not None:
-        start = match.start()
+    for digit in digit_positions(text):
+        if digit < pos:
+            continue
+        match = _DIGIT_RUN.match(text, digit)
+        assert match is not None  # a digit starts a run
+        start = digit
         while start > pos and (text[start - 1] in _WORD_CHARS or text[start - 1].isdecimal()):
             start -= 1
         yield start, match.end()
@@ -95,9 +100,10 @@ def _numbers(text: str) -> Iterator[tuple[int, int]]:
 
 
 def find_ssns(text: str) -> Iterator[Hit]:
-    if not _DIGIT.search(text):  # every pattern holds a digit
+    digits = digit_positions(text)
+    if not digits:  # every pattern holds a digit
         return
-    for match in _SSN.finditer(text):
+    for match in matches_at(_SSN, text, digits):  # each match opens with a digit
         yield Hit("id-number", match.start(), match.end(), match.group(0),
                   ssn_key(match.group(0)), HIGH)
     lower = text.lower()
