@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from .digits import digit_positions
 from .finding import HIGH, MEDIUM, Hit
 from .patterns import Lazy
+from .stems import may_hold
 
 __all__ = ["address_key", "find_addresses"]
 
@@ -110,7 +111,8 @@ def _candidate_starts(text: str) -> list[int]:
 
 
 def find_addresses(text: str) -> Iterator[Hit]:
-    for match in _POBOX.finditer(text):
+    boxes = _POBOX.finditer(text) if may_hold(text, (("box",),)) else ()  # see stems.py
+    for match in boxes:
         yield Hit("address", match.start(), match.end(), match.group(0),
                   f"address:po box {match.group(1)}", HIGH)
     for start in _candidate_starts(text):

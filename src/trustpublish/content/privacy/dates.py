@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from .digits import has_digit_pair
 from .finding import HIGH, MEDIUM, Hit
 from .patterns import Lazy
+from .stems import may_hold
 
 __all__ = ["date_key", "find_dates", "parse_date"]
 
@@ -53,6 +54,13 @@ _CARE_CUE = re.compile(
     r"|ate\s+of\s+(?:service|visit|admission))"
     r"|(?<=[Iiİı])ntake|(?<=[Hh])ospitali[sz]ed|(?<=[Pp])assed\s+away|(?<=[Oo])verdosed?"
     r"|(?<=[Ff])irst\s+(?:session|appointment|visit))\b")
+# what each cue's matches hold, lower-cased (see stems.py): each tuple is one alternative's
+# runs of literal letters; a text lacking them all is not searched for that cue
+_BIRTH_STEMS = (("dob",), ("d.ob",), ("do.b",), ("d.o.b",), ("birth",), ("born",), ("b.",))
+_CARE_STEMS = (("admitted",), ("admission",), ("attempted",), ("discharge",), ("died",),
+               ("deceased",), ("date", "death"), ("date", "service"), ("date", "visit"),
+               ("intake",), ("hospitali",), ("passed", "away"), ("overdose",),
+               ("first", "session"), ("first", "appointment"), ("first", "visit"))
 _WINDOW = 40
 
 
@@ -97,6 +105,17 @@ def date_key(kind: str, text: str) -> str | None:
     return f"{kind}:{day.isoformat()}" if day else None
 
 
+def _cues(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, kind) of every birth and care cue, in order."""
+    cues: list[tuple[int, int, str]] = []
+    if may_hold(text, _BIRTH_STEMS):
+        cues += [(m.start(), m.end(), "birthdate") for m in _BIRTH_CUE.finditer(text)]
+    if may_hold(text, _CARE_STEMS):
+        cues += [(m.start(), m.end(), "date") for m in _CARE_CUE.finditer(text)]
+    cues.sort()
+    return cues
+
+
 def find_dates(text: str) -> Iterator[Hit]:
     """Dates with a birth cue (``birthdate``) or a care cue (``date``) just before them.
 
@@ -105,8 +124,7 @@ def find_dates(text: str) -> Iterator[Hit]:
     """
     if not has_digit_pair(text):
         return  # every form of the grammar holds two digits in a row (the year, or its end)
-    cues = sorted([(m.start(), m.end(), "birthdate") for m in _BIRTH_CUE.finditer(text)]
-                  + [(m.start(), m.end(), "date") for m in _CARE_CUE.finditer(text)])
+    cues = _cues(text)
     done = -1
     for index, (cue_start, cue_end, kind) in enumerate(cues):
         following = cues[index + 1][0] if index + 1 < len(cues) else len(text)
