@@ -57,18 +57,33 @@ def test_a_text_with_an_odd_character_is_always_searched():
     assert not may_hold("Ünïcode é", [("born",)])
 
 
+def _check(text: str) -> int:
+    """The cues searched are an end of the full scan's list holding every cue that ends
+    within reach of the first digit pair, and the dates found are those all cues find."""
+    full = _all_cues(text)
+    assert list(dates.find_dates(text)) == list(dates._dated(text, full))
+    pair = dates._first_pair(text)
+    assert pair == (m.start() if (m := re.search(r"\d\d", text)) else None)
+    if pair is None:
+        return 0
+    searched = dates._cues(text, pair)
+    assert searched == full[len(full) - len(searched):]
+    assert all(c in searched for c in full if c[1] > pair - dates._REACH)
+    return len(full) - len(searched)
+
+
 @pytest.mark.parametrize("text", EDGES)
 def test_cues_at_the_edge_are_the_full_scans_cues(text: str):
-    assert dates._cues(text) == _all_cues(text)
-    for spaced in (f"On 3/4/1987 {text} 03/14/1987.", f"{text} 1987-03-14"):
-        assert dates._cues(spaced) == _all_cues(spaced)
+    for spaced in (text, f"On 3/4/1987 {text} 03/14/1987.", f"{text} 1987-03-14",
+                   f"{text} 1 " + " " * dates._REACH + "born 03/14/1987"):
+        _check(spaced)
 
 
 def test_no_text_skipped_holds_a_cue_or_a_box():
     texts = _texts()
     skipped = found = 0
     for text in texts:
-        assert dates._cues(text) == _all_cues(text)
+        _check(text)
         found += bool(_all_cues(text))
         if not may_hold(text, dates._BIRTH_STEMS) or not may_hold(text, dates._CARE_STEMS):
             skipped += 1
@@ -77,10 +92,28 @@ def test_no_text_skipped_holds_a_cue_or_a_box():
     assert found > 50 and skipped > 50  # both sides of the edge are exercised
 
 
+def test_cues_far_before_the_first_digit_pair_are_skipped_only_when_they_cannot_bear():
+    reach = dates._REACH
+    skipped = 0
+    for gap in (0, 1, 40, 79, 80, 81, 119, 120, 121, reach - 1, reach, reach + 1, 400):
+        for cue in ("born", "admitted", "date of" + " " * 300 + "birth", "DOB:", "died on"):
+            for digit in ("", "7 ", "x7 "):
+                text = f"{digit}{cue}" + " " * gap + "03/14/1987 and 4/5/2020."
+                skipped += _check(text)
+                text = f"Page 1. {cue} 9" + "." * gap + f" {cue} 1987-03-14, admitted 3/4/20"
+                skipped += _check(text)
+                text = f"{cue} 5 {cue}" + " " * gap + "born 03/14/1987"
+                skipped += _check(text)
+    assert skipped > 20
+    text = "born 1, " + " " * reach + "admitted 03/14/2020"
+    assert [h.key for h in dates.find_dates(text)] == ["date:2020-03-14"]
+    assert dates._cues(text, dates._first_pair(text)) == [(reach + 8, reach + 16, "date")]
+
+
 def test_the_edge_words_are_found_on_both_sides():
-    assert [c[2] for c in dates._cues("bırth date, ADMİTTED, hospitaliſed, İntake")] == [
+    assert [c[2] for c in dates._cues("bırth date, ADMİTTED, hospitaliſed, İntake", 0)] == [
         "birthdate", "date", "date", "date"]
-    assert dates._cues("firstvisit, passedaway, intak, bor n") == []
+    assert dates._cues("firstvisit, passedaway, intak, bor n", 0) == []
     found = dates.find_dates("She was born 03/14/1987 and first seen on 3/4/2020.")
     assert [h.key for h in found] == ["birthdate:1987-03-14"]
     boxes = [h.key for h in addresses.find_addresses("Write to P.O. Box 17 or pO ſox 3.")]

@@ -20,6 +20,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 from .digits import digit_positions, matches_at
 from .finding import HIGH, MEDIUM, Hit
 from .patterns import Lazy
+from .stems import lowered
 
 __all__ = ["email_key", "find_emails", "find_records", "find_ssns", "find_urls", "own_domain",
            "record_key", "ssn_key"]
@@ -106,7 +107,7 @@ def find_ssns(text: str) -> Iterator[Hit]:
     for match in matches_at(_SSN, text, digits):  # each match opens with a digit
         yield Hit("id-number", match.start(), match.end(), match.group(0),
                   ssn_key(match.group(0)), HIGH)
-    lower = text.lower()
+    lower = lowered(text) or text.lower()
     if not any(label in lower for label in _SSN_LABELS):
         return
     for match in _near_numbers(_SSN_LABELLED, text):
@@ -146,7 +147,7 @@ def find_emails(text: str, own_domains: Sequence[str]) -> Iterator[Hit]:
             if not own_domain(match.group(1), own_domains):
                 yield Hit("email", match.start(), match.end(), match.group(0),
                           email_key(match.group(0)), HIGH)
-    if not _SPELLED_AT.search(text):
+    if not _spelled_at(text):
         return
     for match in _EMAIL_SPELLED.finditer(text):
         rest = _SPELLED_DOT.sub(".", match.group(3))
@@ -156,11 +157,33 @@ def find_emails(text: str, own_domains: Sequence[str]) -> Iterator[Hit]:
                       email_key(f"{match.group(1)}@{domain}"), MEDIUM)
 
 
+def _url_starts(text: str) -> list[int]:
+    """Where a match of ``_URL`` can begin: 4 or 5 characters before a "://" ("http",
+    "https"), found with ``str.find`` instead of trying each "h" of the text."""
+    starts: list[int] = []
+    at = text.find("://")
+    while at >= 0:
+        starts += [start for start in (at - 5, at - 4) if start >= 0]
+        at = text.find("://", at + 3)
+    return starts
+
+
+def _spelled_at(text: str) -> bool:
+    """Whether ``_SPELLED_AT`` matches: tried only at each "[" and "(" (where it begins)."""
+    for bracket in "[(":
+        at = text.find(bracket)
+        while at >= 0:
+            if _SPELLED_AT.match(text, at):
+                return True
+            at = text.find(bracket, at + 1)
+    return False
+
+
 def find_urls(text: str, own_domains: Sequence[str]) -> Iterator[Hit]:
     """Links carrying personal query parameters (the email/phone inside are found too)."""
     if "://" not in text:
         return
-    for match in _URL.finditer(text):
+    for match in matches_at(_URL, text, _url_starts(text)):
         url = match.group(0).rstrip(".,;:!?")
         if "?" not in url and "@" not in url and "%40" not in url:
             continue  # no query to read and no email address in it, even percent-encoded

@@ -337,6 +337,31 @@ class _Context:
         return self._lower
 
 
+# what the first-name test said of each lone capitalised word, for the NameSet it asked
+_LONE: list[Any] = [None, {}]
+_LONE_MAX = 1 << 16  # then forgotten and learnt again: a bound on its memory
+
+
+def _lone_words() -> dict[str, bool]:
+    """The remembered answers of :func:`_not_a_first_name` for the current first names."""
+    names = first_names()
+    if _LONE[0] is not names:
+        _LONE[:] = [names, {}]
+    return _LONE[1]  # type: ignore[no-any-return]
+
+
+def _not_a_first_name(word: str, lone: dict[str, bool]) -> bool:
+    """Whether a lone capitalised ``word`` is a function word, not a person or not a listed
+    first name (``Tyler's`` is read as ``tyler``); remembered in ``lone``: prose repeats its
+    sentence openings, and the first-name test is the costly part."""
+    bare = _bare(word).lower()
+    skip = bare in FUNCTION_WORDS or bare in NOT_PERSON or bare not in first_names()
+    if len(lone) >= _LONE_MAX:
+        lone.clear()
+    lone[word] = skip
+    return skip
+
+
 def find_names(text: str, listed: Collection[str] = (), allowed: Collection[str] = (),
                *, prose: bool = True, vocabulary: Collection[str] = ()) -> Iterator[Hit]:
     """Names that identify a person (see the module docstring).
@@ -350,12 +375,14 @@ def find_names(text: str, listed: Collection[str] = (), allowed: Collection[str]
         for match in _listed(name).finditer(text):
             yield Hit("name", match.start(), match.end(), match.group(0), name_key(name), HIGH)
     context: _Context | None = None
-    names = first_names()
+    lone = _lone_words()
     for run in _RUN.finditer(text):
         word = run.group(0)
         if " " not in word:  # one capitalised word: most are sentence starts, decide fast
-            bare = _bare(word).lower()
-            if bare in FUNCTION_WORDS or bare in NOT_PERSON or bare not in names:
+            skip = lone.get(word)
+            if skip is None:
+                skip = _not_a_first_name(word, lone)
+            if skip:
                 continue
         following = _AFTER_RUN.match(text, run.end())
         if following and following.group(1).lower() in NOT_PERSON:

@@ -32,10 +32,12 @@ def lowered(text: str) -> str | None:
     return text.lower()
 
 
-def may_hold(text: str, alternatives: Iterable[tuple[str, ...]]) -> bool:
-    """False only when no alternative has all its stems (lower case) in ``text.lower()``:
-    a pattern each of whose matches holds all stems of one alternative cannot match."""
+def may_hold(text: str, alternatives: Iterable[tuple[str, ...]], start: int = 0) -> bool:
+    """False only when no alternative has all its stems (lower case) in ``text.lower()``
+    from ``start`` on: a pattern each of whose matches holds all stems of one alternative
+    cannot match there. (``str.lower`` keeps each character's offset except for ``İ``,
+    which is odd: the lower-cased text is as long as the text.)"""
     lower = lowered(text)
     if lower is None:
         return True
-    return any(all(stem in lower for stem in stems) for stems in alternatives)
+    return any(all(lower.find(stem, start) >= 0 for stem in stems) for stems in alternatives)
