@@ -222,3 +222,10 @@ def test_lone_capitalised_words_are_decided_once_and_the_same(monkeypatch):
     names._lone_words().clear()
     assert [h.key for h in names.find_names(text)] == first
     assert len(names._lone_words()) <= 2
+
+
+@pytest.mark.parametrize("text", ["", ".", "A.", ".A", "a.", "Z.", "[.", "@.", "É.", "é.",
+                                  "x y. Z", "no initials here. None.", "Ω.", "ω.", "ǅ.",
+                                  "ß. Ⅻ. ᾈ.", "the end. A. Smith", "Hi.\nThere"])
+def test_an_initial_is_looked_for_only_before_dots(text: str):
+    assert names._has_initial(text) == (names._INITIAL.search(text) is not None)

@@ -36,7 +36,9 @@ def _texts() -> list[str]:
     corpus = Path(__file__).parent / "privacy_corpus"
     texts = [p.get("text") or repr(p.get("fields")) for name in ("positives.yaml",
              "negatives.yaml") for p in yaml.safe_load((corpus / name).read_text("utf-8"))]
-    return EDGES + texts + [t.upper() for t in texts] + [t.lower() for t in texts]
+    texts += [t.upper() for t in texts] + [t.lower() for t in texts]
+    filler = "We talk about growth, calm and the day ahead. " * 12  # longer than _SHORT
+    return EDGES + texts + [filler + t for t in EDGES + texts] + [t + filler for t in texts]
 
 
 def _all_cues(text: str) -> list[tuple[int, int, str]]:
@@ -52,9 +54,9 @@ def test_odd_is_every_character_outside_ascii_that_matches_an_ascii_letter():
 def test_a_text_with_an_odd_character_is_always_searched():
     for odd in ODD:
         assert lowered("x" + odd) is None
-        assert may_hold("nothing here " + odd, [("born",)])
+        assert may_hold("nothing here " * 60 + odd, [("born",)])
     assert lowered("Ünïcode é") == "ünïcode é"
-    assert not may_hold("Ünïcode é", [("born",)])
+    assert not may_hold("Ünïcode é" + " " * 600, [("born",)])
 
 
 def _check(text: str) -> int:
@@ -118,3 +120,15 @@ def test_the_edge_words_are_found_on_both_sides():
     assert [h.key for h in found] == ["birthdate:1987-03-14"]
     boxes = [h.key for h in addresses.find_addresses("Write to P.O. Box 17 or pO ſox 3.")]
     assert boxes == ["address:po box 17"]
+
+
+def test_a_short_text_is_always_searched_a_long_one_only_with_its_words():
+    from trustpublish.content.privacy import stems
+
+    short = "x" * (stems._SHORT - 1)
+    assert may_hold(short, [("born",)])
+    assert not may_hold(short + "x", [("born",)])
+    assert may_hold(short + "x born", [("born",)])
+    assert not may_hold("born " + short + "xx", [("born",)], start=1)  # from ``start`` on
+    assert may_hold("born " + short + "xx", [("born",)], start=0)
+    assert may_hold("born " + short + "xx", [("born",)], start=10)  # short from there

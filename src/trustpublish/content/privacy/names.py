@@ -307,6 +307,21 @@ def _bare(word: str) -> str:
     return word[:-2] if word.endswith(("'s", "’s")) else word
 
 
+def _has_initial(text: str) -> bool:
+    """Whether ``_INITIAL`` (a capital, then ".") matches: tried only before each "." (an
+    ASCII character before it is a capital when it is A-Z, as ``\\p{Lu}`` says)."""
+    at = text.find(".", 1)
+    while at >= 0:
+        before = text[at - 1]
+        if before.isascii():
+            if "A" <= before <= "Z":
+                return True
+        elif _INITIAL.match(text, at - 1):
+            return True
+        at = text.find(".", at + 1)
+    return False
+
+
 class _Context:
     """Per-sentence facts, computed only for sentences that hold a candidate name."""
 
@@ -425,7 +440,7 @@ def find_names(text: str, listed: Collection[str] = (), allowed: Collection[str]
                 name = " ".join(name.split()[:2])
                 b, key = a + len(name), name_key(name)
             yield Hit("name", a, b, name, key, MEDIUM)
-    initials = _INITIAL.search(text) is not None  # both patterns need "X."
+    initials = _has_initial(text)  # both patterns need "X."
     for match in _INITIALS_AGE.finditer(text) if initials else ():
         yield Hit("name", match.start(1), match.end(1), match.group(1),
                   name_key(match.group(1)), MEDIUM)
