@@ -354,7 +354,7 @@ class _Context:
 
 # what the first-name test said of each lone capitalised word, for the NameSet it asked
 _LONE: list[Any] = [None, {}]
-_LONE_MAX = 1 << 16  # then forgotten and learnt again: a bound on its memory
+_LONE_MAX = 1 << 14  # then forgotten and learnt again: a bound on its memory
 
 
 def _lone_words() -> dict[str, bool]:
