@@ -35,9 +35,10 @@ def lowered(text: str) -> str | None:
 
 def may_hold(text: str, alternatives: Iterable[tuple[str, ...]], start: int = 0) -> bool:
     """False only when no alternative has all its stems (lower case) in ``text.lower()``
-    from ``start`` on (a short text is not looked at: True): a pattern each of whose matches holds all stems of one alternative
-    cannot match there. (``str.lower`` keeps each character's offset except for ``İ``,
-    which is odd: the lower-cased text is as long as the text.)"""
+    from ``start`` on: a pattern each of whose matches holds all stems of one alternative
+    cannot match there. A text shorter than ``_SHORT`` from ``start`` is not looked at
+    (True). (``str.lower`` keeps each character's offset except for ``İ``, which is odd:
+    the lower-cased text is as long as the text.)"""
     if len(text) - start < _SHORT:
         return True  # a cue pattern runs over a short text faster than the searches
     lower = lowered(text)
