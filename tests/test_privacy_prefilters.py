@@ -149,7 +149,7 @@ def test_the_cues_open_with_every_letter_that_matches_ignoring_case():
 
 @pytest.mark.parametrize("text", SAMPLES)
 def test_what_a_shortcut_skips_holds_nothing(text: str):
-    if not dates._TWO_DIGITS.search(text):
+    if not re.search(r"\d\d", text):
         assert dates._DATE.search(text) is None
     if not names._INITIAL.search(text):
         assert not names._INITIALS_AGE.search(text) and not names._ROLE_INITIALS.search(text)
@@ -183,3 +183,49 @@ def test_a_lazy_pattern_compiles_once_on_first_use_and_then_is_the_pattern():
     assert lazy.search("x 5-6").group(0) == "5-6" and lazy.pattern == r"(\d+)-(\d+)"
     assert lazy.groups == 2 and lazy.sub("#", "7-8") == "#"
     assert calls == [r"(\d+)-(\d+)"]
+
+
+URL_TEXTS = ["", "://", "a://b", "http://", "https://x.org", "HTTPS://X.ORG/?a=1",
+             "xhttp://z.org and _https://a.b/c", "http://a.org/?u=https://b.org/?name=Jo",
+             "ftp://a.org http://b.org/p?dob=1 https:// http:/x.org", "(http://a.org/?email=x)",
+             "httpſ://a.org/?name=x", "Ahttps://a.org/?name=x https://a.org/?name=y", LINKS]
+
+
+@pytest.mark.parametrize("text", URL_TEXTS)
+def test_links_are_tried_only_before_each_scheme_separator(text: str):
+    tried = [m.span() for m in identifiers.matches_at(identifiers._URL, text,
+                                                      identifiers._url_starts(text))]
+    assert tried == [m.span() for m in identifiers._URL.finditer(text)]
+
+
+@pytest.mark.parametrize("text", ["", "(at)", "[ AT ]", "( at ]", "x (a t)", "(at", "at)",
+                                  "[link](http://a.org) [at the] (at) ", "maria[at]gmail",
+                                  "((at))", "[(at)]", "( \n at \t )"])
+def test_a_spelled_at_is_looked_for_only_at_brackets(text: str):
+    assert identifiers._spelled_at(text) == (identifiers._SPELLED_AT.search(text) is not None)
+
+
+@pytest.mark.parametrize("text", ["", " ", "\n\t \u00a0\u2003", "\u200b", " x ", "\x1c\x1d"])
+def test_a_blank_text_is_what_strip_empties(text: str):
+    assert (not text or text.isspace()) == (not text.strip())
+
+
+def test_lone_capitalised_words_are_decided_once_and_the_same(monkeypatch):
+    text = ("Maria relapsed after her session. Hope helps. Tyler's therapy went on. "
+            "Maria, 34, began therapy; Stress and Maria again had a diagnosis.")
+    first = [h.key for h in names.find_names(text)]
+    again = [h.key for h in names.find_names(text)]
+    assert first == again and "name:maria" in first
+    lone = names._lone_words()
+    assert lone["Maria"] is False and lone["Stress"] is True and lone["Tyler's"] is False
+    monkeypatch.setattr(names, "_LONE_MAX", 2)  # the memory is bounded: cleared when full
+    names._lone_words().clear()
+    assert [h.key for h in names.find_names(text)] == first
+    assert len(names._lone_words()) <= 2
+
+
+@pytest.mark.parametrize("text", ["", ".", "A.", ".A", "a.", "Z.", "[.", "@.", "É.", "é.",
+                                  "x y. Z", "no initials here. None.", "Ω.", "ω.", "ǅ.",
+                                  "ß. Ⅻ. ᾈ.", "the end. A. Smith", "Hi.\nThere"])
+def test_an_initial_is_looked_for_only_before_dots(text: str):
+    assert names._has_initial(text) == (names._INITIAL.search(text) is not None)

@@ -15,8 +15,10 @@ import functools
 import re
 from collections.abc import Iterator
 
+from .digits import digit_positions
 from .finding import HIGH, MEDIUM, Hit
 from .patterns import Lazy
+from .stems import may_hold
 
 __all__ = ["address_key", "find_addresses"]
 
@@ -103,12 +105,18 @@ def _key(tokens: list[tuple[str, str]]) -> str:
     return "address:" + " ".join(w for w in words if w)
 
 
+def _candidate_starts(text: str) -> list[int]:
+    """Where ``_CANDIDATE_START`` matches (each match is one digit: only digits are tried)."""
+    return [d for d in digit_positions(text) if _CANDIDATE_START.match(text, d) is not None]
+
+
 def find_addresses(text: str) -> Iterator[Hit]:
-    for match in _POBOX.finditer(text):
+    boxes = _POBOX.finditer(text) if may_hold(text, (("box",),)) else ()  # see stems.py
+    for match in boxes:
         yield Hit("address", match.start(), match.end(), match.group(0),
                   f"address:po box {match.group(1)}", HIGH)
-    for start in _CANDIDATE_START.finditer(text):
-        match = _CANDIDATE_TEXT.match(text, start.start())
+    for start in _candidate_starts(text):
+        match = _CANDIDATE_TEXT.match(text, start)
         if match is None:
             continue
         parsed = _parse(match.group(0))

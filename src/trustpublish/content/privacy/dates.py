@@ -16,8 +16,10 @@ import datetime as dt
 import re
 from collections.abc import Iterator
 
+from .digits import digit_positions
 from .finding import HIGH, MEDIUM, Hit
 from .patterns import Lazy
+from .stems import may_hold
 
 __all__ = ["date_key", "find_dates", "parse_date"]
 
@@ -52,9 +54,16 @@ _CARE_CUE = re.compile(
     r"|ate\s+of\s+(?:service|visit|admission))"
     r"|(?<=[Iiİı])ntake|(?<=[Hh])ospitali[sz]ed|(?<=[Pp])assed\s+away|(?<=[Oo])verdosed?"
     r"|(?<=[Ff])irst\s+(?:session|appointment|visit))\b")
+# what each cue's matches hold, lower-cased (see stems.py): each tuple is one alternative's
+# runs of literal letters; a text lacking them all is not searched for that cue
+_BIRTH_STEMS = (("dob",), ("d.ob",), ("do.b",), ("d.o.b",), ("birth",), ("born",), ("b.",))
+_CARE_STEMS = (("admitted",), ("admission",), ("attempted",), ("discharge",), ("died",),
+               ("deceased",), ("date", "death"), ("date", "service"), ("date", "visit"),
+               ("intake",), ("hospitali",), ("passed", "away"), ("overdose",),
+               ("first", "session"), ("first", "appointment"), ("first", "visit"))
 _WINDOW = 40
-# every form of the grammar holds two digits in a row (the year, or its last two digits)
-_TWO_DIGITS = re.compile(r"\d\d")
+# how far before a digit pair a cue can end and still bear on a date (see _cues), with room
+_REACH = (_WINDOW + 40) + _WINDOW + 8
 
 
 def _year(text: str) -> int:
@@ -98,16 +107,55 @@ def date_key(kind: str, text: str) -> str | None:
     return f"{kind}:{day.isoformat()}" if day else None
 
 
+def _first_pair(text: str) -> int | None:
+    """Where the text's first two digits in a row are (every date holds them), or None."""
+    positions = digit_positions(text)
+    for a, b in zip(positions, positions[1:]):
+        if b - a == 1:
+            return a
+    return None
+
+
+def _cues(text: str, pair: int) -> list[tuple[int, int, str]]:
+    """(start, end, kind) of the birth and care cues that can bear on a date, in order, given
+    where the first digit pair is (``pair``).
+
+    A cue bears on a date only when it ends less than ``_REACH`` characters before a digit
+    pair: its own date lies within ``_WINDOW + 40`` characters after it, and a birth cue
+    takes a date from a care cue only within ``_WINDOW`` characters before that date. So
+    the cues are searched from just after the last digit that lies ``_REACH`` or more before
+    the first pair: no cue holds a digit, so no cue runs across that point, and the cues
+    found from it are the full scan's cues from it (an end of the full list, as it is
+    sorted by start). Each cue pattern runs only if the text can hold its words (stems.py).
+    """
+    start, limit = 0, pair - _REACH
+    for digit in digit_positions(text):
+        if digit >= limit:
+            break
+        start = digit + 1
+    cues: list[tuple[int, int, str]] = []
+    if may_hold(text, _BIRTH_STEMS, start):
+        cues += [(m.start(), m.end(), "birthdate") for m in _BIRTH_CUE.finditer(text, start)]
+    if may_hold(text, _CARE_STEMS, start):
+        cues += [(m.start(), m.end(), "date") for m in _CARE_CUE.finditer(text, start)]
+    cues.sort()
+    return cues
+
+
 def find_dates(text: str) -> Iterator[Hit]:
     """Dates with a birth cue (``birthdate``) or a care cue (``date``) just before them.
 
-    Cues are rare in prose, so the text is searched for cues first and for dates only
-    in the few characters after each one.
+    Cues are rare in prose, so the text is searched for cues first (only where they can
+    bear on a date: see :func:`_cues`) and for dates only in the few characters after each.
     """
-    if not _TWO_DIGITS.search(text):
-        return  # no date in it
-    cues = sorted([(m.start(), m.end(), "birthdate") for m in _BIRTH_CUE.finditer(text)]
-                  + [(m.start(), m.end(), "date") for m in _CARE_CUE.finditer(text)])
+    pair = _first_pair(text)
+    if pair is None:
+        return  # every form of the grammar holds two digits in a row (the year, or its end)
+    yield from _dated(text, _cues(text, pair))
+
+
+def _dated(text: str, cues: list[tuple[int, int, str]]) -> Iterator[Hit]:
+    """The dates the ``cues`` (sorted) find in ``text``."""
     done = -1
     for index, (cue_start, cue_end, kind) in enumerate(cues):
         following = cues[index + 1][0] if index + 1 < len(cues) else len(text)

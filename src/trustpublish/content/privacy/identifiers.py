@@ -17,8 +17,10 @@ import re
 from collections.abc import Iterator, Sequence
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from .digits import digit_positions, matches_at
 from .finding import HIGH, MEDIUM, Hit
 from .patterns import Lazy
+from .stems import lowered
 
 __all__ = ["email_key", "find_emails", "find_records", "find_ssns", "find_urls", "own_domain",
            "record_key", "ssn_key"]
@@ -54,7 +56,6 @@ _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)")
 _EMAIL_SPELLED = Lazy(re.compile,
     r"(?<![\w.+-])([\w.+-]+)\s*[\[(]\s*at\s*[\])]\s*([A-Za-z0-9-]+)"
     r"((?:\s*(?:[\[(]\s*dot\s*[\])]|\.)\s*[A-Za-z0-9-]+)+)", re.IGNORECASE)
-_DIGIT = re.compile(r"\d")
 _SPELLED_AT = re.compile(r"[\[(]\s*at\s*[\])]", re.IGNORECASE)
 _SPELLED_DOT = Lazy(re.compile, r"\s*[\[(]\s*dot\s*[\])]\s*|\s*\.\s*", re.IGNORECASE)
 _URL = re.compile(r"[Hh](?<=\b[Hh])(?i:ttps?)://[^\s<>\"')\]]+")  # (?i)(?=h)\bhttps?://...
@@ -84,10 +85,15 @@ def own_domain(domain: str, own: Sequence[str]) -> bool:
 
 def _numbers(text: str) -> Iterator[tuple[int, int]]:
     """(start, end) of each run of ASCII letters, hyphens and digits (``re``'s ``\\d``, i.e.
-    ``str.isdecimal``) that holds a digit, in order."""
+    ``str.isdecimal``) that holds a digit, in order (from the text's digits: each run is
+    ``_DIGIT_RUN`` from its first digit, then widened back over letters and hyphens)."""
     pos = 0
-    while (match := _DIGIT_RUN.search(text, pos)) is not None:
-        start = match.start()
+    for digit in digit_positions(text):
+        if digit < pos:
+            continue
+        match = _DIGIT_RUN.match(text, digit)
+        assert match is not None  # a digit starts a run
+        start = digit
         while start > pos and (text[start - 1] in _WORD_CHARS or text[start - 1].isdecimal()):
             start -= 1
         yield start, match.end()
@@ -95,12 +101,13 @@ def _numbers(text: str) -> Iterator[tuple[int, int]]:
 
 
 def find_ssns(text: str) -> Iterator[Hit]:
-    if not _DIGIT.search(text):  # every pattern holds a digit
+    digits = digit_positions(text)
+    if not digits:  # every pattern holds a digit
         return
-    for match in _SSN.finditer(text):
+    for match in matches_at(_SSN, text, digits):  # each match opens with a digit
         yield Hit("id-number", match.start(), match.end(), match.group(0),
                   ssn_key(match.group(0)), HIGH)
-    lower = text.lower()
+    lower = lowered(text) or text.lower()
     if not any(label in lower for label in _SSN_LABELS):
         return
     for match in _near_numbers(_SSN_LABELLED, text):
@@ -140,7 +147,7 @@ def find_emails(text: str, own_domains: Sequence[str]) -> Iterator[Hit]:
             if not own_domain(match.group(1), own_domains):
                 yield Hit("email", match.start(), match.end(), match.group(0),
                           email_key(match.group(0)), HIGH)
-    if not _SPELLED_AT.search(text):
+    if not _spelled_at(text):
         return
     for match in _EMAIL_SPELLED.finditer(text):
         rest = _SPELLED_DOT.sub(".", match.group(3))
@@ -150,11 +157,33 @@ def find_emails(text: str, own_domains: Sequence[str]) -> Iterator[Hit]:
                       email_key(f"{match.group(1)}@{domain}"), MEDIUM)
 
 
+def _url_starts(text: str) -> list[int]:
+    """Where a match of ``_URL`` can begin: 4 or 5 characters before a "://" ("http",
+    "https"), found with ``str.find`` instead of trying each "h" of the text."""
+    starts: list[int] = []
+    at = text.find("://")
+    while at >= 0:
+        starts += [start for start in (at - 5, at - 4) if start >= 0]
+        at = text.find("://", at + 3)
+    return starts
+
+
+def _spelled_at(text: str) -> bool:
+    """Whether ``_SPELLED_AT`` matches: tried only at each "[" and "(" (where it begins)."""
+    for bracket in "[(":
+        at = text.find(bracket)
+        while at >= 0:
+            if _SPELLED_AT.match(text, at):
+                return True
+            at = text.find(bracket, at + 1)
+    return False
+
+
 def find_urls(text: str, own_domains: Sequence[str]) -> Iterator[Hit]:
     """Links carrying personal query parameters (the email/phone inside are found too)."""
     if "://" not in text:
         return
-    for match in _URL.finditer(text):
+    for match in matches_at(_URL, text, _url_starts(text)):
         url = match.group(0).rstrip(".,;:!?")
         if "?" not in url and "@" not in url and "%40" not in url:
             continue  # no query to read and no email address in it, even percent-encoded

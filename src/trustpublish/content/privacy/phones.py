@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from .digits import digit_positions, matches_at
 from .finding import DEFAULT_REGION, HIGH, MEDIUM, Hit
 from .patterns import Lazy
 
@@ -104,12 +105,23 @@ def _abroad(text: str, taken: list[tuple[int, int]]) -> Iterator[Hit]:
                 break
 
 
+def _stretch_starts(text: str) -> list[int]:
+    """Where a match of ``_DIGIT_STRETCH`` can begin: at a digit, or at a "+" or "(" right
+    before one."""
+    starts: list[int] = []
+    for digit in digit_positions(text):
+        if digit and text[digit - 1] in "+(":
+            starts.append(digit - 1)
+        starts.append(digit)
+    return starts
+
+
 def _matches(text: str, region: str) -> Iterator[PhoneNumberMatch]:
     """libphonenumber's matches, run only on stretches of text with 7 or more digits.
 
     Prose between numbers cannot hold a phone number, and the matcher is slow on it.
     """
-    for span in _DIGIT_STRETCH.finditer(text):
+    for span in matches_at(_DIGIT_STRETCH, text, _stretch_starts(text)):
         if len(_DIGITS.findall(span.group(0))) < 7:
             continue
         from phonenumbers import Leniency, PhoneNumberMatch, PhoneNumberMatcher
@@ -127,7 +139,7 @@ def find_phones(text: str, region: str = DEFAULT_REGION) -> Iterator[Hit]:
     written the national way of another country (a leading ``0``) are tried against
     the most common countries of origin too.
     """
-    if len(_DIGITS.findall(text)) < 7:
+    if len(digit_positions(text)) < 7:
         return
     taken: list[tuple[int, int]] = []
     for match in _matches(text, region):

@@ -17,6 +17,7 @@ from collections.abc import Collection, Iterable, Iterator
 from ..model import Post
 from .addresses import find_addresses
 from .dates import find_dates
+from .digits import digit_positions
 from .finding import Finding, Hit
 from .identifiers import find_emails, find_records, find_ssns, find_urls
 from .names import find_names, has_capital
@@ -27,7 +28,6 @@ __all__ = ["blocking_findings", "publishable", "scan_post", "scan_text"]
 
 _LOWER_WORD = re.compile(r"\b[^\W\d_A-Z]+\b")
 _SLUGGY = re.compile(r"(?<=[A-Za-z])[-_/]+|[-_/]+(?=[A-Za-z])")
-_DIGIT = re.compile(r"\d")  # what every pattern of the digit detectors needs (``re``'s \d)
 
 
 def scan_text(text: str, rules: PrivacyRules, *, prose: bool = True,
@@ -50,9 +50,9 @@ def _scan(text: str, rules: PrivacyRules, prose: bool, allowed: Collection[str],
     names (its patterns all start at a capital). ``prefilter=False`` runs every detector
     (tests/test_privacy_prefilters.py checks the two agree).
     """
-    if not text or not text.strip():
+    if not text or text.isspace():  # (what ``text.strip()`` empties, without the copy)
         return []
-    digits = not prefilter or _DIGIT.search(text) is not None
+    digits = not prefilter or bool(digit_positions(text))
     hits: list[Hit] = []
     hits += find_emails(text, rules.own_domains)
     hits += find_urls(text, rules.own_domains)
