@@ -125,13 +125,14 @@ def synced_together() -> Iterator[None]:
     finally:
         _UNSYNCED.reset(token)
         unsynced = list(dict.fromkeys(unsynced))  # a file written twice is flushed once
-        if len(unsynced) > 1:
+        if len(unsynced) > 4:
             from concurrent.futures import ThreadPoolExecutor
 
             with ThreadPoolExecutor(max_workers=min(8, len(unsynced))) as pool:
                 list(pool.map(_sync, unsynced))
-        elif unsynced:
-            _sync(unsynced[0])
+        else:  # a few (an edit): not worth starting threads
+            for path in unsynced:
+                _sync(path)
 
 
 def write_if_changed(path: Path, data: bytes, *, mode: int = PUBLIC_FILE) -> bool:
