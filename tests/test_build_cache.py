@@ -449,3 +449,75 @@ def test_check_fits_only_the_posts_whose_inputs_changed(built: Path, reads: list
         .values())
     template.unlink()
     assert run_cli("--now", NOW, "check", cwd=built).code == 0  # the inputs of the first run
+
+
+_ASIDE_BUILD = """
+import json, os, signal, sys
+from pathlib import Path
+from trustpublish.actions import aside, build, feed_files
+from trustpublish.workspace.project import Project
+from test_build_cache import NOW_DT
+
+root, fault = Path(sys.argv[1]), sys.argv[2]
+aside.FORK_FROM = 1  # this small project counts as a large parse
+parent, real, here = os.getpid(), feed_files.build_feeds, []
+
+def feeds(project, now):
+    if os.getpid() != parent:
+        if fault == "bug":
+            raise ValueError("a bug in the child")
+        if fault == "killed":
+            os.kill(os.getpid(), signal.SIGKILL)
+    else:
+        here.append(1)
+    return real(project, now)
+
+feed_files.build_feeds = feeds
+project = Project.load(root / "schedule.yaml")
+written = build.build_all(project, NOW_DT)
+project.close()
+print(json.dumps({"here": len(here), "files": {k: [str(p) for p in v] for k, v in written.items()}}))
+"""
+
+
+def _outputs(root: Path) -> dict[str, object]:
+    """The content cache's output records, without file times (two builds differ there)."""
+    data = json.loads(gzip.decompress((root / "state" / "cache" / index_module.CACHE_NAME)
+                                      .read_bytes()))
+    out = {}
+    for name, value in data["outputs"].items():
+        name = name.replace(str(root), "ROOT")
+        if isinstance(value, list):
+            out[name] = value[:2]  # key, size
+        elif "files" in value:  # (a whole build's key covers the files' absolute paths)
+            out[name] = {**value, "files": [[f.replace(str(root), "ROOT"), size]
+                                            for f, size, _ in value["files"]],
+                         "key": value["key"] if name.startswith("email") else None}
+        else:
+            out[name] = value
+    return out
+
+
+@pytest.mark.parametrize("fault", ["none", "bug", "killed"])
+def test_feeds_built_in_a_forked_child_equal_feeds_built_here(tmp_path: Path,
+                                                              fault: str) -> None:
+    """After a large parse the feeds are built in a child beside the previews
+    (actions/aside.py): same files, same records; a child that fails or dies only means
+    this process builds them."""
+    import subprocess
+
+    reference = _project(tmp_path / "here")
+    expected = _build(reference)  # 24 posts: below aside.FORK_FROM, all in this process
+    root = _project(tmp_path / "aside")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        [str(Path(__file__).parent), *filter(None, [os.environ.get("PYTHONPATH")])])}
+    run = subprocess.run([sys.executable, "-c", _ASIDE_BUILD, str(root), fault], env=env,
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    report = json.loads(run.stdout.splitlines()[-1])
+    assert report["here"] == (0 if fault == "none" else 1)  # built once, there or here
+    assert _tree(root / "dist") == _tree(reference / "dist")
+    assert {name: [Path(p).relative_to(root) for p in files]
+            for name, files in report["files"].items()} == \
+        {name: [p.relative_to(reference) for p in files] for name, files in expected.items()}
+    assert _outputs(root) == _outputs(reference)
