@@ -9,9 +9,10 @@ from the content cache when the file is unchanged (same size and modification ti
 a ``stat``; else same SHA-256 of its bytes), or from parsing the file. Parsing reads
 the file, parses the Markdown and scans it once; with many files to parse it runs on
 every core (:mod:`.parse`). What the parse produced beyond the entry (the blocks, the
-feed HTML) is kept for the stages of this process that need it (a post's ``body`` is
-loaded on first use), in a private temporary file (:mod:`.spill`) rather than in
-memory. A post whose entry came from the cache is
+feed HTML) is kept for the stages of this process that need it, in a private temporary
+file (:mod:`.spill`) rather than in memory, and read back when used: a post's feed HTML
+each time it is asked for, its ``body`` when first used (the few most recently used
+posts keep theirs decoded, so a loop over one post's blocks reads it once). A post whose entry came from the cache is
 read only if a stage needs its text, at most once per process.
 
 Splitting is lazy: a post is split the first time a stage asks for its excerpts or

@@ -5,7 +5,7 @@ A parse gives, per post, an encoded record (its blocks, excerpts and feed HTML, 
 published post's once, the previews a few posts' blocks. Kept as ``bytes`` objects they
 would stay in the process's memory for the whole command (about 25 KB per post of
 2,000 words); kept here they cost the operating system's page cache instead, and one
-``pread`` each when used.
+``pread`` of the part needed each time it is used (nothing read is kept here).
 
 The file is an unnamed temporary file (:func:`tempfile.TemporaryFile`: created with
 mode 0600 and unlinked at once on Linux, so no other process can open it) that goes
@@ -27,9 +27,9 @@ Record = tuple[bytes, bytes]
 class RecordFile:
     """Key → record (two byte strings), written once and read any number of times.
 
-    Nothing read is kept here: each :meth:`get` or :meth:`part` reads the file again
-    (:attr:`reads` counts them), so a record's bytes live only as long as the caller
-    holds them.
+    Reading keeps nothing: each :meth:`get` or :meth:`part` reads the file again
+    (:attr:`reads` counts them), so the bytes read live only as long as the caller holds
+    them (in the in-memory fallback the records themselves stay, of course).
     """
 
     def __init__(self) -> None:
