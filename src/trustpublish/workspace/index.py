@@ -12,8 +12,8 @@ every core (:mod:`.parse`). What the parse produced beyond the entry (the blocks
 feed HTML) is kept for the stages of this process that need it, in a private temporary
 file (:mod:`.spill`) rather than in memory, and read back when used: a post's feed HTML
 each time it is asked for, its ``body`` when first used (the few most recently used
-posts keep theirs decoded, so a loop over one post's blocks reads it once). A post whose entry came from the cache is
-read only if a stage needs its text, at most once per process.
+posts keep theirs decoded, so a loop over one post's blocks reads it once). A post whose
+entry came from the cache is read only if a stage needs its text, at most once per process.
 
 Splitting is lazy: a post is split the first time a stage asks for its excerpts or
 their ids, and the entry keeps the ids from then on. The planner reads each channel's
