@@ -521,3 +521,30 @@ def test_previews_built_in_a_forked_child_equal_previews_built_here(tmp_path: Pa
             for name, files in report["files"].items()} == \
         {name: [p.relative_to(reference) for p in files] for name, files in expected.items()}
     assert _outputs(root) == _outputs(reference)
+
+
+def test_after_a_cold_build_no_post_content_stays_in_memory(tmp_path: Path) -> None:
+    """The index keeps each parsed post's content in its temporary file, not in memory: the
+    feed HTML is read back each time it is used, and only the few most recently used posts
+    keep their decoded blocks."""
+    project = Project.load(_project(tmp_path / "site") / "schedule.yaml")
+    try:
+        build_all(project, NOW_DT)
+        index, spill = project.index, project.index._full
+        recent = index._recent
+        assert len(recent) <= index_module._RECENT < POSTS
+        post = project.posts[0]
+        reads = spill.reads
+        first = index.feed_html(post)
+        assert index.feed_html(post) == first and spill.reads == reads + 2  # never kept
+        for each in project.posts:  # every post's blocks used once
+            assert [block.text for block in each.body]
+        assert len(recent) == index_module._RECENT
+        decoded = [key for key, full in recent.items() if full.decoded]
+        assert decoded == [str(p.source) for p in project.posts[-index_module._RECENT:]]
+        reads = spill.reads
+        last = project.posts[-1].body  # a loop over the blocks of a post in use: no read
+        assert [last[i].text for i in range(len(last))] == [b.text for b in last]
+        assert spill.reads == reads
+    finally:
+        project.close()

@@ -44,3 +44,31 @@ def test_without_a_temporary_folder_the_records_stay_in_memory(tmp_path: Path,
     for key, record in records.items():
         store.put(key, record)
     assert all(store.get(key) == record for key, record in records.items())
+
+
+def test_a_part_is_read_alone_each_time_it_is_asked_for(tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    store, records = RecordFile(), _records(50)
+    for key, record in records.items():
+        store.put(key, record)
+    assert store.reads == 0
+    for key, (first, second) in records.items():
+        assert store.part(key, 1) == second and store.part(key, 0) == first
+    assert store.reads == 2 * len(records)  # nothing read is kept: every ask is a read
+    assert store.get("/posts/7.md") == records["/posts/7.md"]
+    assert store.reads == 2 * len(records) + 1
+    with pytest.raises(KeyError):
+        store.part("/posts/missing.md", 0)
+
+
+def test_parts_of_records_kept_in_memory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "gone"))
+    store, records = RecordFile(), _records(5)
+    for key, record in records.items():
+        store.put(key, record)
+    assert [store.part(k, 0) for k in records] == [r[0] for r in records.values()]
+    assert [store.part(k, 1) for k in records] == [r[1] for r in records.values()]
+    assert store.reads == 10
+    with pytest.raises(KeyError):
+        store.part("/posts/missing.md", 1)

@@ -9,10 +9,11 @@ from the content cache when the file is unchanged (same size and modification ti
 a ``stat``; else same SHA-256 of its bytes), or from parsing the file. Parsing reads
 the file, parses the Markdown and scans it once; with many files to parse it runs on
 every core (:mod:`.parse`). What the parse produced beyond the entry (the blocks, the
-feed HTML) is kept for the stages of this process that need it (a post's ``body`` is
-loaded on first use), in a private temporary file (:mod:`.spill`) rather than in
-memory. A post whose entry came from the cache is
-read only if a stage needs its text, at most once per process.
+feed HTML) is kept for the stages of this process that need it, in a private temporary
+file (:mod:`.spill`) rather than in memory, and read back when used: a post's feed HTML
+each time it is asked for, its ``body`` when first used (the few most recently used
+posts keep theirs decoded, so a loop over one post's blocks reads it once). A post whose
+entry came from the cache is read only if a stage needs its text, at most once per process.
 
 Splitting is lazy: a post is split the first time a stage asks for its excerpts or
 their ids, and the entry keeps the ids from then on. The planner reads each channel's
@@ -40,6 +41,7 @@ is ignored and rebuilt; it is only ever a speed-up. It also keeps:
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import gzip
 import hashlib
 import json
@@ -65,8 +67,9 @@ CACHE_NAME = "content.json.gz"
 _FORMAT = 2  # 2: posts carry `hold`
 #: at least this many files to parse before worker processes are started
 PARALLEL_FROM = 48
-#: how many records of parsed posts stay decoded in memory (the rest stay on disk)
-_RECENT = 128
+#: how many parsed posts keep their blocks decoded in memory once used (the most recently
+#: used: a stage's loop over one post's blocks decodes them once); the rest stay on disk
+_RECENT = 4
 
 
 def code_fingerprint() -> str:
@@ -274,17 +277,16 @@ class ContentIndex:
         """Blocks, excerpts and feed HTML of one post: from this process's parse, or by
         reading the file now (once: the result is kept; the excerpts and the HTML are
         computed when first asked for)."""
-        blob = self._full.get(key)
-        if blob is None:
+        if key not in self._full:
             if key not in self._decoded:
                 self._decoded[key] = self._read_later(key)
             return self._decoded[key]
         full = self._recent.pop(key, None)
-        if full is None:
-            full = parse.decode_full(blob)
+        if full is None:  # reads its record's parts from the file when they are used
+            full = parse.Full(load=functools.partial(self._full.part, key))
             if key in self._split:
                 full.set_excerpts(self._split[key])
-        self._recent[key] = full  # a few decoded records stay; the rest stay on disk
+        self._recent[key] = full  # a few stay (with their blocks, once used); the rest go
         if len(self._recent) > _RECENT:
             self._recent.pop(next(iter(self._recent)))
         return full
@@ -349,9 +351,9 @@ class ContentIndex:
         return str(self.entry(post)["feed"])
 
     def feed_html(self, post: Post) -> tuple[str, str]:
-        """(sanitized HTML, plain summary) of the post's feed entry."""
-        full = self.full(str(post.source))
-        return full.html, full.summary
+        """(sanitized HTML, plain summary) of the post's feed entry (not kept: read from
+        the parse's record each time, or computed once for a post read later)."""
+        return self.full(str(post.source)).feed()
 
     def feed_at_hand(self, post: Post) -> bool:
         """True if this process parsed the post: :meth:`feed_html` costs no read or render."""

@@ -20,7 +20,7 @@ import hashlib
 import marshal
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -50,32 +50,42 @@ class Settings:
 
 
 class Full:
-    """What a parse gives beyond the entry, kept in memory for this process only.
+    """What a parse gives beyond the entry, for this process only.
 
-    Made from a worker's record (two encoded parts, decoded when first needed: the
-    feed part alone serves the feeds), or from a post read later in the process: then
-    the excerpts and the feed HTML are computed when first asked for.
+    Made from a worker's record, read through ``load`` (``load(0)``: the encoded blocks
+    and, if split, excerpts; ``load(1)``: the encoded feed HTML and summary; ``record``
+    is a record at hand): the blocks and excerpts are decoded when first needed and kept
+    while this object lives (the index keeps only a few such objects); the feed HTML and
+    summary are read and decoded each time :meth:`feed` is called and never kept (the
+    feeds use each post's once). Or made from a post read later in the process: then
+    the excerpts and the feed HTML are computed when first asked for, and kept.
     """
 
     def __init__(self, blocks: tuple[Block, ...] | None = None, *,
-                 record: "Record | None" = None, post: Any = None,
-                 settings: Settings | None = None) -> None:
-        self._blocks, self._record, self._post, self._settings = blocks, record, post, settings
+                 record: "Record | None" = None, load: "Callable[[int], bytes] | None" = None,
+                 post: Any = None, settings: Settings | None = None) -> None:
+        if record is not None:
+            load = record.__getitem__
+        self._blocks, self._load, self._post, self._settings = blocks, load, post, settings
         self._excerpts: tuple[Excerpt, ...] | None = None
-        self._html: str | None = None
-        self._summary: str | None = None
+        self._feed: tuple[str, str] | None = None  # kept only when computed from the post
 
     def _body(self) -> None:
-        assert self._record is not None
-        data = marshal.loads(self._record[0])
+        assert self._load is not None
+        data = marshal.loads(self._load(0))
         self._blocks = blocks_in(data["blocks"])
         if "excerpts" in data:
             self._excerpts = tuple(excerpt_in(e) for e in data["excerpts"])
 
     @property
+    def decoded(self) -> bool:
+        """Whether this object holds the post's blocks now."""
+        return self._blocks is not None
+
+    @property
     def split(self) -> bool:
         """Whether the excerpts are known (parsed with them, or computed since)."""
-        if self._excerpts is None and self._record is not None and self._blocks is None:
+        if self._excerpts is None and self._load is not None and self._blocks is None:
             self._body()
         return self._excerpts is not None
 
@@ -92,7 +102,7 @@ class Full:
 
     @property
     def excerpts(self) -> tuple[Excerpt, ...]:
-        if self._excerpts is None and self._record is not None and self._blocks is None:
+        if self._excerpts is None and self._load is not None and self._blocks is None:
             self._body()
         if self._excerpts is None:
             assert self._post is not None and self._settings is not None, \
@@ -100,32 +110,32 @@ class Full:
             self._excerpts = tuple(split_post(self._post, self._settings.split))
         return self._excerpts
 
-    def _feed(self) -> None:
-        if self._record is not None:
-            self._html, self._summary = marshal.loads(self._record[1])
-            return
-        from ..render.feeds.items import post_item
+    def feed(self) -> tuple[str, str]:
+        """(sanitized feed HTML, plain summary): read from the record each time (not kept),
+        or computed from the post once."""
+        if self._load is not None:
+            html, summary = marshal.loads(self._load(1))
+            return str(html), str(summary)
+        if self._feed is None:
+            from ..render.feeds.items import post_item
 
-        assert self._post is not None and self._settings is not None
-        item = post_item(self._post, self._settings.site)
-        self._html, self._summary = item.content_html, item.summary
+            assert self._post is not None and self._settings is not None
+            item = post_item(self._post, self._settings.site)
+            self._feed = (item.content_html, item.summary)
+        return self._feed
 
     @property
     def html(self) -> str:
-        if self._html is None:
-            self._feed()
-        return str(self._html)
+        return self.feed()[0]
 
     @property
     def summary(self) -> str:
-        if self._summary is None:
-            self._feed()
-        return str(self._summary)
+        return self.feed()[1]
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Full) or self.split != other.split:
             return False
-        return (self.blocks, self.html, self.summary) == (other.blocks, other.html, other.summary) \
+        return (self.blocks, self.feed()) == (other.blocks, other.feed()) \
             and (not self.split or self.excerpts == other.excerpts)
 
 
@@ -245,15 +255,19 @@ def _take(counter: Any, total: int) -> int | None:
 
 def _worker(todo: list[Todo], settings: Settings, counter: Any, out: Any) -> None:
     """In a worker process: parse files from the shared counter until none is left; each
-    result goes to ``out``, then None (done) or ("error", text) for a bug."""
+    result goes to ``out``, then None (done) or ("error", text) for a bug.
+
+    Each message is :mod:`marshal`-encoded (plain values only): faster than pickle, and
+    the strings the worker had interned (the keys of every entry) come back as the
+    parent's own interned strings instead of a copy per post."""
     try:
         while (index := _take(counter, len(todo))) is not None:
-            out.send(_work_with(todo[index], settings))
-        out.send(None)
+            out.send_bytes(marshal.dumps(_work_with(todo[index], settings)))
+        out.send_bytes(marshal.dumps(None))
     except BaseException:  # a bug, not a bad post (parse_one reports those): tell the parent
         import traceback
 
-        out.send(("error", traceback.format_exc()))
+        out.send_bytes(marshal.dumps(("error", traceback.format_exc())))
     finally:
         out.close()
 
@@ -301,7 +315,7 @@ def _received(inputs: list[Any], ready: list[Any]) -> Iterator[Result]:
     for pipe in ready:
         while pipe.poll():
             try:
-                message = pipe.recv()
+                message = marshal.loads(pipe.recv_bytes())
             except EOFError:
                 raise RuntimeError("a parse worker ended without finishing its work") from None
             if message is None:

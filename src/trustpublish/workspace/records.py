@@ -9,6 +9,7 @@ an excerpt keeps its blocks, and its ``body`` and ``text`` are rebuilt from them
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,15 @@ def when_out(value: dt.datetime | None) -> list[Any] | None:
     if value is None:
         return None
     zone = value.tzinfo
-    return [value.isoformat(), zone.key if isinstance(zone, ZoneInfo) else None]
+    return [value.isoformat(), _shared(zone.key) if isinstance(zone, ZoneInfo) else None]
+
+
+def _shared(value: Any) -> Any:
+    """``value``, as the one copy of that string this process holds (:func:`sys.intern`):
+    for the values many posts repeat (zone, author, status, tags), so that the index of a
+    thousand posts keeps one of each (a parse worker's interned strings come back as the
+    parent's, see :mod:`.parse`)."""
+    return sys.intern(value) if type(value) is str else value
 
 
 def when_in(value: Any) -> dt.datetime | None:
@@ -37,11 +46,12 @@ def when_in(value: Any) -> dt.datetime | None:
 def meta_out(post: Post) -> dict[str, Any]:
     """Everything of ``post`` except its body and source path."""
     return {"title": post.title, "date": when_out(post.date), "slug": post.slug, "url": post.url,
-            "summary": post.summary, "author": post.author, "tags": list(post.tags),
-            "image": post.image, "image_alt": post.image_alt, "status": post.status,
+            "summary": post.summary, "author": _shared(post.author),
+            "tags": [_shared(tag) for tag in post.tags],
+            "image": post.image, "image_alt": post.image_alt, "status": _shared(post.status),
             "publish_after": when_out(post.publish_after),
-            "channels": list(post.channels) if post.channels is not None else None,
-            "language": post.language, "updated": when_out(post.updated),
+            "channels": [_shared(c) for c in post.channels] if post.channels is not None else None,
+            "language": _shared(post.language), "updated": when_out(post.updated),
             "privacy_ok": list(post.privacy_ok),
             "hold": [[channel, list(refs)] for channel, refs in post.hold],
             "notes": [[line, message] for line, message in post.notes]}

@@ -5,7 +5,7 @@ A parse gives, per post, an encoded record (its blocks, excerpts and feed HTML, 
 published post's once, the previews a few posts' blocks. Kept as ``bytes`` objects they
 would stay in the process's memory for the whole command (about 25 KB per post of
 2,000 words); kept here they cost the operating system's page cache instead, and one
-``pread`` each when used.
+``pread`` of the part needed each time it is used (nothing read is kept here).
 
 The file is an unnamed temporary file (:func:`tempfile.TemporaryFile`: created with
 mode 0600 and unlinked at once on Linux, so no other process can open it) that goes
@@ -25,13 +25,19 @@ Record = tuple[bytes, bytes]
 
 
 class RecordFile:
-    """Key → record (two byte strings), written once and read any number of times."""
+    """Key → record (two byte strings), written once and read any number of times.
+
+    Reading keeps nothing: each :meth:`get` or :meth:`part` reads the file again
+    (:attr:`reads` counts them), so the bytes read live only as long as the caller holds
+    them (in the in-memory fallback the records themselves stay, of course).
+    """
 
     def __init__(self) -> None:
         self._file: IO[bytes] | None = None
         self._at: dict[str, tuple[int, int, int]] = {}  # key → (offset, len part 1, len part 2)
         self._end = 0
         self._memory: dict[str, Record] | None = None  # when no file can be made
+        self.reads = 0  # records or parts read back (from the file or from memory)
 
     def __contains__(self, key: object) -> bool:
         return key in self._at or (self._memory is not None and key in self._memory)
@@ -55,13 +61,33 @@ class RecordFile:
         """The record kept under ``key``, or None."""
         at = self._at.get(key)
         if at is None:
-            return self._memory.get(key) if self._memory is not None else None
-        assert self._file is not None
+            if self._memory is None or key not in self._memory:
+                return None
+            self.reads += 1
+            return self._memory[key]
         offset, first, second = at
-        data = os.pread(self._file.fileno(), first + second, offset)
-        if len(data) != first + second:
-            raise OSError(f"temporary record file cut short at {offset}")
+        data = self._read(offset, first + second)
         return data[:first], data[first:]
+
+    def part(self, key: str, which: int) -> bytes:
+        """Part ``which`` (0 or 1) of the record kept under ``key`` (KeyError if none): one
+        read of that part's bytes only."""
+        at = self._at.get(key)
+        if at is None:
+            if self._memory is None:
+                raise KeyError(key)
+            self.reads += 1
+            return self._memory[key][which]
+        offset, first, second = at
+        return self._read(offset, first) if which == 0 else self._read(offset + first, second)
+
+    def _read(self, offset: int, size: int) -> bytes:
+        assert self._file is not None
+        self.reads += 1
+        data = os.pread(self._file.fileno(), size, offset)
+        if len(data) != size:
+            raise OSError(f"temporary record file cut short at {offset}")
+        return data
 
     def close(self) -> None:
         """Drop every record (the file goes away)."""
