@@ -125,8 +125,8 @@ class NameSet:
     """
 
     __slots__ = ("_hashes", "_starts")
-    #: bits of a hash that pick its bucket (2**14 buckets of about 4 names)
-    BITS = 14
+    #: bits of a hash that pick its bucket (2**12 buckets of about 15 names)
+    BITS = 12
     _SHIFT = 64 - BITS
     _OFFSET = 1 << 63  # makes a signed hash a non-negative number for the bucket
 
@@ -145,14 +145,11 @@ class NameSet:
 
     def _keep(self, hashes: array[int]) -> None:
         hashes = array("q", sorted(hashes))
-        counts = [0] * ((1 << self.BITS) + 1)
-        for value in hashes:
-            counts[((value + self._OFFSET) >> self._SHIFT) + 1] += 1
-        starts, total = array("I"), 0
-        for count in counts:
-            total += count
-            starts.append(total)
-        self._hashes, self._starts = hashes, starts
+        # where each bucket starts: the first hash at or above the bucket's lowest value
+        low = bisect.bisect_left
+        self._starts = array("I", [low(hashes, (bucket << self._SHIFT) - self._OFFSET)
+                                   for bucket in range((1 << self.BITS) + 1)])
+        self._hashes = hashes
 
     def __contains__(self, word: object) -> bool:
         value = hash(word)
