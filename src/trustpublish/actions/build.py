@@ -78,11 +78,10 @@ def build_all(project: "Project", now: dt.datetime, only: list[str] | None = Non
             from .planning import build_plan
 
             build_plan(project, now, PREVIEW_DAYS)  # the plan both sides read, made once
-            builder_of("feeds")  # its libraries loaded once, before the fork
             others = [n for n in names if n != "feeds"]
             side = aside.Aside(project, lambda: {n: builder_of(n)(project, now) for n in others})
         try:
-            for name in names if side is None else ["feeds"]:
+            for name in ["feeds"] if side is not None else names:
                 written[name] = builder_of(name)(project, now)
         except BaseException:
             if side is not None:
