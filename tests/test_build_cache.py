@@ -454,15 +454,15 @@ def test_check_fits_only_the_posts_whose_inputs_changed(built: Path, reads: list
 _ASIDE_BUILD = """
 import json, os, signal, sys
 from pathlib import Path
-from trustpublish.actions import aside, build, email_previews
+from trustpublish.actions import aside, build, feed_files
 from trustpublish.workspace.project import Project
 from test_build_cache import NOW_DT
 
 root, fault = Path(sys.argv[1]), sys.argv[2]
 aside.FORK_FROM = 1  # this small project counts as a large parse
-parent, real, here = os.getpid(), email_previews.build, []
+parent, real, here = os.getpid(), feed_files.build_feeds, []
 
-def emails(project, now):
+def feeds(project, now):
     if os.getpid() != parent:
         if fault == "bug":
             raise ValueError("a bug in the child")
@@ -472,7 +472,7 @@ def emails(project, now):
         here.append(1)
     return real(project, now)
 
-email_previews.build = emails
+feed_files.build_feeds = feeds
 project = Project.load(root / "schedule.yaml")
 written = build.build_all(project, NOW_DT)
 project.close()
@@ -499,11 +499,11 @@ def _outputs(root: Path) -> dict[str, object]:
 
 
 @pytest.mark.parametrize("fault", ["none", "bug", "killed"])
-def test_previews_built_in_a_forked_child_equal_previews_built_here(tmp_path: Path,
-                                                                    fault: str) -> None:
-    """After a large parse the email previews and the preview site are built in a child
-    beside the feeds (actions/aside.py): same files, same records; a child that fails or
-    dies only means this process builds them."""
+def test_feeds_built_in_a_forked_child_equal_feeds_built_here(tmp_path: Path,
+                                                              fault: str) -> None:
+    """After a large parse the feeds are built in a child beside the previews
+    (actions/aside.py): same files, same records; a child that fails or dies only means
+    this process builds them."""
     import subprocess
 
     reference = _project(tmp_path / "here")

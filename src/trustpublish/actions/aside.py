@@ -1,18 +1,17 @@
-"""Builders in a forked child while this process runs the feeds (first builds).
+"""One builder in a forked child while this process runs the others (first builds).
 
 A build that has just parsed many posts ends with work for one core: the feeds, then
-the email previews and the preview site. Then the previews are built in a child forked
-from this process (it sees the same project: posts, parsed records, the plan made
-before the fork) while this process builds the feeds. The previews need few posts, so
-the child shares most memory with this process, and only the child loads the email
-renderer (Jinja2, premailer). The child flushes its files to the disk and sends back
+the email previews and the preview site. Then the feeds are built in a child forked
+from this process (it sees the same project: posts, parsed records, settings) while
+this process builds the rest. The child flushes its files to the disk and sends back
 the files and what the content index learned (:meth:`~trustpublish.workspace.index.
 ContentIndex.changes_since`). If it fails in any way (an error, a crash, a kill), this
-process runs those builders itself, so nothing is missing and an error reads as always.
+process runs the builder itself, so nothing is missing and an error reads as always.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
@@ -36,18 +35,15 @@ def worth_it(project: "Project", names: list[str]) -> bool:
             and project.index.parsed >= FORK_FROM)
 
 
-Work = Callable[[], dict[str, list[Path]]]
-
-
 class Aside:
-    """``work()`` (builders: name → files) running in a forked child; :meth:`result`
-    gives what it returned."""
+    """``builder(project, now)`` running in a forked child; :meth:`result` gives its files."""
 
-    def __init__(self, project: "Project", work: Work) -> None:
+    def __init__(self, project: "Project", now: dt.datetime,
+                 builder: Callable[["Project", dt.datetime], list[Path]]) -> None:
         import gc
         import sys
 
-        self.project, self.work = project, work
+        self.project, self.now, self.builder = project, now, builder
         mark = project.index.mark()
         sys.stdout.flush()
         sys.stderr.flush()
@@ -68,8 +64,8 @@ class Aside:
         status = 1
         try:
             with synced_together(own=True):
-                files = self.work()
-            data = marshal.dumps({"files": {k: [str(p) for p in v] for k, v in files.items()},
+                files = self.builder(self.project, self.now)
+            data = marshal.dumps({"files": [str(p) for p in files],
                                   "changes": self.project.index.changes_since(mark)})
             with os.fdopen(out, "wb") as pipe:
                 pipe.write(data)
@@ -79,9 +75,9 @@ class Aside:
         finally:
             os._exit(status)
 
-    def result(self) -> dict[str, list[Path]]:
+    def result(self) -> list[Path]:
         """The child's files (its index changes taken into this process's index); if the
-        child failed, the files of running ``work`` here."""
+        child failed, the builder's files from running it here."""
         import marshal
 
         with os.fdopen(self._pipe, "rb") as pipe:
@@ -94,8 +90,8 @@ class Aside:
                 report = None
             if isinstance(report, dict):
                 self.project.index.take(report["changes"])
-                return {k: [Path(p) for p in v] for k, v in report["files"].items()}
-        return self.work()
+                return [Path(p) for p in report["files"]]
+        return self.builder(self.project, self.now)
 
     def abandon(self) -> None:
         """Stop the child (this process is failing): kill it and reap it."""

@@ -72,23 +72,19 @@ def build_all(project: "Project", now: dt.datetime, only: list[str] | None = Non
 
     written: dict[str, list[Path]] = {}
     with synced_together():  # on the disk before the content cache records them
-        side = None
-        if aside.worth_it(project, names):  # the previews beside the feeds (see .aside)
-            from ..render.preview import PREVIEW_DAYS
-            from .planning import build_plan
-
-            build_plan(project, now, PREVIEW_DAYS)  # the plan both sides read, made once
-            others = [n for n in names if n != "feeds"]
-            side = aside.Aside(project, lambda: {n: builder_of(n)(project, now) for n in others})
+        # after a large parse the feeds are built beside the other outputs (see .aside)
+        side = aside.Aside(project, now, builder_of("feeds")) \
+            if aside.worth_it(project, names) else None
         try:
-            for name in ["feeds"] if side is not None else names:
-                written[name] = builder_of(name)(project, now)
+            for name in names:
+                if side is None or name != "feeds":
+                    written[name] = builder_of(name)(project, now)
         except BaseException:
             if side is not None:
                 side.abandon()
             raise
         if side is not None:
-            written.update(side.result())
+            written["feeds"] = side.result()
     written = {name: written[name] for name in names}
     from .planning import record_plans
 
