@@ -103,7 +103,7 @@ def _sync(path: str) -> None:
 
 
 @contextmanager
-def synced_together(*, own: bool = False) -> Iterator[None]:
+def synced_together() -> Iterator[None]:
     """Inside this block, :func:`write_atomic` (and :func:`write_if_changed`) do not wait
     for the disk after each published file (state files, private, still do); when the
     block ends, normally or by an error, every
@@ -113,10 +113,9 @@ def synced_together(*, own: bool = False) -> Iterator[None]:
     content cache notes each output's size and time when the command ends). Readers
     still never see half a file; a crash inside the block can leave a file just
     written empty on the disk, but no saved record ever names such a file as written,
-    so the next run writes it again. Blocks may nest (the outer one flushes), unless
-    ``own``: a batch of its own (a forked child flushes what it wrote before it reports).
+    so the next run writes it again. Blocks may nest (the outer one flushes).
     """
-    if _UNSYNCED.get() is not None and not own:
+    if _UNSYNCED.get() is not None:
         yield
         return
     unsynced: list[str] = []

@@ -64,28 +64,13 @@ def build_all(project: "Project", now: dt.datetime, only: list[str] | None = Non
         return {name: [p for p, owner in zip(kept, stored["owners"]) if owner == name]
                 for name in names}
     from ..files import synced_together
-    from . import aside
-
-    def builder_of(name: str) -> Builder:
-        module, attr = BUILDERS[name].split(":")
-        return getattr(importlib.import_module(module), attr)
 
     written: dict[str, list[Path]] = {}
     with synced_together():  # on the disk before the content cache records them
-        # after a large parse the feeds are built beside the other outputs (see .aside)
-        side = aside.Aside(project, now, builder_of("feeds")) \
-            if aside.worth_it(project, names) else None
-        try:
-            for name in names:
-                if side is None or name != "feeds":
-                    written[name] = builder_of(name)(project, now)
-        except BaseException:
-            if side is not None:
-                side.abandon()
-            raise
-        if side is not None:
-            written["feeds"] = side.result()
-    written = {name: written[name] for name in names}
+        for name in names:
+            module, attr = BUILDERS[name].split(":")
+            builder: Builder = getattr(importlib.import_module(module), attr)
+            written[name] = builder(project, now)
     from .planning import record_plans
 
     record_plans(project)

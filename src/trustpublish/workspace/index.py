@@ -397,38 +397,6 @@ class ContentIndex:
             memo[name] = [key, value]
             self._dirty = True
 
-    # -- what a forked child learned (see trustpublish.actions.aside) ----------------------
-    def mark(self) -> tuple[dict[str, Any], set[str], set[str], set[str]]:
-        """A note of what this index holds now, for :meth:`changes_since`."""
-        return (dict(self.outputs), set(self._outputs_used),
-                {k for k, e in self.entries.items() if "ids" in e}, set(self._hot_used))
-
-    def changes_since(self, mark: tuple[dict[str, Any], set[str], set[str], set[str]]
-                      ) -> dict[str, Any]:
-        """What this index learned after ``mark`` that the next run would miss (output
-        records, excerpt ids and sizes of posts split, previews' excerpts), as plain data
-        (``marshal``-able) for :meth:`take`."""
-        outputs, used, split, hot = mark
-        return {
-            "outputs": {k: v for k, v in self.outputs.items() if outputs.get(k) is not v},
-            "used": sorted(self._outputs_used - used),
-            "split": {k: {"ids": e["ids"], "words": e["words"]}
-                      for k, e in self.entries.items() if "ids" in e and k not in split},
-            "hot": {k: v for k, v in self._hot_used.items() if k not in hot},
-        }
-
-    def take(self, changes: dict[str, Any]) -> None:
-        """Add what another process learned (:meth:`changes_since`) to this index."""
-        self.outputs.update(changes["outputs"])
-        self._outputs_used.update(changes["used"])
-        for key, split in changes["split"].items():
-            entry = self.entries.get(key)
-            if entry is not None and "ids" not in entry:
-                entry.update(split)
-        for key, value in changes["hot"].items():
-            self._hot_used.setdefault(key, value)
-        self._dirty = True
-
     def use_output(self, name: str) -> None:
         """Keep the record of output ``name`` (records not used in a run are dropped)."""
         self._outputs_used.add(name)
