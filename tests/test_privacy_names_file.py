@@ -72,3 +72,29 @@ def test_the_compact_set_stays_in_its_process():
 
     with pytest.raises(TypeError, match="in each process"):
         pickle.dumps(names.first_names())
+
+
+def test_a_set_of_sorted_lines_answers_by_bisection_first_then_by_hashes() -> None:
+    """A process that looks up few words (one edited post) never builds the hashes; the
+    answers are the same before and after they are built."""
+    shipped = files(names.__package__).joinpath(names.NAMES_FILE).read_text(encoding="utf-8")
+    body = shipped.partition("\n")[2]
+    lines = body.split("\n")
+    truth = set(lines)
+    probe = [*lines[::97], lines[0], lines[-1], *(w + "x" for w in lines[::101]),
+             *(w[:-1] for w in lines[::103]), "", "a", "zzzzzz", "Maria", "maria", "a\nb",
+             "\uffff", " anna", "anna "]
+    for text in (body, "b\nc", "", "\nb"):  # sorted lines, as the names file has them
+        words = set(text.split("\n"))
+        found = names.NameSet.of_lines(text)
+        asked = probe if text is body else [*probe, "b", "c"]
+        assert len(asked) < found.TEXT_LOOKUPS
+        assert [w in found for w in asked] == [w in (truth if text is body else words)
+                                               for w in asked]
+        assert found._text is not None  # still the text: no hash built
+        for _ in range(found.TEXT_LOOKUPS):
+            "maria" in found  # noqa: B015 (each lookup counts)
+        assert found._text is None  # built now
+        assert [w in found for w in asked] == [w in (truth if text is body else words)
+                                               for w in asked]
+        assert found == names.NameSet(text.split("\n"))

@@ -124,24 +124,38 @@ class NameSet:
     Two sets are equal when they hold the same hashes.
     """
 
-    __slots__ = ("_hashes", "_starts")
+    __slots__ = ("_hashes", "_starts", "_text", "_asked")
+    #: lookups a set made by :meth:`of_lines` answers by bisecting its sorted text before
+    #: the hashes are built (a process that scans one post never builds them)
+    TEXT_LOOKUPS = 2000
     #: bits of a hash that pick its bucket (2**12 buckets of about 15 names)
     BITS = 12
     _SHIFT = 64 - BITS
     _OFFSET = 1 << 63  # makes a signed hash a non-negative number for the bucket
 
     def __init__(self, names: Iterable[str] = ()) -> None:
+        self._text: str | None = None  # None: the hashes are built
+        self._asked = 0
         self._keep(array("q", map(hash, names)))
 
     @classmethod
     def of_lines(cls, text: str) -> NameSet:
-        """The set of the lines of ``text`` (as ``text.split("\\n")`` gives them), split a
-        part at a time so that the strings of all the lines never exist at once."""
-        names, hashes = cls.__new__(cls), array("q")
-        for part in _parts(text):
-            hashes.extend(map(hash, part))
-        names._keep(hashes)
+        """The set of the lines of ``text``, which are sorted (as :func:`names_file_text`
+        writes them). The first :attr:`TEXT_LOOKUPS` lookups bisect the text itself; then
+        the hashes are built, a part of the text at a time so that the strings of all the
+        lines never exist at once."""
+        names = cls.__new__(cls)
+        names._text, names._asked = text, 0
         return names
+
+    def _built(self) -> array[int]:
+        if self._text is not None:
+            hashes = array("q")
+            for part in _parts(self._text):
+                hashes.extend(map(hash, part))
+            self._keep(hashes)
+            self._text = None
+        return self._hashes
 
     def _keep(self, hashes: array[int]) -> None:
         hashes = array("q", sorted(hashes))
@@ -152,6 +166,11 @@ class NameSet:
         self._hashes = hashes
 
     def __contains__(self, word: object) -> bool:
+        if self._text is not None:
+            self._asked += 1
+            if self._asked <= self.TEXT_LOOKUPS:
+                return isinstance(word, str) and _in_sorted_lines(self._text, word)
+            self._built()
         value = hash(word)
         bucket = (value + self._OFFSET) >> self._SHIFT
         starts, hashes = self._starts, self._hashes
@@ -159,12 +178,12 @@ class NameSet:
         return i < len(hashes) and hashes[i] == value
 
     def __len__(self) -> int:
-        return len(self._hashes)
+        return len(self._built())
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, NameSet):
             return NotImplemented
-        return self._hashes == other._hashes
+        return self._built() == other._built()
 
     __hash__ = None  # type: ignore[assignment]
 
@@ -190,10 +209,32 @@ def _names_from(shipped: str | None, source_sha: str, source: Callable[[], bytes
     expected = ["source", "sha256", source_sha, "names", "sha256",
                 hashlib.sha256(body.encode()).hexdigest(), "count"]
     if fields[-8:-1] == expected:
-        names = NameSet.of_lines(body)
-        if str(len(names)) == fields[-1]:
-            return names
+        if str(body.count("\n") + 1 if body else 0) == fields[-1]:  # whole: every line there
+            return NameSet.of_lines(body)
     return NameSet(derive_first_names(source()))
+
+
+def _in_sorted_lines(text: str, word: str) -> bool:
+    """True if ``word`` is a whole line of ``text``, whose lines are in sorted order (a
+    binary search over character positions: no line is split out but those compared)."""
+    if "\n" in word:
+        return False
+    if not word:  # an empty line: at the start, the end, or between two line breaks
+        return not text or text[0] == "\n" or text[-1] == "\n" or "\n\n" in text
+    lo, hi = 0, len(text)  # both at line starts (or the end)
+    while lo < hi:
+        mid = (lo + hi) // 2
+        start = text.rfind("\n", lo, mid) + 1 or lo
+        end = text.find("\n", start)
+        end = len(text) if end < 0 else end
+        line = text[start:end]
+        if line == word:
+            return True
+        if line < word:
+            lo = end + 1
+        else:
+            hi = start
+    return False
 
 
 def _parts(text: str, size: int = 1 << 16) -> Iterator[list[str]]:
