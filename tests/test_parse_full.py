@@ -23,7 +23,9 @@ def _record() -> tuple[parse.Settings, tuple[bytes, bytes]]:
     return settings, record
 
 
-def test_the_feed_part_is_read_each_time_and_not_kept() -> None:
+def _counted() -> tuple[parse.Full, list[int], tuple[bytes, bytes]]:
+    """A lazy record over a real parse, the parts it read (0 blocks, 1 feed) in order, and
+    the record."""
     _, record = _record()
     asked: list[int] = []
 
@@ -31,7 +33,11 @@ def test_the_feed_part_is_read_each_time_and_not_kept() -> None:
         asked.append(which)
         return record[which]
 
-    full = parse.Full(load=load)
+    return parse.Full(load=load), asked, record
+
+
+def test_the_feed_part_is_read_each_time_and_not_kept() -> None:
+    full, asked, _ = _counted()
     html, summary = full.feed()
     assert html.startswith("<") and summary and asked == [1]
     assert full.feed() == (html, summary) and asked == [1, 1]  # read again: nothing kept
@@ -41,14 +47,7 @@ def test_the_feed_part_is_read_each_time_and_not_kept() -> None:
 
 
 def test_the_blocks_are_decoded_once_and_kept_while_the_object_lives() -> None:
-    _, record = _record()
-    asked: list[int] = []
-
-    def load(which: int) -> bytes:
-        asked.append(which)
-        return record[which]
-
-    full = parse.Full(load=load)
+    full, asked, record = _counted()
     assert not full.decoded and asked == []
     blocks = full.blocks
     assert blocks and full.decoded and asked == [0]
