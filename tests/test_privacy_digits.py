@@ -14,7 +14,7 @@ import re
 import pytest
 
 from trustpublish.content.privacy import addresses, digits, identifiers, phones
-from trustpublish.content.privacy.digits import digit_positions, has_digit_pair, matches_at
+from trustpublish.content.privacy.digits import digit_positions, first_digit_pair, matches_at
 
 MANY_OTHERS = "é" * (digits._MAX_OTHERS + 1)
 TEXTS = [
@@ -36,7 +36,7 @@ TEXTS = [
 @pytest.mark.parametrize("text", TEXTS)
 def test_digit_positions_are_the_matches_of_backslash_d(text: str):
     assert digit_positions(text) == tuple(m.start() for m in re.finditer(r"\d", text))
-    assert has_digit_pair(text) == (re.search(r"\d\d", text) is not None)
+    assert first_digit_pair(text) == (m.start() if (m := re.search(r"\d\d", text)) else None)
 
 
 def test_every_decimal_digit_outside_ascii_is_found():

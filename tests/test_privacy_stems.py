@@ -64,7 +64,7 @@ def _check(text: str) -> int:
     within reach of the first digit pair, and the dates found are those all cues find."""
     full = _all_cues(text)
     assert list(dates.find_dates(text)) == list(dates._dated(text, full))
-    pair = dates._first_pair(text)
+    pair = dates.first_digit_pair(text)
     assert pair == (m.start() if (m := re.search(r"\d\d", text)) else None)
     if pair is None:
         return 0
@@ -109,7 +109,7 @@ def test_cues_far_before_the_first_digit_pair_are_skipped_only_when_they_cannot_
     assert skipped > 20
     text = "born 1, " + " " * reach + "admitted 03/14/2020"
     assert [h.key for h in dates.find_dates(text)] == ["date:2020-03-14"]
-    assert dates._cues(text, dates._first_pair(text)) == [(reach + 8, reach + 16, "date")]
+    assert dates._cues(text, dates.first_digit_pair(text)) == [(reach + 8, reach + 16, "date")]
 
 
 def test_the_edge_words_are_found_on_both_sides():

@@ -16,7 +16,7 @@ import datetime as dt
 import re
 from collections.abc import Iterator
 
-from .digits import digit_positions
+from .digits import digit_positions, first_digit_pair
 from .finding import HIGH, MEDIUM, Hit
 from .patterns import Lazy
 from .stems import may_hold
@@ -107,15 +107,6 @@ def date_key(kind: str, text: str) -> str | None:
     return f"{kind}:{day.isoformat()}" if day else None
 
 
-def _first_pair(text: str) -> int | None:
-    """Where the text's first two digits in a row are (every date holds them), or None."""
-    positions = digit_positions(text)
-    for a, b in zip(positions, positions[1:]):
-        if b - a == 1:
-            return a
-    return None
-
-
 def _cues(text: str, pair: int) -> list[tuple[int, int, str]]:
     """(start, end, kind) of the birth and care cues that can bear on a date, in order, given
     where the first digit pair is (``pair``).
@@ -148,7 +139,7 @@ def find_dates(text: str) -> Iterator[Hit]:
     Cues are rare in prose, so the text is searched for cues first (only where they can
     bear on a date: see :func:`_cues`) and for dates only in the few characters after each.
     """
-    pair = _first_pair(text)
+    pair = first_digit_pair(text)
     if pair is None:
         return  # every form of the grammar holds two digits in a row (the year, or its end)
     yield from _dated(text, _cues(text, pair))

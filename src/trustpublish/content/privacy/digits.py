@@ -16,7 +16,7 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-__all__ = ["digit_positions", "has_digit_pair", "matches_at"]
+__all__ = ["digit_positions", "first_digit_pair", "matches_at"]
 
 _DIGIT = re.compile(r"\d")
 _ASCII_DIGITS = b"0123456789"
@@ -55,10 +55,11 @@ def digit_positions(text: str) -> tuple[int, ...]:
     return tuple(found)
 
 
-def has_digit_pair(text: str) -> bool:
-    """Whether ``text`` holds two digits in a row (a match of ``\\d\\d``)."""
+def first_digit_pair(text: str) -> int | None:
+    """Where ``text``'s first two digits in a row are (the first match of ``\\d\\d``), or
+    None."""
     positions = digit_positions(text)
-    return any(b - a == 1 for a, b in zip(positions, positions[1:]))
+    return next((a for a, b in zip(positions, positions[1:]) if b - a == 1), None)
 
 
 def matches_at(pattern: Any, text: str, starts: Iterable[int]) -> Iterator[re.Match[str]]:
