@@ -27,7 +27,7 @@ Record = tuple[bytes, bytes]
 class RecordFile:
     """Key → record (two byte strings), written once and read any number of times.
 
-    Reading keeps nothing: each :meth:`get` or :meth:`part` reads the file again
+    Reading keeps nothing: each :meth:`part` reads the file again
     (:attr:`reads` counts them), so the bytes read live only as long as the caller holds
     them (in the in-memory fallback the records themselves stay, of course).
     """
@@ -56,18 +56,6 @@ class RecordFile:
             except OSError:
                 self._memory = {}
         self._memory[key] = record
-
-    def get(self, key: str) -> Record | None:
-        """The record kept under ``key``, or None."""
-        at = self._at.get(key)
-        if at is None:
-            if self._memory is None or key not in self._memory:
-                return None
-            self.reads += 1
-            return self._memory[key]
-        offset, first, second = at
-        data = self._read(offset, first + second)
-        return data[:first], data[first:]
 
     def part(self, key: str, which: int) -> bytes:
         """Part ``which`` (0 or 1) of the record kept under ``key`` (KeyError if none): one
