@@ -102,12 +102,11 @@ class Full:
 
     @property
     def excerpts(self) -> tuple[Excerpt, ...]:
-        if self._excerpts is None and self._load is not None and self._blocks is None:
-            self._body()
-        if self._excerpts is None:
+        if not self.split:
             assert self._post is not None and self._settings is not None, \
                 "a record parsed without excerpts is split by the index"
             self._excerpts = tuple(split_post(self._post, self._settings.split))
+        assert self._excerpts is not None
         return self._excerpts
 
     def feed(self) -> tuple[str, str]:
