@@ -152,15 +152,18 @@ class Project:
         return self.config.path_of("outbox", "outbox")
 
     # -- channels: behaviour comes from the channel class (docs/channels.md) -----------
+    def _type_of(self, name: str) -> str:
+        """The ``type:`` of channel ``name`` as written (resolved by the registry only)."""
+        return str(self.config.channels.get(name, {}).get("type", ""))
+
     def channel_class(self, name: str) -> "type[Channel]":
         """The adapter class of channel ``name`` (by its ``type:``); a type that is not
         installed or not a valid adapter is a ConfigError naming schedule.yaml and line."""
         from ..channels.registry import channel_class
         from ..errors import ConfigError
 
-        type_name = str(self.config.channels.get(name, {}).get("type", ""))
         try:
-            return channel_class(type_name)
+            return channel_class(self._type_of(name))
         except ConfigError as exc:
             raise self.config.error(f"channels.{name}.type", exc.message, exc.hint) from None
 
@@ -169,8 +172,7 @@ class Project:
         adapter's kind is known without importing it)."""
         from ..channels.registry import shipped_kind
 
-        type_name = str(self.config.channels.get(name, {}).get("type", ""))
-        return shipped_kind(type_name) or self.channel_class(name).kind
+        return shipped_kind(self._type_of(name)) or self.channel_class(name).kind
 
     def channel_kinds(self) -> dict[str, str]:
         """Channel name → kind, for every configured channel (the planner's input)."""
