@@ -10,6 +10,13 @@ from pathlib import Path
 import pytest
 from support import SAMPLE
 
+from trustpublish.plan import schema
+
+# Commands run inside this process (tests/support/cli.py) must not fork a copy of
+# pytest: schedule.yaml is checked here. The forked check is tested in a fresh process
+# (tests/test_schema_check_process.py).
+schema.FORK = False
+
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:

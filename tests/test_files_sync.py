@@ -67,3 +67,31 @@ def test_nested_batches_flush_once_at_the_outer_end(tmp_path: Path, flushed: lis
         assert flushed == []
         write_atomic(tmp_path / "b.xml", b"b")
     assert sorted(flushed) == [str(tmp_path / "a.xml"), str(tmp_path / "b.xml")]
+
+
+def test_a_large_batch_is_flushed_from_several_threads_each_file_once(
+        tmp_path: Path, flushed: list[str]) -> None:
+    names = [tmp_path / f"page-{i}.xml" for i in range(30)]
+    with synced_together():
+        for path in names:
+            write_atomic(path, path.name.encode())
+    assert sorted(flushed) == sorted(str(p) for p in names)
+
+
+def test_a_disk_error_in_a_large_batch_reaches_the_caller(tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    names = [tmp_path / f"page-{i}.xml" for i in range(20)]
+    real, seen = os.fsync, []
+
+    def failing(fd: int) -> None:
+        path = os.readlink(f"/proc/self/fd/{fd}")
+        seen.append(path)
+        if path.endswith("page-7.xml"):
+            raise OSError(5, "Input/output error")
+        real(fd)
+
+    monkeypatch.setattr(os, "fsync", failing)
+    with pytest.raises(OSError, match="Input/output"), synced_together():
+        for path in names:
+            write_atomic(path, b"x")
+    assert sorted(seen) == sorted(str(p) for p in names)  # the others were still flushed

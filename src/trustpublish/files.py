@@ -124,15 +124,40 @@ def synced_together() -> Iterator[None]:
         yield
     finally:
         _UNSYNCED.reset(token)
-        unsynced = list(dict.fromkeys(unsynced))  # a file written twice is flushed once
-        if len(unsynced) > 4:
-            from concurrent.futures import ThreadPoolExecutor
+        _sync_all(list(dict.fromkeys(unsynced)))  # a file written twice is flushed once
 
-            with ThreadPoolExecutor(max_workers=min(8, len(unsynced))) as pool:
-                list(pool.map(_sync, unsynced))
-        else:  # a few (an edit): not worth starting threads
-            for path in unsynced:
+
+#: files up to which :func:`_sync_all` flushes one by one (about a millisecond each),
+#: and the threads it uses for more
+_SYNC_ALONE, _SYNC_THREADS = 8, 8
+
+
+def _sync_all(paths: list[str]) -> None:
+    """Flush ``paths``: a few (an edit) one by one, more from several threads at once.
+    The first error (other than a file removed meanwhile) is raised once all are done."""
+    if len(paths) <= _SYNC_ALONE:
+        for path in paths:
+            _sync(path)
+        return
+    import threading
+
+    errors: list[BaseException] = []
+
+    def flush(share: list[str]) -> None:
+        for path in share:
+            try:
                 _sync(path)
+            except BaseException as exc:  # noqa: BLE001 - handed to the calling thread
+                errors.append(exc)
+
+    threads = [threading.Thread(target=flush, args=(paths[i::_SYNC_THREADS],))
+               for i in range(_SYNC_THREADS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
 
 
 def write_if_changed(path: Path, data: bytes, *, mode: int = PUBLIC_FILE) -> bool:

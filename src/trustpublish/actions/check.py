@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ConfigError, ContentError, TrustpublishError
+from .state_check import check_state
 
 if TYPE_CHECKING:
     from ..workspace.project import Project
@@ -244,25 +245,6 @@ def check_environment(project: "Project") -> Iterable[Problem]:
     from ..env import check_environment as refuse_control_characters
 
     refuse_control_characters()
-    return ()
-
-
-def check_state(project: "Project") -> Iterable[Problem]:
-    """``state.url`` (or ``TRUSTPUBLISH_STATE_URL``) is a database URL whose driver is installed."""
-    from ..env import checked_value
-
-    if not checked_value("TRUSTPUBLISH_STATE_URL") \
-            and "url" not in (project.config.raw.get("state") or {}):
-        return ()  # the local SQLite file: nothing to check (and no database driver to load)
-    from ..deliver.db import check_state_url
-
-    if checked_value("TRUSTPUBLISH_STATE_URL"):
-        check_state_url(checked_value("TRUSTPUBLISH_STATE_URL"),
-                        key_path="TRUSTPUBLISH_STATE_URL")
-    elif "url" in (project.config.raw.get("state") or {}):
-        config = project.config
-        check_state_url(config.raw["state"]["url"], file=config.path, key_path="state.url",
-                        line=config.lines.line_of("state.url"))
     return ()
 
 

@@ -84,7 +84,7 @@ class App:
         project = Project.load(path)
         load_dotenv_for(project.root)
         check_environment()
-        from ..actions.check import check_state
+        from ..actions.state_check import check_state
 
         list(check_state(project))  # a bad state.url names its line before anything runs
         click.get_current_context().call_on_close(project.close)

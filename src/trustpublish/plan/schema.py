@@ -7,7 +7,12 @@ with the key path and line; an unknown key gets a "did you mean" hint.
 
 from __future__ import annotations
 
+import gc
 import json
+import marshal
+import os
+import sys
+import threading
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
@@ -16,7 +21,7 @@ from typing import Any
 from ..content.yamlsource import LineMap, join_path
 from ..errors import ConfigError
 
-__all__ = ["load_schema", "validate"]
+__all__ = ["load_schema", "validate", "first_violation"]
 
 
 @lru_cache(maxsize=1)
@@ -35,14 +40,87 @@ def _path_of(error: Any) -> str:
 
 
 def validate(data: dict[str, Any], file: Path, lines: LineMap) -> None:
-    """Raise ConfigError for the first violation (in document order)."""
+    """Raise ConfigError for the first violation (in document order).
+
+    The check runs in a short-lived child process when this one can fork safely (see
+    :func:`first_violation`), so a ``build``, ``run`` or the studio does not keep
+    jsonschema and its registry of meta-schemas (about 3 MB) for the rest of its life.
+    """
+    problem = first_violation(data, lines)
+    if problem is not None:
+        message, path, hint = problem
+        raise ConfigError(message, file=file, key_path=path or None, line=lines.line_of(path),
+                          hint=hint)
+
+
+Violation = tuple[str, str, "str | None"]  # (message, key path, hint)
+
+#: False: :func:`first_violation` never forks (a harness that runs commands inside its
+#: own process, where a forked copy of it must not run, sets it)
+FORK = True
+
+
+def first_violation(data: dict[str, Any], lines: LineMap, *, fork: bool | None = None
+                    ) -> Violation | None:
+    """The first violation of the schema (in document order), or None.
+
+    Computed in a forked child that sends it back over a pipe when ``fork`` is true;
+    the default forks when that is safe: a POSIX system, this process's only thread
+    running, jsonschema not loaded here already, and :data:`FORK` true. Anything else, or a child that
+    sends nothing back, computes it in this process: the answer is the same.
+    """
+    if fork is None:
+        fork = (FORK and hasattr(os, "fork") and threading.active_count() == 1
+                and "jsonschema" not in sys.modules)
+    if fork:
+        found = _in_child(data, lines)
+        if found is not None:
+            return found[0]
+    return _violation(data, lines)
+
+
+def _in_child(data: dict[str, Any], lines: LineMap) -> tuple[Violation | None] | None:
+    """(:func:`_violation`,) computed in a forked child, or None if the child failed."""
+    read, write = os.pipe()
+    gc.freeze()  # the child's collector leaves the shared objects (and their pages) alone
+    try:
+        pid = os.fork()
+    except OSError:  # no process to spare: check here
+        gc.unfreeze()
+        os.close(read)
+        os.close(write)
+        return None
+    if pid:
+        gc.unfreeze()
+    else:  # the child: answer, then leave without running this process's exit code
+        code = 1
+        try:
+            os.close(read)
+            with os.fdopen(write, "wb") as out:
+                out.write(marshal.dumps((_violation(data, lines),)))
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(write)
+    with os.fdopen(read, "rb") as pipe:
+        payload = pipe.read()
+    os.waitpid(pid, 0)
+    try:
+        answer = marshal.loads(payload)
+    except (EOFError, ValueError, TypeError):
+        return None
+    return answer if isinstance(answer, tuple) and len(answer) == 1 else None
+
+
+def _violation(data: dict[str, Any], lines: LineMap) -> Violation | None:
+    """The first violation, checked in this process."""
     import jsonschema
 
     validator = jsonschema.Draft202012Validator(load_schema())
     errors = sorted(validator.iter_errors(data),
                     key=lambda e: (lines.line_of(_path_of(e)) or 0, _path_of(e)))
     if not errors:
-        return
+        return None
     error = errors[0]
     path = _path_of(error)
     hint = None
@@ -59,7 +137,7 @@ def validate(data: dict[str, Any], file: Path, lines: LineMap) -> None:
 
             guess = difflib.get_close_matches(str(extra[0]), allowed, n=1)
             hint = f"did you mean `{guess[0]}`?" if guess else f"known keys: {', '.join(allowed)}"
-    raise ConfigError(message, file=file, key_path=path or None, line=lines.line_of(path), hint=hint)
+    return str(message), path, hint
 
 
 #: the folders ``paths:`` may move (all inside the project)

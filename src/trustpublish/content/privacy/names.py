@@ -25,8 +25,10 @@ from __future__ import annotations
 import bisect
 import functools
 import hashlib
+import importlib
 from array import array
 from collections.abc import Callable, Collection, Iterable, Iterator
+from pathlib import Path
 from typing import Any
 
 import regex
@@ -248,16 +250,26 @@ def _parts(text: str, size: int = 1 << 16) -> Iterator[list[str]]:
         start = end + 1
 
 
+def _data_file(package: str, *parts: str) -> Any:
+    """A data file of an installed package: its path beside the package's code, or, for
+    a package that is not plain files (a zip), what :mod:`importlib.resources` finds
+    (whose import costs an edit ``build`` more than reading the names does)."""
+    folder = Path(importlib.import_module(package).__file__ or "").parent
+    path = folder.joinpath(*parts)
+    if path.is_file():
+        return path
+    from importlib.resources import files
+
+    return files(package).joinpath(*parts)
+
+
 @functools.cache
 def first_names() -> NameSet:
     """Lower-cased first names from gender-guesser's list (loaded once per process): the
     shipped :data:`NAMES_FILE` when it matches the installed list, else derived from it."""
-    from importlib.resources import files
-
-    source = files("gender_guesser").joinpath(*_SOURCE)
+    source, ours = _data_file("gender_guesser", *_SOURCE), _data_file(__package__, NAMES_FILE)
     try:
-        shipped: str | None = files(__package__).joinpath(NAMES_FILE).read_text(
-            encoding="utf-8")
+        shipped: str | None = ours.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
         shipped = None
     with source.open("rb") as stream:  # 4 MB: hashed a part at a time, read whole if needed

@@ -269,7 +269,6 @@ def normalize_fields(meta: dict[str, Any], lines: LineMap, defaults: Defaults,
     Returns the fields we use, a LineMap under our field names, and the notes and
     near-miss errors found. Pure: the input mapping is not changed.
     """
-    import difflib
     from urllib.parse import urljoin
 
     found = Notes([], [])
@@ -293,6 +292,8 @@ def normalize_fields(meta: dict[str, Any], lines: LineMap, defaults: Defaults,
             out.setdefault("status", "draft")
             continue
         else:
+            import difflib  # only for a field we do not know
+
             guess = difflib.get_close_matches(name, KNOWN_FIELDS, n=1, cutoff=_NEAR_MISS_CUTOFF)
             if guess:
                 found.errors.append((str(key), "unknown front-matter field",
