@@ -6,7 +6,8 @@ approved) and writes three copies that differ only in the front-matter syntax ea
 tool reads. Then, ``--runs`` times, in one run with the tools alternating, it times
 whole processes, as a user runs them:
 
-1. trustpublish cold: ``trustpublish --now NOW build`` with no state/ and no dist/
+1. trustpublish cold: ``trustpublish --now NOW build`` (the installed command, as
+   Pelican runs as ``pelican``) with no state/ and no dist/
    (the sample schedule.yaml: feeds with archive pages, the email preview, the
    preview site);
 2. Pelican cold, feeds only: every post in full in one Atom and one RSS feed;
@@ -64,9 +65,14 @@ from bench_posts import edit_post, post_text  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "src" / "trustpublish" / "sample" / "schedule.yaml"
-TRUSTPUBLISH = [sys.executable, "-m", "trustpublish", "--now", "2026-03-01T00:00", "build"]
+#: the ``trustpublish`` command installed beside this Python (as Pelican runs as its
+#: ``pelican`` command); ``python -m trustpublish`` where there is none
+_COMMAND = ([str(Path(sys.executable).with_name("trustpublish"))]
+            if Path(sys.executable).with_name("trustpublish").is_file()
+            else [sys.executable, "-m", "trustpublish"])
+TRUSTPUBLISH = [*_COMMAND, "--now", "2026-03-01T00:00", "build"]
 #: the same build on the real clock: the email and preview pages (dated now) are rendered again
-TRUSTPUBLISH_CLOCK = [sys.executable, "-m", "trustpublish", "build"]
+TRUSTPUBLISH_CLOCK = [*_COMMAND, "build"]
 PELICAN = ROOT / ".cache" / "bench-venv" / "bin" / "pelican"
 PEERS = True  # time Pelican and Hugo too (--no-peers: trustpublish only)
 EDITED = 10  # the post edited in the one-post-edit run (an old one: in an archive page)

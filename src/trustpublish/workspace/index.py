@@ -201,9 +201,11 @@ class ContentIndex:
         todo: list[parse.Todo] = []
         unread: dict[str, ContentError] = {}  # reported in file order
         self._order: list[str] = []  # file order (as iter_post_files sorts)
+        self._paths: dict[str, Path] = {}  # key → its Path (made once)
         for path in iter_post_files(self.posts_dir):
             key = str(path)
             self._order.append(key)
+            self._paths[key] = path
             try:
                 stat = path.stat()
             except OSError as exc:
@@ -255,7 +257,7 @@ class ContentIndex:
             entry = self.entries.get(key)
             if entry is None:
                 continue  # could not be read: reported by _scan
-            path = Path(key)
+            path = self._paths[key]
             if "error" in entry:
                 err = entry["error"]
                 self.errors.append(ContentError(err["message"], file=path, line=err.get("line"),

@@ -71,7 +71,8 @@ def resolve_updated(items: list[FeedItem], record: dict[str, Any], now: dt.datet
             when = now
         when = max(when, item.published)
         entries[key] = {"hash": digest, "updated": when.isoformat()}
-        out.append(replace(item, updated=when))
+        same = when == item.updated and when.utcoffset() == item.updated.utcoffset()
+        out.append(item if same else replace(item, updated=when))  # the same text: kept
     new = {**empty_record(), **record, "entries": entries}
     return out, new
 

@@ -21,6 +21,7 @@ import hashlib
 import json
 import mimetypes
 from dataclasses import dataclass, field
+from functools import lru_cache
 from urllib.parse import urljoin, urlsplit
 
 from ...content.markup import to_html
@@ -100,10 +101,16 @@ def feed_base_url(site: Site) -> str:
 
 def tag_uri(site_url: str, date: dt.date, path: str) -> str:
     """``tag:<host>,<YYYY-MM-DD>:<site path>/<path>`` (RFC 4151)."""
-    parts = urlsplit(site_url)
-    host = (parts.hostname or "localhost").lower()
-    specific = "/".join(p for p in (parts.path.strip("/"), path.strip("/")) if p)
+    host, base = _tag_site(site_url)
+    specific = "/".join(p for p in (base, path.strip("/")) if p)
     return f"tag:{host},{date.isoformat()}:{specific}"
+
+
+@lru_cache(maxsize=8)
+def _tag_site(site_url: str) -> tuple[str, str]:
+    """(host, path) of the site in its tag URIs (one site, thousands of entries)."""
+    parts = urlsplit(site_url)
+    return (parts.hostname or "localhost").lower(), parts.path.strip("/")
 
 
 def _enclosure(post: Post) -> Enclosure | None:
