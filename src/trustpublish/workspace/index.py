@@ -44,6 +44,7 @@ import datetime as dt
 import functools
 import gzip
 import hashlib
+import io
 import json
 import os
 import zlib
@@ -115,6 +116,28 @@ class _Body(Sequence[Block]):
         return f"<blocks of {self._key}>"
 
 
+def _gzip_json(data: Mapping[str, Any]) -> bytes:
+    """gzip of ``data`` as compact JSON (what ``json.dumps(data, separators=(",", ":"))``
+    gives), encoded a member of each top-level mapping at a time, so the text of the
+    whole cache (about 0.8 MB for 1,000 posts) never exists at once at the end of a build.
+    Level 1: 2.5 times faster than level 6 for a sixth more bytes (1,000 posts)."""
+    encode = json.JSONEncoder(separators=(",", ":")).encode
+    out = io.BytesIO()
+    with gzip.GzipFile(fileobj=out, mode="wb", compresslevel=1, mtime=0) as stream:
+        stream.write(b"{")
+        for n, (key, value) in enumerate(data.items()):
+            stream.write(f'{"," if n else ""}{encode(key)}:'.encode())
+            if not isinstance(value, dict):
+                stream.write(encode(value).encode())
+                continue
+            stream.write(b"{")
+            for m, (name, member) in enumerate(value.items()):
+                stream.write(f'{"," if m else ""}{encode(name)}:{encode(member)}'.encode())
+            stream.write(b"}")
+        stream.write(b"}")
+    return out.getvalue()
+
+
 class ContentIndex:
     """The posts of one project folder, each read once per process (see the module doc)."""
 
@@ -175,8 +198,7 @@ class ContentIndex:
             return
         data = {"fingerprint": self.fingerprint, "entries": self.entries, "hot": hot,
                 "outputs": outputs}
-        # level 1: 2.5 times faster than level 6 for a sixth more bytes (1,000 posts)
-        blob = gzip.compress(json.dumps(data, separators=(",", ":")).encode(), 1, mtime=0)
+        blob = _gzip_json(data)
         try:
             self.cache_path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             write_atomic(self.cache_path, blob, mode=PRIVATE_FILE)
