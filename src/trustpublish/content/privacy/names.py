@@ -28,8 +28,7 @@ import hashlib
 import importlib
 from array import array
 from collections.abc import Callable, Collection, Iterable, Iterator
-from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import regex
 
@@ -250,31 +249,37 @@ def _parts(text: str, size: int = 1 << 16) -> Iterator[list[str]]:
         start = end + 1
 
 
-def _data_file(package: str, *parts: str) -> Any:
-    """A data file of an installed package: its path beside the package's code, or, for
-    a package that is not plain files (a zip), what :mod:`importlib.resources` finds
-    (whose import costs an edit ``build`` more than reading the names does)."""
-    folder = Path(importlib.import_module(package).__file__ or "").parent
-    path = folder.joinpath(*parts)
-    if path.is_file():
-        return path
+def _open_data(package: str, *parts: str) -> BinaryIO:
+    """A data file of an installed package, open for reading: straight from the package's
+    folder when it is plain files, else through :mod:`importlib.resources` (a zipped
+    package), whose import would cost an edit ``build`` more than reading the names does."""
+    for folder in getattr(importlib.import_module(package), "__path__", []):
+        try:
+            return open("/".join((folder, *parts)), "rb")
+        except OSError:
+            break
     from importlib.resources import files
 
-    return files(package).joinpath(*parts)
+    return files(package).joinpath(*parts).open("rb")
 
 
 @functools.cache
 def first_names() -> NameSet:
     """Lower-cased first names from gender-guesser's list (loaded once per process): the
     shipped :data:`NAMES_FILE` when it matches the installed list, else derived from it."""
-    source, ours = _data_file("gender_guesser", *_SOURCE), _data_file(__package__, NAMES_FILE)
     try:
-        shipped: str | None = ours.read_text(encoding="utf-8")
+        with _open_data(__package__, NAMES_FILE) as ours:
+            shipped: str | None = ours.read().decode("utf-8")
     except (OSError, UnicodeDecodeError):
         shipped = None
-    with source.open("rb") as stream:  # 4 MB: hashed a part at a time, read whole if needed
+    with _open_data("gender_guesser", *_SOURCE) as stream:  # 4 MB: hashed a part at a time
         source_sha = hashlib.file_digest(stream, "sha256").hexdigest()
-    return _names_from(shipped, source_sha, source.read_bytes)
+
+    def source() -> bytes:  # read whole only if the shipped list does not match it
+        with _open_data("gender_guesser", *_SOURCE) as stream:
+            return stream.read()
+
+    return _names_from(shipped, source_sha, source)
 
 
 def _sentences(text: str) -> list[tuple[int, int]]:
