@@ -51,3 +51,10 @@ def test_when_requests_is_already_loaded_premailer_gets_it() -> None:
     report = _probe("import requests\n" + _PROBE)
     assert "requests" in report["loaded"]
     assert not report["stand_in_is_not_real"]
+
+
+def test_with_other_threads_running_premailer_gets_the_real_requests() -> None:
+    code = ("import threading, time\n"
+            "threading.Thread(target=time.sleep, args=(5,), daemon=True).start()\n" + _PROBE)
+    report = _probe(code)
+    assert "requests" in report["loaded"] and not report["stand_in_is_not_real"]

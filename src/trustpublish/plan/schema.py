@@ -65,12 +65,12 @@ def first_violation(data: dict[str, Any], lines: LineMap, *, fork: bool | None =
     """The first violation of the schema (in document order), or None.
 
     Computed in a forked child that sends it back over a pipe when ``fork`` is true;
-    the default forks when that is safe: a POSIX system, this process's only thread
-    running, jsonschema not loaded here already, and :data:`FORK` true. Anything else, or a child that
-    sends nothing back, computes it in this process: the answer is the same.
+    the default forks when that is safe: Linux, this process's only thread running,
+    jsonschema not loaded here already, and :data:`FORK` true. Anything else, or a child
+    that sends nothing back, computes it in this process: the answer is the same.
     """
     if fork is None:
-        fork = (FORK and hasattr(os, "fork") and threading.active_count() == 1
+        fork = (FORK and sys.platform == "linux" and threading.active_count() == 1
                 and "jsonschema" not in sys.modules)
     if fork:
         found = _in_child(data, lines)

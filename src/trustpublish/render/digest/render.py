@@ -22,6 +22,7 @@ import importlib
 import logging
 import re
 import sys
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -71,18 +72,22 @@ def _premailer() -> ModuleType:
     premailer imports requests at module level only to fetch external stylesheets, and
     :func:`inline_css` never lets it (``allow_network=False`` and an :class:`_Offline`
     session). Running requests (urllib3, charset_normalizer, chardet) costs a cold
-    ``build`` about 6 MB and 50 ms, so when nothing has imported it yet, premailer's
-    import binds a stand-in module that imports the real one on first attribute use
-    (which never comes), and ``sys.modules`` forgets the stand-in right after, so every
-    later ``import requests`` (the channel adapters) gets the real package.
+    ``build`` about 6 MB and 50 ms, so when nothing has imported it yet (and no other
+    thread could import it meanwhile), premailer's import binds a stand-in module that
+    imports the real one on first attribute use (which never comes), and ``sys.modules``
+    forgets the stand-in right after, so every later ``import requests`` (the channel
+    adapters) gets the real package.
     """
-    if "premailer.premailer" in sys.modules or "requests" in sys.modules:
+    if ("premailer.premailer" in sys.modules or "requests" in sys.modules
+            or threading.active_count() > 1):  # another thread could import requests meanwhile
         import premailer
         return premailer
 
     stand_in = ModuleType("requests", "Stand-in bound by premailer; imports requests when used.")
 
     def real_attribute(name: str) -> Any:
+        if sys.modules.get("requests") is stand_in:  # used before premailer's import ended
+            del sys.modules["requests"]
         return getattr(importlib.import_module("requests"), name)
 
     stand_in.__getattr__ = real_attribute  # type: ignore[method-assign]  # PEP 562
