@@ -476,3 +476,15 @@ def test_after_a_cold_build_no_post_content_stays_in_memory(tmp_path: Path) -> N
         assert spill.reads == reads
     finally:
         project.close()
+
+
+def test_the_cache_file_is_the_compact_json_of_the_cache(built: Path) -> None:
+    """Written a member at a time, it holds exactly what one json.dumps would."""
+    cache = built / "state" / "cache" / "content.json.gz"
+    data = json.loads(gzip.decompress(cache.read_bytes()))
+    assert set(data) >= {"fingerprint", "entries", "hot", "outputs"} and data["entries"]
+    odd = {"fingerprint": "f",
+           "entries": {"p\u00e9\"st.md": {"meta": {"t": "\u2028 <\\>", "n": [1.5, None, True]}}},
+           "hot": {}, "outputs": {"x": {"key": "k", "files": [["a", 1, 2]]}}, "n": 3}
+    assert gzip.decompress(index_module._gzip_json(odd)) == json.dumps(
+        odd, separators=(",", ":")).encode()
