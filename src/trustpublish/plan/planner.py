@@ -25,11 +25,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..content.model import Excerpt, Post
 from .issues import excerpts_per_issue, issue_id
-from .timetable import Entry, Slot, expand
+
+if TYPE_CHECKING:  # the timetable loads when a plan is made (a remembered plan needs none)
+    from .timetable import Entry, Slot
 
 __all__ = ["Candidate", "Queue", "Recorded", "PlannedDelivery", "candidates", "plan", "issue_item",
            "take_count", "held_from", "plan_window"]
@@ -243,6 +245,8 @@ def plan_window(entries: Sequence[Entry], zone: Any, queue: Iterable[Candidate],
 
     Slots are planned from ``now`` when ``start`` is later, so the window shows what
     the slots before it will have taken (slots take excerpts in time order)."""
+    from .timetable import expand
+
     slots = expand(list(entries), zone, min(start, now), end)
     return [p for p in plan(slots, queue, channels, recorded, kinds=kinds) if p.when >= start]
 
