@@ -123,14 +123,6 @@ class Full:
             self._feed = (item.content_html, item.summary)
         return self._feed
 
-    @property
-    def html(self) -> str:
-        return self.feed()[0]
-
-    @property
-    def summary(self) -> str:
-        return self.feed()[1]
-
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Full) or self.split != other.split:
             return False
