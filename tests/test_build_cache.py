@@ -488,3 +488,8 @@ def test_the_cache_file_is_the_compact_json_of_the_cache(built: Path) -> None:
            "hot": {}, "outputs": {"x": {"key": "k", "files": [["a", 1, 2]]}}, "n": 3}
     assert gzip.decompress(index_module._gzip_json(odd)) == json.dumps(
         odd, separators=(",", ":")).encode()
+    # more members than are encoded at once, and a last batch that is not full
+    many = index_module._MEMBERS_AT_ONCE * 2 + 7
+    big = {**data, "entries": {f"posts/{n}.md": {"n": n, "t": "é"} for n in range(many)}}
+    assert gzip.decompress(index_module._gzip_json(big)) == json.dumps(
+        big, separators=(",", ":")).encode()

@@ -203,3 +203,10 @@ def in_range_cut_exists(post: Post, opts: SplitOptions) -> bool:
                     reachable[i] = True
                     break
     return reachable[-1]
+
+
+def test_count_words_counts_each_cjk_character_as_a_word() -> None:
+    assert count_words("“Hello” — the clinic’s world") == 4  # punctuation is no word
+    assert count_words("我们的诊所 opens today") == 5 + 2
+    assert count_words("안녕 friends, 日本語") == 2 + 1 + 3
+    assert count_words("𠀀𠀁 end") == 2 + 1  # beyond the Basic Multilingual Plane

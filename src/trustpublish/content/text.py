@@ -13,8 +13,15 @@ __all__ = ["slugify", "anchor_slug", "count_words", "split_sentences", "teaser",
            "normalize_space"]
 
 _WORD = re.compile(r"[^\W_]+(?:['’\-][^\W_]+)*")
-_CJK = re.compile("[\u1100-\u11ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af"
-                  "\uf900-\ufaff\U00020000-\U0002fa1f]")
+
+
+@lru_cache(maxsize=1)
+def _cjk() -> re.Pattern[str]:
+    """CJK characters. Compiled on first use: ``re`` builds a bitmap of every code point
+    in these ranges (several ms), and a build that counts no non-ASCII text needs none."""
+    return re.compile("[\u1100-\u11ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af"
+                      "\uf900-\ufaff\U00020000-\U0002fa1f]")
+
 
 # Abbreviations after which a period does not end a sentence.
 _ABBREVIATIONS = {
@@ -77,8 +84,9 @@ def count_words(text: str) -> int:
     """
     if text.isascii():
         return len(_WORD.findall(text))
-    cjk = len(_CJK.findall(text))
-    return len(_WORD.findall(_CJK.sub(" ", text))) + cjk
+    pattern = _cjk()
+    cjk = len(pattern.findall(text))
+    return len(_WORD.findall(pattern.sub(" ", text))) + cjk
 
 
 def split_sentences(text: str) -> list[str]:
