@@ -95,3 +95,25 @@ def test_a_disk_error_in_a_large_batch_reaches_the_caller(tmp_path: Path,
         for path in names:
             write_atomic(path, b"x")
     assert sorted(seen) == sorted(str(p) for p in names)  # the others were still flushed
+
+
+def test_the_code_key_changes_with_any_file_and_reads_none(tmp_path: Path) -> None:
+    from trustpublish.files import code_key
+
+    one, two = tmp_path / "one.py", tmp_path / "two.py"
+    one.write_text("A = 1\n")
+    two.write_text("B = 2\n")
+    files = [one, two, tmp_path / "gone.py", tmp_path]  # a missing file and a folder count for nothing
+    key = code_key(files, seed="1.0")
+    assert key == code_key([two, one], seed="1.0")  # order does not matter
+    assert key != code_key(files, seed="1.1")  # the version is part of it
+    stamp = one.stat()
+    one.write_text("A = 2\n")  # same size; only the modification time tells
+    os.utime(one, ns=(stamp.st_atime_ns, stamp.st_mtime_ns + 1))
+    assert code_key(files, seed="1.0") != key
+    os.utime(one, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))
+    assert code_key(files, seed="1.0") == key  # what Python's .pyc check would also miss
+    before = two.stat()
+    two.write_text("B = 22\n")
+    os.utime(two, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert code_key(files, seed="1.0") != key  # a new size, at the same time

@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING, Any
 
 
 from ..errors import StateError
-from ..files import PRIVATE_FILE, hash_files, write_if_changed
+from ..files import PRIVATE_FILE, code_key, write_if_changed
 from ..render.feeds.archive import FORMATS, archive_name, paginate
 from ..render.feeds.dates import empty_record, feed_updated, resolve_updated
 from ..render.feeds.excerpts import excerpt_feed_items, timetable_slots
@@ -82,11 +82,11 @@ def _published(post: "Post", now: dt.datetime, project: "Project") -> bool:
 
 @lru_cache(maxsize=1)
 def _render_code() -> str:
-    """Hash of the modules that turn feed data into bytes (part of every input key)."""
+    """Key (:func:`~trustpublish.files.code_key`) of the modules that turn feed data into bytes (part of every input key)."""
     from .. import __version__
     from ..render import feeds
 
-    return hash_files(Path(feeds.__file__).parent.glob("*.py"), seed=__version__)
+    return code_key(Path(feeds.__file__).parent.glob("*.py"), seed=__version__)
 
 
 class _Outputs:

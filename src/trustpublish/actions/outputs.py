@@ -27,14 +27,15 @@ __all__ = ["code_version", "input_key", "unchanged", "record", "ledger_stamp", "
 
 @lru_cache(maxsize=1)
 def code_version() -> str:
-    """Hash of the package version, the rendering code and the built-in templates."""
+    """Key (:func:`~trustpublish.files.code_key`) of the package version, the rendering
+    code and the built-in templates."""
     from .. import __version__
 
-    from ..files import hash_files
+    from ..files import code_key
 
     package = Path(__file__).resolve().parent.parent
-    return hash_files([*(package / "render").rglob("*.py"), *(package / "templates").rglob("*"),
-                       *(package / "channels").glob("*.py")], seed=__version__)
+    return code_key([*(package / "render").rglob("*.py"), *(package / "templates").rglob("*"),
+                     *(package / "channels").glob("*.py")], seed=__version__)
 
 
 def file_stamp(path: Path) -> list[int]:

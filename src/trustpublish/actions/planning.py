@@ -99,14 +99,14 @@ def record_plans(project: "Project") -> None:
 
 @lru_cache(maxsize=1)
 def _code() -> str:
-    """Hash of the code the plan comes from (the planner, the timetable, the engine)."""
+    """Key (:func:`~trustpublish.files.code_key`) of the code the plan comes from (the planner, the timetable, the engine)."""
     from pathlib import Path
 
-    from ..files import hash_files
+    from ..files import code_key
 
     package = Path(__file__).resolve().parent.parent
-    return hash_files([*(package / "plan").glob("*.py"), *(package / "deliver").glob("*.py"),
-                       package / "workspace" / "queue_cache.py"])
+    return code_key([*(package / "plan").glob("*.py"), *(package / "deliver").glob("*.py"),
+                     package / "workspace" / "queue_cache.py"])
 
 
 def _input_key(project: "Project", now: dt.datetime, days: int,

@@ -58,7 +58,7 @@ from ..content.privacy import Finding, PrivacyRules
 from ..content.readers import Defaults, iter_post_files
 from ..content.split import SplitOptions
 from ..errors import ContentError, TrustpublishError
-from ..files import PRIVATE_FILE, hash_files, write_atomic
+from ..files import PRIVATE_FILE, code_key, write_atomic
 from . import parse
 from .records import excerpt_in, excerpt_out, post_in
 from .spill import RecordFile
@@ -77,13 +77,14 @@ _MEMBERS_AT_ONCE = 100
 
 
 def code_fingerprint() -> str:
-    """Hash of the modules whose output an entry holds (readers, markup, split, privacy,
-    feed items), so a new version of any of them rebuilds the cache."""
+    """Key (:func:`~trustpublish.files.code_key`) of the modules whose output an entry
+    holds (readers, markup, split, privacy, feed items), so a new version of any of them
+    rebuilds the cache."""
     package = Path(__file__).resolve().parent.parent
     files = [*(package / "content").rglob("*.py"), package / "render/feeds/items.py",
              Path(__file__).with_name("records.py"), Path(__file__).with_name("parse.py"),
              Path(__file__)]
-    return hash_files(files, seed=str(_FORMAT))[:20]
+    return code_key(files, seed=str(_FORMAT))[:20]
 
 
 def _kind(output: str) -> str:

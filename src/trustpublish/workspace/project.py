@@ -52,11 +52,11 @@ class _ConfigMemo:
     FILE = Path("state") / "cache" / "config-ok.json"
 
     def __init__(self, root: Path) -> None:
-        from ..files import hash_files
+        from ..files import code_key
 
         self.path = root / self.FILE
         package = Path(__file__).resolve().parent.parent
-        self._code = hash_files([package / part for part in (
+        self._code = code_key([package / part for part in (
             "plan/schema.py", "plan/timetable.py", "plan/config.py", "content/yamlsource.py",
             "schedule.schema.json", "channels/registry.py")])
         self._passed: str | None = None
