@@ -239,7 +239,7 @@ def test_the_cache_is_small_private_json(built: Path) -> None:
     path = built / "state" / "cache" / index_module.CACHE_NAME
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     data = json.loads(gzip.decompress(path.read_bytes()))
-    assert set(data) == {"fingerprint", "entries", "hot", "outputs"}
+    assert set(data) == {"fingerprint", "id", "entries", "hot", "outputs"}
     assert len(data["entries"]) == POSTS
     posts_size = sum(p.stat().st_size for p in (built / "posts").glob("*.md"))
     assert path.stat().st_size < 0.10 * posts_size
@@ -417,11 +417,11 @@ def test_a_parse_worker_that_fails_or_dies_is_an_error_not_a_hang_or_a_gap(
 
 def test_check_keeps_the_excerpt_ids_it_split_for_the_next_command(built: Path) -> None:
     cache = built / "state" / "cache" / index_module.CACHE_NAME
-    before = json.loads(gzip.decompress(cache.read_bytes()))["entries"]
+    before = index_module.read_cache(cache)["entries"]
     assert not all("ids" in e for e in before.values())  # the build split only a few
     run = run_cli("--now", NOW, "check", cwd=built)
     assert run.code == 0, run.err
-    after = json.loads(gzip.decompress(cache.read_bytes()))["entries"]
+    after = index_module.read_cache(cache)["entries"]
     assert len(after) == POSTS and all("ids" in e and "words" in e for e in after.values())
 
 
@@ -444,9 +444,8 @@ def test_check_fits_only_the_posts_whose_inputs_changed(built: Path, reads: list
     assert over.code == 1 and "for channel bluesky (limit 300) even after cutting" in over.out
     assert sorted(reads) == sorted((built / "posts").glob("*.md"))  # every post fitted anew
     assert over.out.count("Too long") == sum(
-        len(e["ids"]) for e in json.loads(gzip.decompress(
-            (built / "state" / "cache" / index_module.CACHE_NAME).read_bytes()))["entries"]
-        .values())
+        len(e["ids"]) for e in index_module.read_cache(
+            built / "state" / "cache" / index_module.CACHE_NAME)["entries"].values())
     template.unlink()
     assert run_cli("--now", NOW, "check", cwd=built).code == 0  # the inputs of the first run
 
@@ -493,3 +492,98 @@ def test_the_cache_file_is_the_compact_json_of_the_cache(built: Path) -> None:
     big = {**data, "entries": {f"posts/{n}.md": {"n": n, "t": "é"} for n in range(many)}}
     assert gzip.decompress(index_module._gzip_json(big)) == json.dumps(
         big, separators=(",", ":")).encode()
+
+
+def _changes(root: Path) -> dict[str, object] | None:
+    path = root / "state" / "cache" / index_module.CHANGES_NAME
+    return json.loads(gzip.decompress(path.read_bytes())) if path.exists() else None
+
+
+def test_an_edit_writes_only_its_changes_beside_the_cache(built: Path, reads: list[Path]) -> None:
+    cache = built / "state" / "cache" / index_module.CACHE_NAME
+    whole = cache.read_bytes()
+    base = json.loads(gzip.decompress(whole))
+    assert _changes(built) is None  # a cold build writes the whole cache
+    edited = built / "posts" / "post-00003.md"
+    edit_post(built / "posts", 3, edit=1)
+    _build(built)
+    assert reads == [edited]
+    assert cache.read_bytes() == whole  # not rewritten
+    changes = _changes(built)
+    assert changes is not None and changes["base"] == base["id"]
+    assert list(changes["entries"]) == [str(edited)] and changes["removed"] == []
+    assert changes["entries"][str(edited)]["sha"] != base["entries"][str(edited)]["sha"]
+    assert stat.S_IMODE(cache.with_name(index_module.CHANGES_NAME).stat().st_mode) == 0o600
+    # the next run sees the edited entry: it reads nothing, and the outputs stay the same
+    reads.clear()
+    outputs = _tree(built / "dist")
+    _build(built)
+    assert reads == [] and _tree(built / "dist") == outputs
+    # a deleted post is a removed entry; the cache as the next run reads it has neither
+    gone = built / "posts" / "post-00005.md"
+    gone.unlink()
+    _build(built)
+    changes = _changes(built)
+    assert changes is not None and changes["removed"] == [str(gone)]
+    seen = index_module.read_cache(cache)
+    assert str(gone) not in seen["entries"] and len(seen["entries"]) == POSTS - 1
+    assert seen["entries"][str(edited)] == changes["entries"][str(edited)]
+    assert cache.read_bytes() == whole
+
+
+def test_past_the_limit_the_cache_is_written_whole_again(built: Path, reads: list[Path],
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(index_module, "CHANGES_AT_LEAST", 3)  # 24 posts: at most 3 changes
+    cache = built / "state" / "cache" / index_module.CACHE_NAME
+    first_id = json.loads(gzip.decompress(cache.read_bytes()))["id"]
+    for n in (1, 2, 3):
+        edit_post(built / "posts", n, edit=1)
+        _build(built)
+        changes = _changes(built)
+        assert changes is not None and len(changes["entries"]) == n  # they add up
+    edit_post(built / "posts", 4, edit=1)
+    _build(built)
+    assert _changes(built) is None  # folded into the cache file, which has a new id
+    data = json.loads(gzip.decompress(cache.read_bytes()))
+    assert data["id"] != first_id and len(data["entries"]) == POSTS
+    reads.clear()
+    _build(built)
+    assert reads == []
+
+
+def test_changes_left_beside_another_cache_are_ignored(built: Path, reads: list[Path]) -> None:
+    """Changes name the cache file they apply to: beside a newer one (a crash between
+    writing the cache and removing them), they are never applied."""
+    good = _tree(built / "dist")
+    cache = built / "state" / "cache" / index_module.CACHE_NAME
+    base = json.loads(gzip.decompress(cache.read_bytes()))
+    key = str(built / "posts" / "post-00003.md")
+    wrong = {**base["entries"][key], "meta": {**base["entries"][key]["meta"], "title": "WRONG"}}
+    stale = {"fingerprint": base["fingerprint"], "base": "another-cache", "removed": [],
+             "entries": {key: wrong}, "hot": {}, "outputs": {}}
+    cache.with_name(index_module.CHANGES_NAME).write_bytes(gzip.compress(
+        json.dumps(stale).encode()))
+    assert index_module.read_cache(cache)["entries"][key] == base["entries"][key]
+    _build(built)  # were they applied, post 3's feed entries would get the title WRONG
+    assert reads == []
+    assert _tree(built / "dist") == good
+
+
+@pytest.mark.parametrize("content", [b"garbage", gzip.compress(b'{"removed": [[1]]}'),
+                                     "odd-removed", "wrong-types"])
+def test_a_damaged_changes_file_is_ignored(built: Path, reads: list[Path],
+                                           content: bytes | str) -> None:
+    good = _tree(built / "dist")
+    cache = built / "state" / "cache" / index_module.CACHE_NAME
+    base = json.loads(gzip.decompress(cache.read_bytes()))
+    mine = {"fingerprint": base["fingerprint"], "base": base["id"], "hot": base["hot"],
+            "outputs": base["outputs"]}
+    if content == "odd-removed":  # applied, but the odd keys are skipped
+        content = gzip.compress(json.dumps({**mine, "entries": {}, "removed": [[1], 2]}).encode())
+    elif content == "wrong-types":
+        content = gzip.compress(json.dumps({**mine, "entries": [1], "removed": []}).encode())
+    assert isinstance(content, bytes)
+    cache.with_name(index_module.CHANGES_NAME).write_bytes(content)
+    assert len(index_module.read_cache(cache)["entries"]) == POSTS
+    _build(built)
+    assert reads == [] and _tree(built / "dist") == good

@@ -30,7 +30,14 @@ run code), written atomically with mode 0600 by :meth:`ContentIndex.save`. It is
 keyed by a fingerprint of everything that changes what an entry holds: this
 module's format, the code of the content and feed-item modules, the site defaults,
 the excerpt sizes and the privacy rules. A missing, corrupt, foreign or stale file
-is ignored and rebuilt; it is only ever a speed-up. It also keeps:
+is ignored and rebuilt; it is only ever a speed-up.
+
+A run that changed only a few entries (an edited post) does not rewrite it: it writes
+``content-changes.json.gz`` beside it, with the entries that differ from it, the
+files gone since, and the extras below. The changes name the cache file they apply to
+(its random ``id``), so changes left beside a newer cache file are ignored. When they
+grow past :func:`_changes_limit` entries, the next save writes the whole cache again
+and removes them. The cache also keeps:
 
 * the full excerpts the previews used last time (``hot``), so that a build with
   nothing changed reads no post at all;
@@ -63,9 +70,11 @@ from . import parse
 from .records import excerpt_in, excerpt_out, post_in
 from .spill import RecordFile
 
-__all__ = ["ContentIndex", "CACHE_NAME", "code_fingerprint"]
+__all__ = ["ContentIndex", "CACHE_NAME", "CHANGES_NAME", "code_fingerprint", "read_cache"]
 
 CACHE_NAME = "content.json.gz"
+#: the entries changed since the cache file was written (see the module doc)
+CHANGES_NAME = "content-changes.json.gz"
 _FORMAT = 2  # 2: posts carry `hold`
 #: at least this many files to parse before worker processes are started
 PARALLEL_FROM = 48
@@ -85,6 +94,61 @@ def code_fingerprint() -> str:
              Path(__file__).with_name("records.py"), Path(__file__).with_name("parse.py"),
              Path(__file__)]
     return code_key(files, seed=str(_FORMAT))[:20]
+
+
+#: the changes file holds at least this many changed or removed entries before the cache
+#: is written whole again
+CHANGES_AT_LEAST = 32
+
+
+def _changes_limit(entries: int) -> int:
+    """The most changed or removed entries kept in the changes file for a cache of
+    ``entries`` (5 %, at least :data:`CHANGES_AT_LEAST`): past it, writing the whole cache
+    costs little more."""
+    return max(CHANGES_AT_LEAST, entries // 20)
+
+
+def _read_json_gz(path: Path) -> Any:
+    """The JSON value of a gzip file; None when it is missing, unreadable or not JSON."""
+    try:
+        return json.loads(gzip.decompress(path.read_bytes()))
+    except (OSError, ValueError, EOFError, zlib.error):
+        return None
+
+
+def _valid(data: Any, fingerprint: str | None) -> bool:
+    """True if ``data`` is a cache (or changes) document made with ``fingerprint``
+    (any fingerprint when None), its parts of the right types."""
+    return (isinstance(data, dict) and isinstance(data.get("fingerprint"), str)
+            and (fingerprint is None or data["fingerprint"] == fingerprint)
+            and all(isinstance(data.get(k, {}), dict) for k in ("entries", "hot", "outputs"))
+            and isinstance(data.get("removed", []), list))
+
+
+def read_cache(path: Path, fingerprint: str | None = None) -> dict[str, Any]:
+    """The cache at ``path`` as the next run sees it: the cache file with the changes file
+    beside it applied, when they belong together; {} when there is no valid cache.
+
+    The result has the cache file's ``id`` and ``fingerprint``, the merged ``entries``
+    and the latest ``hot`` and ``outputs``; ``base_keys`` are the entries' keys in the
+    cache file and ``changed`` the keys the changes file holds.
+    """
+    data = _read_json_gz(path)
+    if not _valid(data, fingerprint):
+        return {}
+    entries = data.get("entries", {})
+    base_id = data["id"] if isinstance(data.get("id"), str) else ""
+    merged = {**data, "id": base_id, "base_keys": set(entries), "changed": set()}
+    changes = _read_json_gz(path.with_name(CHANGES_NAME))
+    if base_id and _valid(changes, data["fingerprint"]) and changes.get("base") == base_id:
+        entries = {**entries, **changes.get("entries", {})}
+        for key in changes.get("removed", []):
+            if isinstance(key, str):
+                entries.pop(key, None)
+        merged.update(hot=changes.get("hot", {}), outputs=changes.get("outputs", {}),
+                      changed=set(changes.get("entries", {})))
+    merged["entries"] = entries
+    return merged
 
 
 def _kind(output: str) -> str:
@@ -157,8 +221,12 @@ class ContentIndex:
         self.fingerprint = hashlib.sha256(json.dumps(
             [code_fingerprint(), repr(defaults), repr(split), repr(rules), repr(site)]
         ).encode()).hexdigest()[:20]
-        stored = self._load_cache()
+        stored = read_cache(cache_path, self.fingerprint) if cache_path else {}
         self._stored_entries: dict[str, Any] = stored.get("entries", {})
+        #: the cache file's id and keys, and the keys whose entries differ from it (those in
+        #: its changes file, and those this run set or changed)
+        self._base: tuple[str, set[str]] = (stored.get("id", ""), stored.get("base_keys", set()))
+        self._changed: set[str] = stored.get("changed", set())
         self._hot: dict[str, Any] = stored.get("hot", {})
         self.outputs: dict[str, Any] = stored.get("outputs", {})
         self._outputs_used: set[str] = set()
@@ -175,19 +243,6 @@ class ContentIndex:
         self._scan()
 
     # -- the cache file ----------------------------------------------------------------
-    def _load_cache(self) -> dict[str, Any]:
-        if self.cache_path is None:
-            return {}
-        try:
-            data = json.loads(gzip.decompress(self.cache_path.read_bytes()))
-        except (OSError, ValueError, EOFError, zlib.error):
-            return {}  # missing, corrupt or foreign: rebuilt
-        if not isinstance(data, dict) or data.get("fingerprint") != self.fingerprint:
-            return {}
-        if not all(isinstance(data.get(k, {}), dict) for k in ("entries", "hot", "outputs")):
-            return {}
-        return data
-
     def save(self) -> None:
         """Write the cache if anything changed (atomically, 0600); a read-only state
         folder only costs speed. Entries of deleted files are dropped, and so are the
@@ -204,12 +259,24 @@ class ContentIndex:
             return
         if self.cache_path is None:
             return
-        data = {"fingerprint": self.fingerprint, "entries": self.entries, "hot": hot,
-                "outputs": outputs}
-        blob = _gzip_json(data)
+        base_id, base_keys = self._base
+        changed = sorted(self._changed.intersection(self.entries))
+        removed = sorted(base_keys.difference(self.entries))
+        changes = self.cache_path.with_name(CHANGES_NAME)
         try:
             self.cache_path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            write_atomic(self.cache_path, blob, mode=PRIVATE_FILE)
+            if base_id and len(changed) + len(removed) <= _changes_limit(len(self.entries)):
+                write_atomic(changes, _gzip_json({
+                    "fingerprint": self.fingerprint, "base": base_id,
+                    "entries": {key: self.entries[key] for key in changed},
+                    "removed": removed, "hot": hot, "outputs": outputs}), mode=PRIVATE_FILE)
+            else:
+                base_id = os.urandom(8).hex()
+                write_atomic(self.cache_path, _gzip_json({
+                    "fingerprint": self.fingerprint, "id": base_id, "entries": self.entries,
+                    "hot": hot, "outputs": outputs}), mode=PRIVATE_FILE)
+                changes.unlink(missing_ok=True)  # it named the cache file replaced
+                self._base, self._changed = (base_id, set(self.entries)), set()
         except OSError:
             return
         self._stored_entries, self._hot, self.outputs = dict(self.entries), hot, outputs
@@ -217,11 +284,15 @@ class ContentIndex:
 
     @property
     def size(self) -> int:
-        """Bytes of the cache file on disk (0 when there is none)."""
-        try:
-            return self.cache_path.stat().st_size if self.cache_path else 0
-        except OSError:
-            return 0
+        """Bytes of the cache on disk: its file and its changes file (0 when there is none)."""
+        size = 0
+        for path in (self.cache_path, self.cache_path.with_name(CHANGES_NAME)
+                     ) if self.cache_path else ():
+            try:
+                size += path.stat().st_size
+            except OSError:
+                pass
+        return size
 
     # -- listing and parsing -------------------------------------------------------------
     def _scan(self) -> None:
@@ -262,6 +333,7 @@ class ContentIndex:
             sha = hashlib.sha256(raw).hexdigest()
             if isinstance(old, dict) and old.get("sha") == sha:
                 self.entries[key] = {**old, "stamp": stamp}
+                self._changed.add(key)
                 self._dirty = True
                 continue
             split = isinstance(old, dict) and "ids" in old  # split before: stays split
@@ -273,6 +345,7 @@ class ContentIndex:
                                            hint=err.get("hint"))
                 continue
             self.entries[key] = entry
+            self._changed.add(key)
             if full is not None:
                 self._full.put(key, full)
             self._dirty = True
@@ -369,6 +442,7 @@ class ContentIndex:
         entry = self.entries[key]
         if "ids" not in entry or "words" not in entry:
             entry.update(parse.split_entry(excerpts))
+            self._changed.add(key)
             self._dirty = True
         return list(excerpts)
 
@@ -427,6 +501,7 @@ class ContentIndex:
         memo = self.entry(post).setdefault("memo", {})
         if memo.get(name) != [key, value]:
             memo[name] = [key, value]
+            self._changed.add(str(post.source))
             self._dirty = True
 
     def use_output(self, name: str) -> None:
