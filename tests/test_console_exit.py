@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import gzip
 import json
+import shutil
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -66,3 +68,23 @@ def test_python_dash_m_runs_the_same_program(project: Path) -> None:
         cwd=project, capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr
     assert "trustpublish" in done.stdout and _frozen(done) > 0
+
+
+def test_a_command_that_used_the_database_leaves_it_whole_in_its_file(project: Path,
+                                                                       tmp_path: Path) -> None:
+    """Its connections close on the way out, so SQLite folds the write-ahead log into the
+    database file: a copy of that one file (a backup made with cp) holds every row."""
+    (project / "subs.csv").write_text("email,name\n" + "".join(
+        f"person{n}@example.org,P {n}\n" for n in range(50)), encoding="utf-8")
+    done = _program(project, "subscribers", "import", "subs.csv")
+    assert done.returncode == 0, done.stderr
+    assert _frozen(done) == 0  # a database was open: the usual shutdown
+    database = project / "state" / "trustpublish.db"
+    assert not database.with_name("trustpublish.db-wal").exists()
+    copy = tmp_path / "backup.db"
+    shutil.copy(database, copy)
+    with sqlite3.connect(copy) as conn:
+        tables = [row[0] for row in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type='table' AND name LIKE '%subscriber%'")]
+        assert tables
+        assert max(conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables) == 50

@@ -134,17 +134,21 @@ def console() -> None:
     """The ``trustpublish`` program (the console script and ``python -m trustpublish``):
     :func:`main` on ``sys.argv``, then exit with its status.
 
-    On the way out, every object still alive is handed to ``gc.freeze()``. The
-    interpreter's shutdown would otherwise run full garbage-collection passes over
-    everything the command loaded (the index, the libraries' objects), only to free
-    memory the operating system takes back anyway: about 40 ms of a 0.5 s build. Exit
-    handlers (``atexit``) still run and standard streams are still flushed; files and
-    databases are closed by the ``with`` blocks that opened them, never by the collector.
+    On the way out of a command that opened no database, every object still alive is
+    handed to ``gc.freeze()``. The interpreter's shutdown would otherwise run full
+    garbage-collection passes over everything the command loaded (the index, the
+    libraries' objects), only to free memory the operating system takes back anyway:
+    about 40 ms of a 0.5 s build. Exit handlers (``atexit``) still run, standard streams
+    are still flushed, and files are closed by the ``with`` blocks that opened them. A
+    command that loaded a database driver exits the usual way: its pooled connections
+    are closed by the collector, and closing the last one is when SQLite folds its
+    write-ahead log back into the database file (a copy of that file alone is then whole).
     """
     try:
         sys.exit(main())
     finally:
-        gc.freeze()
+        if "sqlite3" not in sys.modules and "sqlalchemy" not in sys.modules:
+            gc.freeze()
 
 
 def main(argv: list[str] | None = None) -> Any:
