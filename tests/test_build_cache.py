@@ -569,20 +569,22 @@ def test_changes_left_beside_another_cache_are_ignored(built: Path, reads: list[
     assert _tree(built / "dist") == good
 
 
-@pytest.mark.parametrize("content", [b"garbage", gzip.compress(b'{"removed": [[1]]}'),
-                                     "odd-removed", "wrong-types"])
-def test_a_damaged_changes_file_is_ignored(built: Path, reads: list[Path],
-                                           content: bytes | str) -> None:
+@pytest.mark.parametrize("damage", ["garbage", "foreign-json", "odd-removed", "wrong-types"])
+def test_a_damaged_changes_file_is_ignored(built: Path, reads: list[Path], damage: str) -> None:
     good = _tree(built / "dist")
     cache = built / "state" / "cache" / index_module.CACHE_NAME
     base = json.loads(gzip.decompress(cache.read_bytes()))
     mine = {"fingerprint": base["fingerprint"], "base": base["id"], "hot": base["hot"],
             "outputs": base["outputs"]}
-    if content == "odd-removed":  # applied, but the odd keys are skipped
-        content = gzip.compress(json.dumps({**mine, "entries": {}, "removed": [[1], 2]}).encode())
-    elif content == "wrong-types":
-        content = gzip.compress(json.dumps({**mine, "entries": [1], "removed": []}).encode())
-    assert isinstance(content, bytes)
+    content = {
+        "garbage": b"garbage",
+        "foreign-json": gzip.compress(b'{"removed": [[1]]}'),
+        # applied, but the odd keys are skipped
+        "odd-removed": gzip.compress(json.dumps({**mine, "entries": {},
+                                                 "removed": [[1], 2]}).encode()),
+        "wrong-types": gzip.compress(json.dumps({**mine, "entries": [1],
+                                                 "removed": []}).encode()),
+    }[damage]
     cache.with_name(index_module.CHANGES_NAME).write_bytes(content)
     assert len(index_module.read_cache(cache)["entries"]) == POSTS
     _build(built)
