@@ -103,7 +103,8 @@ def test_the_code_key_changes_with_any_file_and_reads_none(tmp_path: Path) -> No
     one, two = tmp_path / "one.py", tmp_path / "two.py"
     one.write_text("A = 1\n")
     two.write_text("B = 2\n")
-    files = [one, two, tmp_path / "gone.py", tmp_path]  # a missing file and a folder count for nothing
+    # a missing file and a folder count for nothing
+    files = [one, two, tmp_path / "gone.py", tmp_path]
     key = code_key(files, seed="1.0")
     assert key == code_key([two, one], seed="1.0")  # order does not matter
     assert key != code_key(files, seed="1.1")  # the version is part of it

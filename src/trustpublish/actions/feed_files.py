@@ -82,7 +82,8 @@ def _published(post: "Post", now: dt.datetime, project: "Project") -> bool:
 
 @lru_cache(maxsize=1)
 def _render_code() -> str:
-    """Key (:func:`~trustpublish.files.code_key`) of the modules that turn feed data into bytes (part of every input key)."""
+    """Key (:func:`~trustpublish.files.code_key`) of the modules that turn feed data into
+    bytes (part of every input key)."""
     from .. import __version__
     from ..render import feeds
 

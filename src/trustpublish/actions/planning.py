@@ -99,7 +99,8 @@ def record_plans(project: "Project") -> None:
 
 @lru_cache(maxsize=1)
 def _code() -> str:
-    """Key (:func:`~trustpublish.files.code_key`) of the code the plan comes from (the planner, the timetable, the engine)."""
+    """Key (:func:`~trustpublish.files.code_key`) of the code the plan comes from (the
+    planner, the timetable, the engine)."""
     from pathlib import Path
 
     from ..files import code_key
