@@ -1,6 +1,7 @@
-"""The ``trustpublish`` program exits with main()'s status, its outputs complete, and
-hands what is still alive to ``gc.freeze()`` so the interpreter's shutdown does not
-collect it (trustpublish.cli.console).
+"""The ``trustpublish`` program exits with main()'s status, its outputs complete; after a
+command that opened no database it hands what is still alive to ``gc.freeze()`` so the
+interpreter's shutdown does not collect it, and after one that did it exits the usual
+way, its database file whole (trustpublish.cli.console).
 
 Each test runs a fresh interpreter, as the console script does.
 """
@@ -13,6 +14,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -83,7 +85,7 @@ def test_a_command_that_used_the_database_leaves_it_whole_in_its_file(project: P
     assert not database.with_name("trustpublish.db-wal").exists()
     copy = tmp_path / "backup.db"
     shutil.copy(database, copy)
-    with sqlite3.connect(copy) as conn:
+    with closing(sqlite3.connect(copy)) as conn:
         tables = [row[0] for row in conn.execute(
             "SELECT name FROM sqlite_master WHERE type='table' AND name LIKE '%subscriber%'")]
         assert tables
