@@ -19,16 +19,16 @@ def check_state(project: "Project") -> tuple[()]:
     """``state.url`` (or ``TRUSTPUBLISH_STATE_URL``) is a database URL whose driver is installed."""
     from ..env import checked_value
 
-    if not checked_value("TRUSTPUBLISH_STATE_URL") \
-            and "url" not in (project.config.raw.get("state") or {}):
+    from_env = checked_value("TRUSTPUBLISH_STATE_URL")
+    state = project.config.raw.get("state") or {}
+    if not from_env and "url" not in state:
         return ()  # the local SQLite file: nothing to check (and no database driver to load)
     from ..deliver.db import check_state_url
 
-    if checked_value("TRUSTPUBLISH_STATE_URL"):
-        check_state_url(checked_value("TRUSTPUBLISH_STATE_URL"),
-                        key_path="TRUSTPUBLISH_STATE_URL")
-    elif "url" in (project.config.raw.get("state") or {}):
+    if from_env:
+        check_state_url(from_env, key_path="TRUSTPUBLISH_STATE_URL")
+    else:
         config = project.config
-        check_state_url(config.raw["state"]["url"], file=config.path, key_path="state.url",
+        check_state_url(state["url"], file=config.path, key_path="state.url",
                         line=config.lines.line_of("state.url"))
     return ()

@@ -282,17 +282,11 @@ class ContentIndex:
         self._stored_entries, self._hot, self.outputs = dict(self.entries), hot, outputs
         self._dirty = False
 
-    @property
-    def size(self) -> int:
-        """Bytes of the cache on disk: its file and its changes file (0 when there is none)."""
-        size = 0
-        for path in (self.cache_path, self.cache_path.with_name(CHANGES_NAME)
-                     ) if self.cache_path else ():
-            try:
-                size += path.stat().st_size
-            except OSError:
-                pass
-        return size
+    def _entry_changed(self, key: str) -> None:
+        """The entry of ``key`` was set or changed in this run: the next :meth:`save`
+        writes it (in the changes file, or in a whole new cache file)."""
+        self._changed.add(key)
+        self._dirty = True
 
     # -- listing and parsing -------------------------------------------------------------
     def _scan(self) -> None:
@@ -333,8 +327,7 @@ class ContentIndex:
             sha = hashlib.sha256(raw).hexdigest()
             if isinstance(old, dict) and old.get("sha") == sha:
                 self.entries[key] = {**old, "stamp": stamp}
-                self._changed.add(key)
-                self._dirty = True
+                self._entry_changed(key)
                 continue
             split = isinstance(old, dict) and "ids" in old  # split before: stays split
             todo.append((key, raw, stamp, split))
@@ -345,10 +338,9 @@ class ContentIndex:
                                            hint=err.get("hint"))
                 continue
             self.entries[key] = entry
-            self._changed.add(key)
+            self._entry_changed(key)
             if full is not None:
                 self._full.put(key, full)
-            self._dirty = True
             self.parsed += 1
         self.errors += [unread[key] for key in self._order if key in unread]
         self._build_posts()
@@ -442,8 +434,7 @@ class ContentIndex:
         entry = self.entries[key]
         if "ids" not in entry or "words" not in entry:
             entry.update(parse.split_entry(excerpts))
-            self._changed.add(key)
-            self._dirty = True
+            self._entry_changed(key)
         return list(excerpts)
 
     def blocking(self, post: Post) -> list[Finding]:
@@ -501,8 +492,7 @@ class ContentIndex:
         memo = self.entry(post).setdefault("memo", {})
         if memo.get(name) != [key, value]:
             memo[name] = [key, value]
-            self._changed.add(str(post.source))
-            self._dirty = True
+            self._entry_changed(str(post.source))
 
     def use_output(self, name: str) -> None:
         """Keep the record of output ``name`` (records not used in a run are dropped)."""
